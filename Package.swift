@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "Glean",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Glean", targets: ["Glean"]),
+        .executable(name: "glean", targets: ["glean"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .target(name: "GleanTensor", dependencies: ["CDNNL"], swiftSettings: optimized),
+        .target(name: "GleanNN", dependencies: ["GleanTensor"], swiftSettings: optimized),
+        .target(name: "GleanData", dependencies: ["GleanTensor"], swiftSettings: optimized),
+        .target(name: "GleanVision", dependencies: ["GleanNN"]),
+        .target(name: "Glean", dependencies: ["GleanTensor", "GleanNN", "GleanData", "GleanVision"]),
+        .target(name: "GleanBench", dependencies: ["Glean"]),
+        .executableTarget(name: "glean", dependencies: [
+            "Glean", "GleanBench",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "GleanTensorTests", dependencies: ["GleanTensor"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "GleanNNTests", dependencies: ["Glean"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

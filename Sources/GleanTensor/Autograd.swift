@@ -1,0 +1,113 @@
+/// Where gradients are recorded: off inside `withoutGradients { }`.
+public enum GradMode {
+    nonisolated(unsafe) static var depthDisabled = 0
+
+    /// Whether ops record their pullbacks right now.
+    public static var isEnabled: Bool { depthDisabled == 0 }
+}
+
+/// Runs `body` without recording gradients (evaluation, inference, pseudo-labelling).
+public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
+    GradMode.depthDisabled += 1
+    defer { GradMode.depthDisabled -= 1 }
+    return try body()
+}
+
+/// A vertex of the autograd graph: either a leaf that accumulates `grad`, or the output of
+/// an op with the pullback that maps its output gradient to its inputs' gradients.
+final class AutogradNode {
+    let op: String
+    let shape: Shape
+    var inputs: [AutogradNode?]
+    var pullback: ((Tensor) -> [Tensor?])?
+    var grad: Tensor?
+    let isLeaf: Bool
+
+    init(leafOf shape: Shape) {
+        op = "leaf"
+        self.shape = shape
+        inputs = []
+        isLeaf = true
+    }
+
+    init(op: String, shape: Shape, inputs: [AutogradNode?], pullback: @escaping (Tensor) -> [Tensor?]) {
+        self.op = op
+        self.shape = shape
+        self.inputs = inputs
+        self.pullback = pullback
+        isLeaf = false
+    }
+}
+
+extension Tensor {
+    /// Wraps an op's output, recording `pullback` when gradients are on and any input needs one.
+    /// The pullback returns one gradient per input, in order (nil where none is needed).
+    static func recorded(_ op: String, shape: Shape, storage: TensorStorage, inputs: [Tensor],
+                         pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else {
+            return Tensor(shape: shape, storage: storage)
+        }
+        let node = AutogradNode(op: op, shape: shape, inputs: inputs.map(\.node), pullback: pullback)
+        return Tensor(shape: shape, storage: storage, node: node)
+    }
+
+    /// Back-propagates from this scalar (or from `seed`, a gradient of this tensor's shape) and
+    /// adds the gradients to every leaf that requires one. The graph is freed afterwards.
+    public func backward(_ seed: Tensor? = nil) {
+        guard let root = node else {
+            preconditionFailure("backward: tensor of shape \(shape) does not require gradients")
+        }
+        if seed == nil {
+            precondition(count == 1, "backward: needs a scalar or an explicit seed, got shape \(shape)")
+        }
+        let start = seed ?? Tensor.full(1, shape: shape)
+        precondition(start.shape == shape, "backward: seed shape \(start.shape) differs from tensor shape \(shape)")
+        let order = Self.topologicalOrder(from: root)
+        var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): start.detached()]
+        withoutGradients {
+            for vertex in order.reversed() {
+                guard let gradient = pending.removeValue(forKey: ObjectIdentifier(vertex)) else { continue }
+                if vertex.isLeaf {
+                    vertex.grad = vertex.grad.map { $0.addingGradient(gradient) } ?? gradient.contiguous()
+                    continue
+                }
+                guard let pullback = vertex.pullback else {
+                    preconditionFailure("backward: the graph through \(vertex.op) was already freed by an earlier backward()")
+                }
+                let inputGradients = pullback(gradient)
+                for (input, inputGradient) in zip(vertex.inputs, inputGradients) {
+                    guard let input, let inputGradient else { continue }
+                    precondition(inputGradient.shape == input.shape,
+                                 "backward: \(vertex.op) produced a gradient of shape \(inputGradient.shape) for an input of shape \(input.shape)")
+                    let key = ObjectIdentifier(input)
+                    pending[key] = pending[key].map { $0.addingGradient(inputGradient) } ?? inputGradient
+                }
+                vertex.pullback = nil
+                vertex.inputs = []
+            }
+        }
+    }
+
+    /// Sum of two gradients of the same shape, in whichever layout is cheaper.
+    func addingGradient(_ other: Tensor) -> Tensor {
+        ElementwiseKernels.combine(self, other, op: "gradient accumulation", zeroPreserving: true, +)
+    }
+
+    private static func topologicalOrder(from root: AutogradNode) -> [AutogradNode] {
+        var order: [AutogradNode] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(AutogradNode, Bool)] = [(root, false)]
+        while let (vertex, expanded) = stack.popLast() {
+            if expanded {
+                order.append(vertex)
+                continue
+            }
+            guard visited.insert(ObjectIdentifier(vertex)).inserted else { continue }
+            stack.append((vertex, true))
+            for input in vertex.inputs {
+                if let input, !visited.contains(ObjectIdentifier(input)) { stack.append((input, false)) }
+            }
+        }
+        return order
+    }
+}
