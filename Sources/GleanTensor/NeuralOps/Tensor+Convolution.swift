@@ -1,0 +1,60 @@
+import CDNNL
+
+/// Which convolution algorithm oneDNN runs.
+public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
+    /// Direct convolution (`jit:avx512_core` on this CPU).
+    case direct
+    /// Let oneDNN pick Winograd where it applies (3x3, stride 1), direct elsewhere.
+    case auto
+}
+
+/// Process-wide convolution settings.
+public enum ConvolutionSettings {
+    /// The algorithm new convolutions use. Defaults to `.direct`.
+    public nonisolated(unsafe) static var algorithm: ConvolutionAlgorithm = .direct
+}
+
+extension Tensor {
+    /// 2-D convolution (cross-correlation, as in PyTorch).
+    ///
+    /// - Parameters:
+    ///   - weight: `[outChannels, inChannels / groups, kernelH, kernelW]`.
+    ///   - bias: `[outChannels]` or nil.
+    /// - Returns: `[N, outChannels, outH, outW]` for an input of `[N, inChannels, H, W]`,
+    ///   usually in a blocked layout that the next layer consumes without a reorder.
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
+                       padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+        precondition(rank == 4, "conv2d: input must be [N, C, H, W], got \(shape)")
+        precondition(weight.rank == 4, "conv2d: weight must be [O, I/groups, KH, KW], got \(weight.shape)")
+        precondition(groups >= 1 && shape[1] % groups == 0 && weight.shape[0] % groups == 0,
+                     "conv2d: groups \(groups) must divide input channels \(shape[1]) and output channels \(weight.shape[0])")
+        precondition(weight.shape[1] * groups == shape[1],
+                     "conv2d: input shape \(shape) has \(shape[1]) channels but weight shape \(weight.shape) expects \(weight.shape[1] * groups)")
+        if let bias {
+            precondition(bias.shape == [weight.shape[0]], "conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]")
+        }
+        precondition(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
+                     "conv2d: stride \(stride) and dilation \(dilation) must be positive, padding \(padding) non-negative")
+        let geometry = ConvolutionGeometry(
+            batch: shape[0], inputChannels: shape[1], height: shape[2], width: shape[3],
+            outputChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+            stride: stride, padding: padding, dilation: dilation, groups: groups, hasBias: bias != nil,
+            winograd: ConvolutionSettings.algorithm == .auto && groups == 1 && stride == (1, 1) && dilation == (1, 1)
+                && weight.shape[2] == 3 && weight.shape[3] == 3)
+        precondition(geometry.outputHeight > 0 && geometry.outputWidth > 0,
+                     "conv2d: input shape \(shape) is too small for kernel \(weight.shape) with padding \(padding)")
+        let inputs = [self, weight] + (bias.map { [$0] } ?? [])
+        let training = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
+        let (output, source, weightStorage) = ConvolutionKernels.forward(self, weight, bias, geometry, training: training)
+        let weightsDesc = geometry.forward(training: training).desc(dnnl_query_weights_md)
+        let needsInputGradient = requiresGrad
+        let weightShape = weight.shape
+        return Tensor.recorded("conv2d", shape: output.shape, storage: output.storage, inputs: inputs) { g in
+            let inputGradient = needsInputGradient
+                ? ConvolutionKernels.backwardData(g, weights: weightStorage, weightsDesc: weightsDesc, geometry) : nil
+            let (weightGradient, biasGradient) = ConvolutionKernels.backwardWeights(g, source: source, geometry,
+                                                                                    weightShape: weightShape)
+            return [inputGradient, weightGradient] + (bias == nil ? [] : [biasGradient])
+        }
+    }
+}
