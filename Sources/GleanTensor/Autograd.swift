@@ -1,8 +1,21 @@
-/// Where gradients are recorded: off inside `withoutGradients { }`.
-public enum GradMode {
-    nonisolated(unsafe) static var depthDisabled = 0
+import Foundation
 
-    /// Whether ops record their pullbacks right now.
+/// Where gradients are recorded: off inside `withoutGradients { }`. The switch is per
+/// thread, so a data-loading or evaluation thread never changes what the training thread records.
+public enum GradMode {
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// How many `withoutGradients` scopes enclose the current thread's code.
+    static var depthDisabled: Int {
+        get { Int(bitPattern: pthread_getspecific(key)) }
+        set { pthread_setspecific(key, UnsafeRawPointer(bitPattern: newValue)) }
+    }
+
+    /// Whether ops record their pullbacks right now on this thread.
     public static var isEnabled: Bool { depthDisabled == 0 }
 }
 

@@ -10,11 +10,20 @@ enum DNNL {
         return engine!
     }()
 
-    nonisolated(unsafe) static let stream: dnnl_stream_t = {
+    private static let streamKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// This thread's stream (oneDNN streams are not shared between threads).
+    static var stream: dnnl_stream_t {
+        if let existing = pthread_getspecific(streamKey) { return OpaquePointer(existing) }
         var stream: dnnl_stream_t?
         check(dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)), "stream create")
+        pthread_setspecific(streamKey, UnsafeRawPointer(stream!))
         return stream!
-    }()
+    }
 
     /// Stops with a message naming the call when oneDNN reports an error. oneDNN errors here
     /// mean Glean built a descriptor it should not have: a programming error, not user input.
