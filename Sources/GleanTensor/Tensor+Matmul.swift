@@ -13,8 +13,8 @@ extension Tensor {
             }
             if other.requiresGrad {
                 if aShape.rank == 3 && bShape.rank == 2 {
-                    gradB = Gemm.product(a.reshaped(to: [-1, aShape[-1]]), transposeA: true,
-                                         g.reshaped(to: [-1, g.shape[-1]]))
+                    gradB = Gemm.product(a.reshaped(-1, aShape[-1]), transposeA: true,
+                                         g.reshaped(-1, g.shape[-1]))
                 } else {
                     let full = Gemm.product(a, transposeA: true, g)
                     gradB = full.shape == bShape ? full : full.sum(axis: 0)

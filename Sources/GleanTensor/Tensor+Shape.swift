@@ -1,13 +1,6 @@
 extension Tensor {
-    /// The same elements in a new shape; one extent may be -1 and is inferred.
-    public func reshaped(to newShape: Shape) -> Tensor {
-        var dims = newShape.dims
-        if let inferred = dims.firstIndex(of: -1) {
-            let known = dims.enumerated().filter { $0.offset != inferred }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && count % known == 0, "reshape: cannot reshape \(shape) to \(newShape.dims)")
-            dims[inferred] = count / known
-        }
-        let target = Shape(dims)
+    /// The same elements in a new shape.
+    public func reshaped(to target: Shape) -> Tensor {
         precondition(target.count == count, "reshape: cannot reshape \(shape) (\(count) elements) to \(target) (\(target.count) elements)")
         let original = shape
         return Tensor.recorded("reshape", shape: target, storage: plainStorage, inputs: [self]) { g in
@@ -15,8 +8,16 @@ extension Tensor {
         }
     }
 
-    /// Convenience for `reshaped(to:)`.
-    public func reshaped(_ dims: Int...) -> Tensor { reshaped(to: Shape(dims)) }
+    /// The same elements in a new shape given by its extents; one extent may be -1 and is inferred.
+    public func reshaped(_ extents: Int...) -> Tensor {
+        var dims = extents
+        if let inferred = dims.firstIndex(of: -1) {
+            let known = dims.enumerated().filter { $0.offset != inferred }.reduce(1) { $0 * $1.element }
+            precondition(known > 0 && count % known == 0, "reshape: cannot reshape \(shape) to \(extents)")
+            dims[inferred] = count / known
+        }
+        return reshaped(to: Shape(dims))
+    }
 
     /// Flattens axes `startAxis...` into one (`[N, C, H, W]` → `[N, C·H·W]` by default).
     public func flattened(startAxis: Int = 1) -> Tensor {
