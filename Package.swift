@@ -15,9 +15,10 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "GleanTensor", dependencies: ["CDNNL"], swiftSettings: optimized),
         .target(name: "GleanNN", dependencies: ["GleanTensor"], swiftSettings: optimized),
-        .target(name: "GleanData", dependencies: ["GleanTensor"], swiftSettings: optimized),
+        .target(name: "GleanData", dependencies: ["GleanTensor", "CZlib"], swiftSettings: optimized),
         .target(name: "GleanVision", dependencies: ["GleanNN"]),
         .target(name: "Glean", dependencies: ["GleanTensor", "GleanNN", "GleanData", "GleanVision"]),
         .target(name: "GleanBench", dependencies: ["Glean"]),

@@ -17,6 +17,7 @@ enum Gemm {
                      "matmul: batch extents differ for shapes \(a.shape) and \(b.shape)")
         let batch = Swift.max(batchA, batchB)
         let shape: Shape = (a.rank == 3 || b.rank == 3) ? [batch, m, n] : [m, n]
+        FlopCounter.add(2 * Double(batch) * Double(m) * Double(n) * Double(k))
         let left = a.plainStorage, right = b.plainStorage
         let output = TensorStorage(count: shape.count)
         for index in 0..<batch {

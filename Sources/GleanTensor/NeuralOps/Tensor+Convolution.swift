@@ -43,6 +43,7 @@ extension Tensor {
                 && weight.shape[2] == 3 && weight.shape[3] == 3)
         precondition(geometry.outputHeight > 0 && geometry.outputWidth > 0,
                      "conv2d: input shape \(shape) is too small for kernel \(weight.shape) with padding \(padding)")
+        FlopCounter.add(geometry.flops)
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
         let training = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
         let (output, source, weightStorage) = ConvolutionKernels.forward(self, weight, bias, geometry, training: training)

@@ -1,0 +1,4 @@
+#ifndef GLEAN_CZLIB_SHIM_H
+#define GLEAN_CZLIB_SHIM_H
+#include <zlib.h>
+#endif

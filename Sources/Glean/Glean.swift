@@ -1,0 +1,5 @@
+// `import Glean` brings in the whole toolkit.
+@_exported import GleanData
+@_exported import GleanNN
+@_exported import GleanTensor
+@_exported import GleanVision

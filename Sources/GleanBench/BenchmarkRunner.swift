@@ -1,0 +1,54 @@
+import Foundation
+import Glean
+
+/// The measured figures of one workload.
+public struct BenchmarkResult: Codable, Sendable {
+    public let workload: String
+    public let images_per_s: Double?
+    public let gflops: Double
+    public let peak_fraction: Double
+    public let peak_rss_mb: Double
+    public let seconds_per_step: Double
+}
+
+/// Times workloads: warm-up steps first (primitive creation, allocator fill), then steps until
+/// both a minimum count and a minimum time are reached; the reported time is the median step.
+public enum BenchmarkRunner {
+    /// fp32 peak of this machine (2 Zen 5 cores with AVX-512), as measured for DESIGN.md.
+    public static let machinePeakGFLOPs = 525.0
+
+    public static func run(_ workload: Workload, minimumSteps: Int = 5, minimumSeconds: Double = 3) -> BenchmarkResult {
+        let (step, flops) = workload.prepare()
+        for _ in 0..<2 { step() }
+        var times: [Double] = []
+        let start = DispatchTime.now().uptimeNanoseconds
+        while times.count < minimumSteps || Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < minimumSeconds {
+            let begin = DispatchTime.now().uptimeNanoseconds
+            step()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9)
+            if times.count >= 200 { break }
+        }
+        times.sort()
+        let median = times[times.count / 2]
+        let gflops = flops / median / 1e9
+        return BenchmarkResult(workload: workload.name,
+                               images_per_s: workload.imagesPerStep.map { Double($0) / median },
+                               gflops: gflops, peak_fraction: gflops / machinePeakGFLOPs,
+                               peak_rss_mb: peakResidentMegabytes(), seconds_per_step: median)
+    }
+
+    /// Peak resident set size of this process in MiB.
+    public static func peakResidentMegabytes() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
+    /// One line per result, in the same format as `Benchmarks/pytorch_reference.py`.
+    public static func format(_ result: BenchmarkResult) -> String {
+        let images = result.images_per_s.map { String(format: "%9.1f img/s", $0) } ?? String(repeating: " ", count: 15)
+        return String(format: "%-26@ %@ %8.1f GFLOP/s %6.1f%% of peak %8.0f MB peak RSS",
+                      result.workload as NSString, images as NSString, result.gflops, 100 * result.peak_fraction,
+                      result.peak_rss_mb)
+    }
+}

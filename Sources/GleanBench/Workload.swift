@@ -1,0 +1,62 @@
+import Foundation
+import Glean
+
+/// One named benchmark: a setup that returns the step to time, plus how to count its work.
+public struct Workload: Sendable {
+    public let name: String
+    /// Images processed per step (nil for primitive workloads that report GFLOP/s only).
+    public let imagesPerStep: Int?
+    /// Builds the state and returns the step closure and the floating-point operations per step.
+    let prepare: @Sendable () -> (step: () -> Void, flops: Double)
+
+    /// The workloads the issue names, in report order.
+    public static let all: [Workload] = [
+        convolution("conv_fwd") { $0.forward() },
+        convolution("conv_bwd_data") { $0.backwardData() },
+        convolution("conv_bwd_weights") { $0.backwardWeights() },
+        Workload(name: "seednet_train_b128", imagesPerStep: 128) {
+            var generator = RandomGenerator(seed: 0)
+            let model = SeedNet(generator: &generator)
+            return trainingStep(model, batch: 128, channels: 1, size: 28, generator: &generator)
+        },
+        Workload(name: "resnet18_train_b128_28px", imagesPerStep: 128) {
+            var generator = RandomGenerator(seed: 0)
+            let model = ResNet(.resnet18, classCount: 10, inputChannels: 1, cifarStem: true, generator: &generator)
+            return trainingStep(model, batch: 128, channels: 1, size: 28, generator: &generator)
+        },
+        Workload(name: "resnet18_infer_b512_28px", imagesPerStep: 512) {
+            var generator = RandomGenerator(seed: 0)
+            let model = ResNet(.resnet18, classCount: 10, inputChannels: 1, cifarStem: true, generator: &generator)
+            model.eval()
+            let images = Tensor.normal([512, 1, 28, 28], generator: &generator)
+            let flops = withoutGradients { FlopCounter.measure { model(images) }.flops }
+            return ({ withoutGradients { _ = model(images).scalars } }, flops)
+        },
+    ]
+
+    private static func convolution(_ name: String, _ pass: @escaping @Sendable (ConvolutionProbe) -> Void) -> Workload {
+        Workload(name: name, imagesPerStep: nil) {
+            let probe = ConvolutionProbe(batch: 128, channels: 64, outChannels: 64, size: 32, kernel: 3, padding: 1)
+            return ({ pass(probe) }, probe.flops)
+        }
+    }
+
+    /// One SGD-momentum step (forward, cross-entropy, backward, update) on a fixed random batch.
+    /// Work counted as 3x the forward pass (forward, backward-data, backward-weights).
+    private static func trainingStep(_ model: Module, batch: Int, channels: Int, size: Int,
+                                     generator: inout RandomGenerator) -> (() -> Void, Double) {
+        model.train()
+        let images = Tensor.normal([batch, channels, size, size], generator: &generator)
+        let labels = (0..<batch).map { $0 % 10 }
+        let optimizer = SGD(model.trainableParameters, learningRate: 0.01, momentum: 0.9)
+        let forwardFlops = withoutGradients { FlopCounter.measure { model(images) }.flops }
+        let step = {
+            optimizer.zeroGrad()
+            let loss = model(images).crossEntropy(labels: labels)
+            loss.backward()
+            optimizer.step()
+            _ = loss.item
+        }
+        return (step, 3 * forwardFlops)
+    }
+}

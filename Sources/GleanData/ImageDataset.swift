@@ -1,0 +1,81 @@
+import GleanTensor
+
+/// Images as bytes with integer labels, the in-memory form every reader produces.
+public struct ImageDataset: Sendable {
+    /// Pixels, `count × channels × height × width`, row-major, 0–255.
+    public let pixels: [UInt8]
+    /// One class index per image.
+    public let labels: [Int]
+    public let channels: Int, height: Int, width: Int
+    /// Number of classes (labels lie in `0..<classCount`).
+    public let classCount: Int
+    /// Optional class names, `classCount` of them.
+    public let classNames: [String]
+
+    public init(pixels: [UInt8], labels: [Int], channels: Int, height: Int, width: Int, classCount: Int,
+                classNames: [String] = []) {
+        precondition(pixels.count == labels.count * channels * height * width,
+                     "ImageDataset: \(pixels.count) pixels do not fit \(labels.count) images of \(channels)x\(height)x\(width)")
+        self.pixels = pixels
+        self.labels = labels
+        self.channels = channels
+        self.height = height
+        self.width = width
+        self.classCount = classCount
+        self.classNames = classNames.isEmpty ? (0..<classCount).map(String.init) : classNames
+    }
+
+    /// Number of images.
+    public var count: Int { labels.count }
+    /// Values per image.
+    public var imageSize: Int { channels * height * width }
+
+    /// The images at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> ImageDataset {
+        var selected = [UInt8]()
+        selected.reserveCapacity(indices.count * imageSize)
+        for index in indices {
+            selected.append(contentsOf: pixels[index * imageSize ..< (index + 1) * imageSize])
+        }
+        return ImageDataset(pixels: selected, labels: indices.map { labels[$0] }, channels: channels, height: height,
+                            width: width, classCount: classCount, classNames: classNames)
+    }
+
+    /// A batch `[indices.count, C, H, W]` scaled to [0, 1] and normalised per channel.
+    public func batch(_ indices: [Int], mean: [Float], std: [Float]) -> (images: Tensor, labels: [Int]) {
+        precondition(mean.count == channels && std.count == channels, "batch: mean/std need \(channels) values")
+        let size = imageSize, plane = height * width
+        let images = Tensor(shape: [indices.count, channels, height, width]) { buffer in
+            pixels.withUnsafeBufferPointer { source in
+                for (row, index) in indices.enumerated() {
+                    for channel in 0..<channels {
+                        let scale = 1 / (255 * std[channel]), offset = mean[channel] / std[channel]
+                        let from = index * size + channel * plane, to = row * size + channel * plane
+                        for p in 0..<plane { buffer[to + p] = Float(source[from + p]) * scale - offset }
+                    }
+                }
+            }
+        }
+        return (images, indices.map { labels[$0] })
+    }
+
+    /// Per-channel mean and standard deviation of the pixels scaled to [0, 1].
+    public func channelStatistics() -> (mean: [Float], std: [Float]) {
+        var sums = [Double](repeating: 0, count: channels), squares = sums
+        let plane = height * width
+        for image in 0..<count {
+            for channel in 0..<channels {
+                let start = image * imageSize + channel * plane
+                for p in 0..<plane {
+                    let value = Double(pixels[start + p]) / 255
+                    sums[channel] += value
+                    squares[channel] += value * value
+                }
+            }
+        }
+        let n = Double(max(count * plane, 1))
+        let mean = sums.map { $0 / n }
+        let std = zip(squares, mean).map { (max($0 / n - $1 * $1, 1e-12)).squareRoot() }
+        return (mean.map(Float.init), std.map(Float.init))
+    }
+}

@@ -1,0 +1,36 @@
+import GleanTensor
+
+/// Batch normalisation over the channel axis of `[N, C]` or `[N, C, H, W]` input
+/// (PyTorch's `nn.BatchNorm1d` / `nn.BatchNorm2d`): `weight`/`bias` `[C]`,
+/// buffers `running_mean`/`running_var` `[C]`.
+public final class BatchNorm: Module {
+    public let weight: Parameter
+    public let bias: Parameter
+    public let runningMean: Buffer
+    public let runningVariance: Buffer
+    public let momentum: Float
+    public let epsilon: Float
+
+    public init(_ channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+        precondition(channels > 0, "BatchNorm: channels \(channels) must be positive")
+        weight = Parameter(.ones([channels]))
+        bias = Parameter(.zeros([channels]))
+        runningMean = Buffer(.zeros([channels]))
+        runningVariance = Buffer(.ones([channels]))
+        self.momentum = momentum
+        self.epsilon = epsilon
+    }
+
+    public override var ownParameters: [(String, Parameter)] { [("weight", weight), ("bias", bias)] }
+    public override var ownBuffers: [(String, Buffer)] { [("running_mean", runningMean), ("running_var", runningVariance)] }
+
+    public override func forward(_ input: Tensor) -> Tensor {
+        input.batchNorm(scale: weight.value, shift: bias.value, runningMean: runningMean.value,
+                        runningVariance: runningVariance.value, training: isTraining, momentum: momentum, epsilon: epsilon)
+    }
+}
+
+/// PyTorch's name for batch norm over `[N, C]`.
+public typealias BatchNorm1d = BatchNorm
+/// PyTorch's name for batch norm over `[N, C, H, W]`.
+public typealias BatchNorm2d = BatchNorm

@@ -1,0 +1,85 @@
+import GleanTensor
+
+/// A neural-network building block with named children, parameters and buffers.
+///
+/// Names compose into PyTorch's dotted keys (`layer1.0.conv1.weight`, `bn1.running_mean`),
+/// so a torchvision state dict maps onto a Glean model by name. Subclasses list what they own
+/// by overriding `children`, `ownParameters` and `ownBuffers`, and compute in `forward(_:)`.
+open class Module {
+    /// Whether the module is in training mode (dropout active, batch norm using batch statistics).
+    public private(set) var isTraining = true
+
+    public init() {}
+
+    /// Direct children with their names, in registration order.
+    open var children: [(String, Module)] { [] }
+    /// Parameters owned directly by this module (not by children).
+    open var ownParameters: [(String, Parameter)] { [] }
+    /// Buffers owned directly by this module.
+    open var ownBuffers: [(String, Buffer)] { [] }
+
+    /// Computes the module's output.
+    open func forward(_ input: Tensor) -> Tensor {
+        fatalError("\(type(of: self)) must override forward(_:)")
+    }
+
+    /// Same as `forward(_:)`.
+    public func callAsFunction(_ input: Tensor) -> Tensor { forward(input) }
+
+    /// Switches this module and all descendants to training mode.
+    public func train() { setTraining(true) }
+    /// Switches this module and all descendants to evaluation mode.
+    public func eval() { setTraining(false) }
+
+    private func setTraining(_ training: Bool) {
+        isTraining = training
+        for (_, child) in children { child.setTraining(training) }
+    }
+
+    /// Every parameter with its dotted name, depth-first in registration order.
+    public func namedParameters(prefix: String = "") -> [(String, Parameter)] {
+        ownParameters.map { (prefix + $0.0, $0.1) }
+            + children.flatMap { $0.1.namedParameters(prefix: prefix + $0.0 + ".") }
+    }
+
+    /// Every buffer with its dotted name.
+    public func namedBuffers(prefix: String = "") -> [(String, Buffer)] {
+        ownBuffers.map { (prefix + $0.0, $0.1) }
+            + children.flatMap { $0.1.namedBuffers(prefix: prefix + $0.0 + ".") }
+    }
+
+    /// Every module below this one (itself included, named ""), depth-first.
+    public func namedModules(prefix: String = "") -> [(String, Module)] {
+        [(prefix, self)] + children.flatMap { name, child in
+            child.namedModules(prefix: prefix.isEmpty ? name : prefix + "." + name)
+        }
+    }
+
+    /// All parameters.
+    public var parameters: [Parameter] { namedParameters().map(\.1) }
+    /// Parameters that currently receive gradients.
+    public var trainableParameters: [Parameter] { parameters.filter(\.isTrainable) }
+
+    /// Number of parameter elements (all, or only trainable ones).
+    public func parameterCount(trainableOnly: Bool = false) -> Int {
+        (trainableOnly ? trainableParameters : parameters).reduce(0) { $0 + $1.value.count }
+    }
+
+    /// Clears every parameter's gradient.
+    public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
+
+    /// Freezes (or unfreezes) every parameter whose dotted name starts with `prefix`;
+    /// returns how many tensors changed.
+    @discardableResult
+    public func setTrainable(_ trainable: Bool, namePrefix prefix: String) -> Int {
+        let matching = namedParameters().filter { $0.0.hasPrefix(prefix) }
+        matching.forEach { $0.1.isTrainable = trainable }
+        return matching.count
+    }
+
+    /// Freezes the first `count` parameter tensors in registration order (as in
+    /// `for p in list(model.parameters())[:count]: p.requires_grad = False`).
+    public func freezeFirst(_ count: Int) {
+        for parameter in parameters.prefix(count) { parameter.isTrainable = false }
+    }
+}

@@ -1,0 +1,81 @@
+import GleanNN
+import GleanTensor
+
+/// The ResNet family with torchvision's structure and parameter names
+/// (`conv1`, `bn1`, `layer1.0.conv1`, ..., `fc`), so torchvision state dicts load by name.
+public final class ResNet: Module {
+    /// Which block and how many per stage.
+    public enum Depth: String, CaseIterable, Sendable {
+        case resnet18, resnet34, resnet50
+
+        var blocksPerStage: [Int] {
+            switch self {
+            case .resnet18: return [2, 2, 2, 2]
+            case .resnet34, .resnet50: return [3, 4, 6, 3]
+            }
+        }
+
+        var usesBottleneck: Bool { self == .resnet50 }
+    }
+
+    public let conv1: Conv2d, bn1: BatchNorm
+    public let maxpool: MaxPool2d?
+    public let layer1: Sequential, layer2: Sequential, layer3: Sequential, layer4: Sequential
+    public let avgpool: AdaptiveAvgPool2d
+    /// The classifier head; replace it for transfer learning.
+    public var fc: Module
+    /// Width of the pooled features that feed `fc` (512 for ResNet-18/34, 2048 for ResNet-50).
+    public let featureCount: Int
+
+    /// - Parameters:
+    ///   - inputChannels: 3 for RGB, 1 for grayscale.
+    ///   - cifarStem: a 3x3 stride-1 first convolution and no max pool (for 28–32 px images)
+    ///     instead of ImageNet's 7x7 stride-2 convolution and max pool.
+    public init(_ depth: Depth, classCount: Int = 1000, inputChannels: Int = 3, cifarStem: Bool = false,
+                generator: inout RandomGenerator) {
+        precondition(classCount > 0 && inputChannels > 0, "ResNet: classes \(classCount) and input channels \(inputChannels) must be positive")
+        conv1 = cifarStem
+            ? Conv2d(inputChannels, 64, kernelSize: 3, stride: 1, padding: 1, bias: false,
+                     initializer: .kaimingNormalFanOut, generator: &generator)
+            : Conv2d(inputChannels, 64, kernelSize: 7, stride: 2, padding: 3, bias: false,
+                     initializer: .kaimingNormalFanOut, generator: &generator)
+        bn1 = BatchNorm(64)
+        maxpool = cifarStem ? nil : MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
+        let expansion = depth.usesBottleneck ? Bottleneck.expansion : BasicBlock.expansion
+        var inChannels = 64
+        var stages: [Sequential] = []
+        for (stage, blocks) in depth.blocksPerStage.enumerated() {
+            let channels = 64 << stage
+            var layers: [Module] = []
+            for index in 0..<blocks {
+                let stride = stage > 0 && index == 0 ? 2 : 1
+                layers.append(depth.usesBottleneck
+                    ? Bottleneck(inChannels, channels, stride: stride, generator: &generator)
+                    : BasicBlock(inChannels, channels, stride: stride, generator: &generator))
+                inChannels = channels * expansion
+            }
+            stages.append(Sequential(layers))
+        }
+        (layer1, layer2, layer3, layer4) = (stages[0], stages[1], stages[2], stages[3])
+        avgpool = AdaptiveAvgPool2d(outputSize: (1, 1))
+        featureCount = 512 * expansion
+        fc = Linear(featureCount, classCount, generator: &generator)
+    }
+
+    public override var children: [(String, Module)] {
+        [("conv1", conv1), ("bn1", bn1)] + (maxpool.map { [("maxpool", $0 as Module)] } ?? [])
+            + [("layer1", layer1), ("layer2", layer2), ("layer3", layer3), ("layer4", layer4),
+               ("avgpool", avgpool), ("fc", fc)]
+    }
+
+    /// Pooled features `[N, featureCount]` for images `[N, C, H, W]` (everything but `fc`).
+    public func features(_ input: Tensor) -> Tensor {
+        var x = bn1(conv1(input)).relu()
+        if let maxpool { x = maxpool(x) }
+        x = layer4(layer3(layer2(layer1(x))))
+        return avgpool(x).flattened()
+    }
+
+    /// Logits `[N, classCount]` for images `[N, C, H, W]`.
+    public override func forward(_ input: Tensor) -> Tensor { fc(features(input)) }
+}

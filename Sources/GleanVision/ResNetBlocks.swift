@@ -1,0 +1,71 @@
+import GleanNN
+import GleanTensor
+
+/// ResNet-18/34's residual block: two 3x3 convolutions with batch norm, plus a projection
+/// shortcut (`downsample`: 1x1 conv + BN) when the shape changes. Names follow torchvision.
+public final class BasicBlock: Module {
+    public static let expansion = 1
+    public let conv1: Conv2d, bn1: BatchNorm, conv2: Conv2d, bn2: BatchNorm
+    public let downsample: Sequential?
+
+    public init(_ inChannels: Int, _ channels: Int, stride: Int, generator: inout RandomGenerator) {
+        conv1 = Conv2d(inChannels, channels, kernelSize: 3, stride: stride, padding: 1, bias: false,
+                       initializer: .kaimingNormalFanOut, generator: &generator)
+        bn1 = BatchNorm(channels)
+        conv2 = Conv2d(channels, channels, kernelSize: 3, padding: 1, bias: false,
+                       initializer: .kaimingNormalFanOut, generator: &generator)
+        bn2 = BatchNorm(channels)
+        downsample = ResNetShortcut.make(inChannels, channels, stride: stride, generator: &generator)
+    }
+
+    public override var children: [(String, Module)] {
+        [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2)] + (downsample.map { [("downsample", $0)] } ?? [])
+    }
+
+    public override func forward(_ input: Tensor) -> Tensor {
+        let out = bn2(conv2(bn1(conv1(input)).relu()))
+        return (out + (downsample?(input) ?? input)).relu()
+    }
+}
+
+/// ResNet-50's bottleneck block: 1x1 reduce, 3x3 (carrying the stride, as torchvision v1.5),
+/// 1x1 expand to 4x the width.
+public final class Bottleneck: Module {
+    public static let expansion = 4
+    public let conv1: Conv2d, bn1: BatchNorm, conv2: Conv2d, bn2: BatchNorm, conv3: Conv2d, bn3: BatchNorm
+    public let downsample: Sequential?
+
+    public init(_ inChannels: Int, _ channels: Int, stride: Int, generator: inout RandomGenerator) {
+        let out = channels * Self.expansion
+        conv1 = Conv2d(inChannels, channels, kernelSize: 1, bias: false, initializer: .kaimingNormalFanOut, generator: &generator)
+        bn1 = BatchNorm(channels)
+        conv2 = Conv2d(channels, channels, kernelSize: 3, stride: stride, padding: 1, bias: false,
+                       initializer: .kaimingNormalFanOut, generator: &generator)
+        bn2 = BatchNorm(channels)
+        conv3 = Conv2d(channels, out, kernelSize: 1, bias: false, initializer: .kaimingNormalFanOut, generator: &generator)
+        bn3 = BatchNorm(out)
+        downsample = ResNetShortcut.make(inChannels, out, stride: stride, generator: &generator)
+    }
+
+    public override var children: [(String, Module)] {
+        [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2), ("conv3", conv3), ("bn3", bn3)]
+            + (downsample.map { [("downsample", $0)] } ?? [])
+    }
+
+    public override func forward(_ input: Tensor) -> Tensor {
+        let out = bn3(conv3(bn2(conv2(bn1(conv1(input)).relu())).relu()))
+        return (out + (downsample?(input) ?? input)).relu()
+    }
+}
+
+enum ResNetShortcut {
+    /// The projection shortcut, or nil when the identity fits.
+    static func make(_ inChannels: Int, _ outChannels: Int, stride: Int, generator: inout RandomGenerator) -> Sequential? {
+        guard stride != 1 || inChannels != outChannels else { return nil }
+        return Sequential([
+            Conv2d(inChannels, outChannels, kernelSize: 1, stride: stride, bias: false,
+                   initializer: .kaimingNormalFanOut, generator: &generator),
+            BatchNorm(outChannels),
+        ])
+    }
+}

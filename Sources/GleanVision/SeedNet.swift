@@ -1,0 +1,31 @@
+import GleanNN
+import GleanTensor
+
+/// The small CNN from the source documents for 28x28 grayscale images:
+/// Conv(1→64, 3) ReLU MaxPool(2) Conv(64→192, 3, pad 1) ReLU MaxPool(2) Dropout
+/// Linear(6912→1024) ReLU Dropout(0.5) Linear(1024→512) ReLU Linear(512→classes).
+public final class SeedNet: Module {
+    public let features: Sequential
+    public let classifier: Sequential
+
+    public init(classCount: Int = 10, inputChannels: Int = 1, dropout: Float = 0.5, generator: inout RandomGenerator) {
+        features = Sequential([
+            Conv2d(inputChannels, 64, kernelSize: 3, generator: &generator), Lambda.relu(), MaxPool2d(kernelSize: 2),
+            Conv2d(64, 192, kernelSize: 3, padding: 1, generator: &generator), Lambda.relu(), MaxPool2d(kernelSize: 2),
+        ])
+        classifier = Sequential([
+            Dropout(probability: dropout, generator: &generator),
+            Linear(192 * 6 * 6, 1024, generator: &generator), Lambda.relu(),
+            Dropout(probability: dropout, generator: &generator),
+            Linear(1024, 512, generator: &generator), Lambda.relu(),
+            Linear(512, classCount, generator: &generator),
+        ])
+    }
+
+    public override var children: [(String, Module)] { [("features", features), ("classifier", classifier)] }
+
+    /// Logits `[N, classCount]` for images `[N, 1, 28, 28]`.
+    public override func forward(_ input: Tensor) -> Tensor {
+        classifier(features(input).flattened())
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import GleanBench
+
+/// `glean bench`: times the named workloads, each in its own process so peak memory is per workload.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmark convolution primitives and training/inference steps.")
+
+    @Flag(help: "Print one JSON object per workload.") var json = false
+    @Option(help: "Comma-separated workload names (default: all).") var only: String?
+    @Option(help: "Minimum seconds to time each workload.") var seconds: Double = 3
+    @Flag(help: .hidden) var inProcess = false
+
+    func run() throws {
+        let known = Workload.all.map(\.name)
+        let selected = only.map { $0.split(separator: ",").map(String.init) } ?? known
+        for name in selected where !known.contains(name) {
+            throw ValidationError("unknown workload '\(name)'; known: \(known.joined(separator: ", "))")
+        }
+        if !json && !inProcess {
+            print("Glean \(ProcessInfo.processInfo.activeProcessorCount) cores; machine fp32 peak \(Int(BenchmarkRunner.machinePeakGFLOPs)) GFLOP/s")
+        }
+        for name in selected {
+            let result: BenchmarkResult
+            if inProcess || selected.count == 1 {
+                result = BenchmarkRunner.run(Workload.all.first { $0.name == name }!, minimumSeconds: seconds)
+            } else {
+                result = try runChild(name)
+            }
+            if json || inProcess {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = .sortedKeys
+                print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            } else {
+                print(BenchmarkRunner.format(result))
+            }
+            fflush(stdout)
+        }
+    }
+
+    /// Runs one workload in a fresh process of this executable and decodes its JSON line.
+    private func runChild(_ name: String) throws -> BenchmarkResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["bench", "--in-process", "--only", name, "--seconds", String(seconds)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last else {
+            throw ValidationError("workload \(name) failed with status \(process.terminationStatus)")
+        }
+        return try JSONDecoder().decode(BenchmarkResult.self, from: Data(line.utf8))
+    }
+}

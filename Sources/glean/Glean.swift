@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct GleanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "glean",
+        abstract: "Train image classifiers when labels are scarce.",
+        subcommands: [TrainCommand.self, BenchCommand.self])
+}
