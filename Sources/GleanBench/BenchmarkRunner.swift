@@ -47,8 +47,8 @@ public enum BenchmarkRunner {
     /// One line per result, in the same format as `Benchmarks/pytorch_reference.py`.
     public static func format(_ result: BenchmarkResult) -> String {
         let images = result.images_per_s.map { String(format: "%9.1f img/s", $0) } ?? String(repeating: " ", count: 15)
-        return String(format: "%-26@ %@ %8.1f GFLOP/s %6.1f%% of peak %8.0f MB peak RSS",
-                      result.workload as NSString, images as NSString, result.gflops, 100 * result.peak_fraction,
-                      result.peak_rss_mb)
+        let name = result.workload.padding(toLength: 26, withPad: " ", startingAt: 0)
+        return name + " " + images + String(format: " %8.1f GFLOP/s %6.1f%% of peak %8.0f MB peak RSS",
+                                            result.gflops, 100 * result.peak_fraction, result.peak_rss_mb)
     }
 }

@@ -16,6 +16,14 @@ func parallelChunks(_ count: Int, minimumPerChunk: Int = 1 << 15, _ body: (Range
     }
 }
 
+/// Public entry to the chunked loops, for other Glean modules' elementwise work (optimizers).
+public enum Parallel {
+    /// Runs `body` over `0..<count` in up to `Parallelism.workers` contiguous chunks.
+    public static func chunks(_ count: Int, minimumPerChunk: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
+        parallelChunks(count, minimumPerChunk: minimumPerChunk, body)
+    }
+}
+
 /// How many threads Swift-side kernels split work into.
 public enum Parallelism {
     /// Worker count (the number of active processors).

@@ -60,13 +60,19 @@ public final class SGD {
         gradient.withUnsafeScalars { grad in
             parameter.value.withUnsafeMutableScalars { weights in
                 buffer.withUnsafeMutableBufferPointer { velocity in
-                    for index in 0..<count {
-                        var g = grad[index] + weightDecay * weights[index]
-                        if mu > 0 {
-                            velocity[index] = first ? g : mu * velocity[index] + g
-                            g = nesterov ? g + mu * velocity[index] : velocity[index]
+                    let g = grad.baseAddress!, w = weights.baseAddress!, v = velocity.baseAddress
+                    Parallel.chunks(count) { range in
+                        if let v, mu > 0 {
+                            let carry: Float = first ? 0 : mu
+                            for index in range {
+                                let step = g[index] + weightDecay * w[index]
+                                let velocity = carry * v[index] + step
+                                v[index] = velocity
+                                w[index] -= learningRate * (nesterov ? step + mu * velocity : velocity)
+                            }
+                        } else {
+                            for index in range { w[index] -= learningRate * (g[index] + weightDecay * w[index]) }
                         }
-                        weights[index] -= learningRate * g
                     }
                 }
             }

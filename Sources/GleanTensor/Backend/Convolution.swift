@@ -42,15 +42,16 @@ struct ConvolutionGeometry: Hashable {
                    (outputWidth - 1) * stride.1 + dilation.1 * (kernelWidth - 1) + 1 - width - padding.1])
     }
 
-    /// The forward primitive (`training` selects forward_training, which backward needs as a hint).
-    func forward(training: Bool) -> CachedPrimitive {
-        PrimitiveCache.primitive(PrimitiveKey(kind: "conv_fwd", values: keyValues + [training ? 1 : 0])) {
+    /// The forward primitive. It is always forward_training: backward passes need it as their
+    /// hint, and oneDNN offers Winograd only there.
+    func forward() -> CachedPrimitive {
+        PrimitiveCache.primitive(PrimitiveKey(kind: "conv_fwd", values: keyValues)) {
             var src = DNNL.anyDesc(sourceDims), weights = DNNL.anyDesc(weightDims)
             var dst = DNNL.anyDesc(destinationDims), bias = DNNL.plainDesc([outputChannels])
             var desc = dnnl_convolution_desc_t()
             let status = withUnsafePointer(to: &bias) { biasPointer in
                 dnnl_dilated_convolution_forward_desc_init(
-                    &desc, training ? dnnl_forward_training : dnnl_forward_inference, algorithm,
+                    &desc, dnnl_forward_training, algorithm,
                     &src, &weights, hasBias ? biasPointer : nil, &dst, strides, dilates, paddingLeft, paddingRight)
             }
             DNNL.check(status, "convolution forward descriptor \(keyValues)")
@@ -66,7 +67,7 @@ struct ConvolutionGeometry: Hashable {
             DNNL.check(dnnl_dilated_convolution_backward_data_desc_init(
                 &desc, algorithm, &diffSrc, &weights, &diffDst, strides, dilates, paddingLeft, paddingRight),
                        "convolution backward-data descriptor \(keyValues)")
-            return PrimitiveCache.describe(&desc, hint: forward(training: true).descriptor, "convolution backward data")
+            return PrimitiveCache.describe(&desc, hint: forward().descriptor, "convolution backward data")
         }
     }
 
@@ -81,7 +82,7 @@ struct ConvolutionGeometry: Hashable {
                     strides, dilates, paddingLeft, paddingRight)
             }
             DNNL.check(status, "convolution backward-weights descriptor \(keyValues)")
-            return PrimitiveCache.describe(&desc, hint: forward(training: true).descriptor, "convolution backward weights")
+            return PrimitiveCache.describe(&desc, hint: forward().descriptor, "convolution backward weights")
         }
     }
 
@@ -105,9 +106,9 @@ enum ConvolutionKernels {
 
     /// Runs the forward pass; returns the output and the input and weights in the layouts the
     /// backward passes will want.
-    static func forward(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ geometry: ConvolutionGeometry,
-                        training: Bool) -> (output: Tensor, source: Tensor, weights: TensorStorage) {
-        let primitive = geometry.forward(training: training)
+    static func forward(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?,
+                        _ geometry: ConvolutionGeometry) -> (output: Tensor, source: Tensor, weights: TensorStorage) {
+        let primitive = geometry.forward()
         let srcDesc = primitive.desc(dnnl_query_src_md), weightsDesc = primitive.desc(dnnl_query_weights_md)
         let dstDesc = primitive.desc(dnnl_query_dst_md)
         let source = Reorder.storage(x, as: srcDesc)

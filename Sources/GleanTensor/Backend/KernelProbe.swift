@@ -21,7 +21,7 @@ public struct ConvolutionProbe {
                                        hasBias: false, winograd: algorithm == .auto)
         input = .normal([batch, channels, size, size], generator: &generator)
         weight = .normal([outChannels, channels, kernel, kernel], standardDeviation: 0.05, generator: &generator)
-        forwardResult = ConvolutionKernels.forward(input, weight, nil, geometry, training: true)
+        forwardResult = ConvolutionKernels.forward(input, weight, nil, geometry)
         outputGradient = Tensor(shape: forwardResult.output.shape,
                                 storage: Reorder.storage(.normal(forwardResult.output.shape, generator: &generator),
                                                          as: DNNL.desc(of: forwardResult.output)))
@@ -29,13 +29,13 @@ public struct ConvolutionProbe {
 
     /// One forward pass (input already in the primitive's layout).
     public func forward() {
-        _ = ConvolutionKernels.forward(forwardResult.source, weight, nil, geometry, training: true)
+        _ = ConvolutionKernels.forward(forwardResult.source, weight, nil, geometry)
     }
 
     /// One backward-data pass.
     public func backwardData() {
         _ = ConvolutionKernels.backwardData(outputGradient, weights: forwardResult.weights,
-                                            weightsDesc: geometry.forward(training: true).desc(dnnl_query_weights_md), geometry)
+                                            weightsDesc: geometry.forward().desc(dnnl_query_weights_md), geometry)
     }
 
     /// One backward-weights pass.

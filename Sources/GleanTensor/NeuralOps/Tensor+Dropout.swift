@@ -8,8 +8,17 @@ extension Tensor {
         let keep = 1 / (1 - probability)
         let mask = storage.layout.map { TensorStorage(layout: $0) } ?? TensorStorage(count: count)
         let physical = storage.layout == nil ? count : storage.physicalCount
+        // Each 64-bit draw gives two 32-bit uniforms; an element is dropped when its uniform
+        // falls below probability · 2³².
+        let threshold = UInt32(Swift.min(Double(probability) * 4_294_967_296, 4_294_967_295))
         var local = generator
-        for index in 0..<physical { mask.pointer[index] = local.nextUniform() < probability ? 0 : keep }
+        var index = 0
+        while index < physical {
+            let bits = local.next()
+            mask.pointer[index] = UInt32(truncatingIfNeeded: bits) < threshold ? 0 : keep
+            if index + 1 < physical { mask.pointer[index + 1] = UInt32(truncatingIfNeeded: bits >> 32) < threshold ? 0 : keep }
+            index += 2
+        }
         generator = local
         let maskTensor = Tensor(shape: shape, storage: mask)
         return self * maskTensor
