@@ -70,7 +70,7 @@ public final class ResNet: Module {
 
     /// Pooled features `[N, featureCount]` for images `[N, C, H, W]` (everything but `fc`).
     public func features(_ input: Tensor) -> Tensor {
-        var x = bn1(conv1(input)).relu()
+        var x = conv1.forward(input, batchNorm: bn1, relu: true)
         if let maxpool { x = maxpool(x) }
         x = layer4(layer3(layer2(layer1(x))))
         return avgpool(x).flattened()

@@ -23,8 +23,8 @@ public final class BasicBlock: Module {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        let out = bn2(conv2(bn1(conv1(input)).relu()))
-        return (out + (downsample?(input) ?? input)).relu()
+        let out = conv2.forward(conv1.forward(input, batchNorm: bn1, relu: true), batchNorm: bn2, relu: false)
+        return Tensor.reluOfSum(out, ResNetShortcut.apply(downsample, input))
     }
 }
 
@@ -53,12 +53,22 @@ public final class Bottleneck: Module {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        let out = bn3(conv3(bn2(conv2(bn1(conv1(input)).relu())).relu()))
-        return (out + (downsample?(input) ?? input)).relu()
+        var out = conv1.forward(input, batchNorm: bn1, relu: true)
+        out = conv3.forward(conv2.forward(out, batchNorm: bn2, relu: true), batchNorm: bn3, relu: false)
+        return Tensor.reluOfSum(out, ResNetShortcut.apply(downsample, input))
     }
 }
 
 enum ResNetShortcut {
+    /// The shortcut branch's output: the projection (conv + BN, fused in inference) or `input`.
+    static func apply(_ downsample: Sequential?, _ input: Tensor) -> Tensor {
+        guard let downsample else { return input }
+        guard let conv = downsample.layers[0].1 as? Conv2d, let norm = downsample.layers[1].1 as? BatchNorm else {
+            return downsample(input)
+        }
+        return conv.forward(input, batchNorm: norm, relu: false)
+    }
+
     /// The projection shortcut, or nil when the identity fits.
     static func make(_ inChannels: Int, _ outChannels: Int, stride: Int, generator: inout RandomGenerator) -> Sequential? {
         guard stride != 1 || inChannels != outChannels else { return nil }

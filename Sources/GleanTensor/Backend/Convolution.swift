@@ -8,6 +8,8 @@ struct ConvolutionGeometry: Hashable {
     let groups: Int
     let hasBias: Bool
     let winograd: Bool
+    /// ReLU applied to the output inside the primitive (forward only, for inference).
+    var fusedReLU = false
 
     var outputHeight: Int { (height + 2 * padding.0 - dilation.0 * (kernelHeight - 1) - 1) / stride.0 + 1 }
     var outputWidth: Int { (width + 2 * padding.1 - dilation.1 * (kernelWidth - 1) - 1) / stride.1 + 1 }
@@ -27,7 +29,8 @@ struct ConvolutionGeometry: Hashable {
 
     var keyValues: [Int] {
         [batch, inputChannels, height, width, outputChannels, kernelHeight, kernelWidth,
-         stride.0, stride.1, padding.0, padding.1, dilation.0, dilation.1, groups, hasBias ? 1 : 0, winograd ? 1 : 0]
+         stride.0, stride.1, padding.0, padding.1, dilation.0, dilation.1, groups, hasBias ? 1 : 0, winograd ? 1 : 0,
+         fusedReLU ? 1 : 0]
     }
 
     static func == (a: ConvolutionGeometry, b: ConvolutionGeometry) -> Bool { a.keyValues == b.keyValues }
@@ -55,7 +58,8 @@ struct ConvolutionGeometry: Hashable {
                     &src, &weights, hasBias ? biasPointer : nil, &dst, strides, dilates, paddingLeft, paddingRight)
             }
             DNNL.check(status, "convolution forward descriptor \(keyValues)")
-            return PrimitiveCache.describe(&desc, "convolution forward")
+            return PrimitiveCache.describe(&desc, attributes: fusedReLU ? PrimitiveCache.reluPostOpAttributes : nil,
+                                           "convolution forward")
         }
     }
 

@@ -109,12 +109,27 @@ enum PrimitiveCache {
         return created
     }
 
-    /// Creates a primitive descriptor from an op descriptor.
+    /// The shared attributes plus a ReLU post-op on the output.
+    nonisolated(unsafe) static let reluPostOpAttributes: dnnl_primitive_attr_t = {
+        var attr: dnnl_primitive_attr_t?
+        DNNL.check(dnnl_primitive_attr_create(&attr), "attr create")
+        DNNL.check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode")
+        var postOps: dnnl_post_ops_t?
+        DNNL.check(dnnl_post_ops_create(&postOps), "post-ops create")
+        DNNL.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "append ReLU post-op")
+        DNNL.check(dnnl_primitive_attr_set_post_ops(attr, postOps), "set post-ops")
+        dnnl_post_ops_destroy(postOps)
+        return attr!
+    }()
+
+    /// Creates a primitive descriptor from an op descriptor (with the shared attributes unless
+    /// `attributes` is given).
     static func describe<OpDesc>(_ opDesc: inout OpDesc, hint: dnnl_primitive_desc_t? = nil,
-                                 _ name: String) -> dnnl_primitive_desc_t {
+                                 attributes: dnnl_primitive_attr_t? = nil, _ name: String) -> dnnl_primitive_desc_t {
         var descriptor: dnnl_primitive_desc_t?
+        let chosen = attributes ?? Self.attributes
         let status = withUnsafePointer(to: &opDesc) { pointer in
-            dnnl_primitive_desc_create(&descriptor, UnsafeRawPointer(pointer), attributes, DNNL.engine, hint)
+            dnnl_primitive_desc_create(&descriptor, UnsafeRawPointer(pointer), chosen, DNNL.engine, hint)
         }
         DNNL.check(status, "describe \(name)")
         return descriptor!

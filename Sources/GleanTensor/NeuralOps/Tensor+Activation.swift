@@ -36,3 +36,16 @@ extension Tensor {
         }
     }
 }
+
+extension Tensor {
+    /// `relu(a + b)` in one pass (the end of a residual block); both operands must have the
+    /// same shape. Keeps a shared blocked layout.
+    public static func reluOfSum(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "reluOfSum: shapes \(a.shape) and \(b.shape) differ")
+        let value = ElementwiseKernels.combine(a, b, op: "reluOfSum", zeroPreserving: true) { Swift.max($0 + $1, 0) }
+        return recorded("reluOfSum", shape: a.shape, storage: value.storage, inputs: [a, b]) { g in
+            let masked = ElementwiseKernels.combine(g, value, op: "reluOfSum backward", zeroPreserving: true) { $1 > 0 ? $0 : 0 }
+            return [masked, masked]
+        }
+    }
+}

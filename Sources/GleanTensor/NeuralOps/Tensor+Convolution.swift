@@ -26,8 +26,11 @@ extension Tensor {
     ///   - bias: `[outChannels]` or nil.
     /// - Returns: `[N, outChannels, outH, outW]` for an input of `[N, inChannels, H, W]`,
     ///   usually in a blocked layout that the next layer consumes without a reorder.
+    ///   - fusedReLU: apply ReLU inside the convolution primitive. Only taken when no gradient is
+    ///     being recorded (inference); otherwise ReLU runs as its own differentiable op.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
-                       padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+                       padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1,
+                       fusedReLU: Bool = false) -> Tensor {
         precondition(rank == 4, "conv2d: input must be [N, C, H, W], got \(shape)")
         precondition(weight.rank == 4, "conv2d: weight must be [O, I/groups, KH, KW], got \(weight.shape)")
         precondition(groups >= 1 && shape[1] % groups == 0 && weight.shape[0] % groups == 0,
@@ -39,7 +42,7 @@ extension Tensor {
         }
         precondition(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
                      "conv2d: stride \(stride) and dilation \(dilation) must be positive, padding \(padding) non-negative")
-        let geometry = ConvolutionGeometry(
+        var geometry = ConvolutionGeometry(
             batch: shape[0], inputChannels: shape[1], height: shape[2], width: shape[3],
             outputChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
             stride: stride, padding: padding, dilation: dilation, groups: groups, hasBias: bias != nil,
@@ -49,6 +52,14 @@ extension Tensor {
                      "conv2d: input shape \(shape) is too small for kernel \(weight.shape) with padding \(padding)")
         FlopCounter.add(geometry.flops)
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
+        if fusedReLU {
+            guard !(GradMode.isEnabled && inputs.contains { $0.requiresGrad }) else {
+                return conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+                              groups: groups).relu()
+            }
+            geometry.fusedReLU = true
+            return ConvolutionKernels.forward(self, weight, bias, geometry).output
+        }
         // Inference also runs the forward_training primitive: oneDNN's forward_inference choice
         // (brgconv, no Winograd) is slower here, on small spatial sizes by up to 2x.
         let (output, source, weightStorage) = ConvolutionKernels.forward(self, weight, bias, geometry)

@@ -1,0 +1,42 @@
+import GleanTensor
+
+extension Conv2d {
+    /// `batchNorm(self(input))`, then ReLU when `relu`.
+    ///
+    /// In eval mode with no gradient being recorded, the batch norm is folded into the
+    /// convolution (`w' = w·γ/√(σ²+ε)`, `b' = (b − μ)·γ/√(σ²+ε) + β`) and the ReLU runs inside
+    /// the convolution primitive, so inference makes one pass over the activations instead of
+    /// three. Otherwise the layers run one after another, with gradients.
+    public func forward(_ input: Tensor, batchNorm: BatchNorm, relu: Bool) -> Tensor {
+        guard !isTraining, !batchNorm.isTraining, !GradMode.isEnabled else {
+            let normalized = batchNorm(forward(input))
+            return relu ? normalized.relu() : normalized
+        }
+        let (foldedWeight, foldedBias) = folded(with: batchNorm)
+        return input.conv2d(weight: foldedWeight, bias: foldedBias, stride: stride, padding: padding,
+                            dilation: dilation, groups: groups, fusedReLU: relu)
+    }
+
+    /// Weights and bias of one convolution equal to this one followed by `batchNorm` in eval mode.
+    func folded(with batchNorm: BatchNorm) -> (Tensor, Tensor) {
+        let channels = weight.value.shape[0]
+        precondition(batchNorm.weight.value.shape == [channels],
+                     "Conv2d+BatchNorm fusion: \(channels) output channels but batch norm has \(batchNorm.weight.value.shape)")
+        let gamma = batchNorm.weight.value.scalars, beta = batchNorm.bias.value.scalars
+        let mean = batchNorm.runningMean.value.scalars, variance = batchNorm.runningVariance.value.scalars
+        let scale = (0..<channels).map { gamma[$0] / (variance[$0] + batchNorm.epsilon).squareRoot() }
+        let original = bias?.value.scalars ?? [Float](repeating: 0, count: channels)
+        let foldedBias = Tensor((0..<channels).map { (original[$0] - mean[$0]) * scale[$0] + beta[$0] })
+        let perChannel = weight.value.count / channels
+        let foldedWeight = weight.value.withUnsafeScalars { source in
+            Tensor(shape: weight.value.shape) { target in
+                for channel in 0..<channels {
+                    for index in channel * perChannel ..< (channel + 1) * perChannel {
+                        target[index] = source[index] * scale[channel]
+                    }
+                }
+            }
+        }
+        return (foldedWeight, foldedBias)
+    }
+}
