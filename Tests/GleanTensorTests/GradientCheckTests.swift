@@ -96,12 +96,26 @@ import Testing
 
     @Test func pooling() {
         checkGradients([spaced([2, 3, 6, 6])]) { $0[0].maxPool2d(kernel: (2, 2)) }
+        checkGradients([spaced([1, 16, 13, 13])]) { $0[0].maxPool2d(kernel: (2, 2)) }
         checkGradients([spaced([1, 2, 7, 7])]) { $0[0].maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1)) }
         let x = pattern([2, 3, 6, 6], phase: 0.2)
         checkGradients([x]) { $0[0].avgPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1)) }
         checkGradients([x]) { $0[0].avgPool2d(kernel: (2, 2), countIncludePad: false) }
         checkGradients([x]) { $0[0].adaptiveAvgPool2d((1, 1)) }
         checkGradients([x]) { $0[0].adaptiveAvgPool2d((4, 5)) }
+    }
+
+    /// The seed CNN's path: blocked conv output, odd-sized 2x2 pooling (13 → 6), flatten to
+    /// plain memory, linear layer. (Average pooling: conv outputs can tie within the step in a
+    /// max-pool window; max pooling on odd sizes is checked on spaced inputs in `pooling`.)
+    @Test func blockedConvPoolFlattenLinear() {
+        let x = pattern([2, 3, 13, 13], phase: 0.2)
+        let w = pattern([16, 3, 3, 3], phase: 0.4) * 0.3
+        let fc = pattern([4, 16 * 6 * 6], phase: 0.6) * 0.1
+        checkGradients([x, w, fc]) { inputs in
+            inputs[0].conv2d(weight: inputs[1], padding: (1, 1)).avgPool2d(kernel: (2, 2)).flattened()
+                .linear(weight: inputs[2])
+        }
     }
 
     @Test func activations() {

@@ -1,0 +1,84 @@
+import Foundation
+import Glean
+import Testing
+
+@Suite struct IDXReaderTests {
+    let directory: String = {
+        let path = NSTemporaryDirectory() + "glean-idx-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    private func write(_ name: String, _ bytes: [UInt8]) -> String {
+        let path = directory + "/" + name
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return path
+    }
+
+    private func idx(dims: [Int], payload: [UInt8]) -> [UInt8] {
+        var bytes: [UInt8] = [0, 0, 8, UInt8(dims.count)]
+        for d in dims { bytes += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
+        return bytes + payload
+    }
+
+    private func gzip(_ path: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-f", path]
+        try! process.run()
+        process.waitUntilExit()
+    }
+
+    @Test func readsGzippedAndPlainSplits() throws {
+        let pixels = (0..<(3 * 2 * 2)).map { UInt8($0 * 20) }
+        _ = write("train-images-idx3-ubyte", idx(dims: [3, 2, 2], payload: pixels))
+        gzip(directory + "/train-images-idx3-ubyte")
+        _ = write("train-labels-idx1-ubyte", idx(dims: [3], payload: [2, 0, 1]))
+        let data = try IDXReader.loadSplit(directory: directory, split: "train")
+        #expect(data.count == 3 && data.height == 2 && data.width == 2 && data.classCount == 3)
+        #expect(data.labels == [2, 0, 1])
+        #expect(data.pixels == pixels)
+        let (batch, labels) = data.batch([1], mean: [0], std: [1])
+        #expect(batch.shape == [1, 1, 2, 2] && labels == [0])
+        #expect(abs(batch.scalars[0] - 80 / 255) < 1e-6)
+    }
+
+    @Test func wrongMagicNumberNamesTheFile() {
+        let path = write("bad-magic", [0, 0, 9, 3, 0, 0, 0, 0])
+        #expect {
+            try IDXReader.readIDX(path, expectedDimensions: 3)
+        } throws: { error in
+            "\(error)".contains(path) && "\(error)".contains("magic")
+        }
+    }
+
+    @Test func truncatedPayloadAndGzipAreReported() {
+        let path = write("short-idx3-ubyte", idx(dims: [2, 2, 2], payload: [1, 2, 3]))
+        #expect(throws: DataError.self) { try IDXReader.readIDX(path, expectedDimensions: 3) }
+        gzip(path)
+        let compressed = FileManager.default.contents(atPath: path + ".gz")!
+        let cut = write("cut.gz", [UInt8](compressed.prefix(compressed.count - 6)))
+        #expect {
+            try IDXReader.readIDX(cut, expectedDimensions: 3)
+        } throws: { error in
+            "\(error)".contains(cut)
+        }
+    }
+
+    @Test func missingDatasetExplainsWhereToGetIt() {
+        #expect {
+            try IDXReader.fashionMNIST(directory: directory + "/nowhere")
+        } throws: { error in
+            "\(error)".contains("dataset-fashion-mnist")
+        }
+    }
+
+    @Test func balancedSplitTakesNPerClass() {
+        var generator = RandomGenerator(seed: 4)
+        let labels = (0..<100).map { $0 % 4 } + [0, 0, 0]
+        let (selected, rest) = Splits.balanced(labels: labels, perClass: 5, classCount: 4, generator: &generator)
+        #expect(selected.count == 20 && rest.count == 83)
+        #expect((0..<4).allSatisfy { c in selected.filter { labels[$0] == c }.count == 5 })
+        #expect(Set(selected).isDisjoint(with: rest))
+    }
+}
