@@ -21,7 +21,8 @@ let package = Package(
         .target(name: "GleanData", dependencies: ["GleanTensor", "CZlib"], swiftSettings: optimized),
         .target(name: "GleanVision", dependencies: ["GleanNN"]),
         .target(name: "Glean", dependencies: ["GleanTensor", "GleanNN", "GleanData", "GleanVision"]),
-        .target(name: "GleanBench", dependencies: ["Glean"]),
+        .target(name: "CPeakProbe", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "GleanBench", dependencies: ["Glean", "CPeakProbe"]),
         .executableTarget(name: "glean", dependencies: [
             "Glean", "GleanBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

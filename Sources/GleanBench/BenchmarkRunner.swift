@@ -9,6 +9,17 @@ public struct BenchmarkResult: Codable, Sendable {
     public let peak_fraction: Double
     public let peak_rss_mb: Double
     public let seconds_per_step: Double
+    /// GFLOP/s the FMA probe reached on this machine in the same run, and the fraction of it.
+    public var measured_peak_gflops: Double?
+    public var measured_peak_fraction: Double?
+
+    /// The same result with the probe's figure attached.
+    public func relative(toMeasuredPeak peak: Double) -> BenchmarkResult {
+        var copy = self
+        copy.measured_peak_gflops = peak
+        copy.measured_peak_fraction = gflops / peak
+        return copy
+    }
 }
 
 /// Times workloads: warm-up steps first (primitive creation, allocator fill), then steps until
@@ -34,7 +45,8 @@ public enum BenchmarkRunner {
         return BenchmarkResult(workload: workload.name,
                                images_per_s: workload.imagesPerStep.map { Double($0) / median },
                                gflops: gflops, peak_fraction: gflops / machinePeakGFLOPs,
-                               peak_rss_mb: peakResidentMegabytes(), seconds_per_step: median)
+                               peak_rss_mb: peakResidentMegabytes(), seconds_per_step: median,
+                               measured_peak_gflops: nil, measured_peak_fraction: nil)
     }
 
     /// Peak resident set size of this process in MiB.
@@ -48,7 +60,8 @@ public enum BenchmarkRunner {
     public static func format(_ result: BenchmarkResult) -> String {
         let images = result.images_per_s.map { String(format: "%9.1f img/s", $0) } ?? String(repeating: " ", count: 15)
         let name = result.workload.padding(toLength: 26, withPad: " ", startingAt: 0)
-        return name + " " + images + String(format: " %8.1f GFLOP/s %6.1f%% of peak %8.0f MB peak RSS",
-                                            result.gflops, 100 * result.peak_fraction, result.peak_rss_mb)
+        let measured = result.measured_peak_fraction.map { String(format: " (%5.1f%% of measured)", 100 * $0) } ?? ""
+        return name + " " + images + String(format: " %8.1f GFLOP/s %6.1f%% of peak", result.gflops, 100 * result.peak_fraction)
+            + measured + String(format: " %8.0f MB peak RSS", result.peak_rss_mb)
     }
 }

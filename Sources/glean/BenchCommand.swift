@@ -19,16 +19,19 @@ struct BenchCommand: ParsableCommand {
         for name in selected where !known.contains(name) {
             throw ValidationError("unknown workload '\(name)'; known: \(known.joined(separator: ", "))")
         }
-        if !json && !inProcess {
-            print("Glean \(ProcessInfo.processInfo.activeProcessorCount) cores; machine fp32 peak \(Int(BenchmarkRunner.machinePeakGFLOPs)) GFLOP/s")
+        let measuredPeak = inProcess ? nil : PeakProbe.measure()
+        if !json && !inProcess, let measuredPeak {
+            print(String(format: "Glean, %d cores; fp32 peak: nominal %.0f GFLOP/s, measured now %.0f GFLOP/s (FMA probe)",
+                         ProcessInfo.processInfo.activeProcessorCount, BenchmarkRunner.machinePeakGFLOPs, measuredPeak))
         }
         for name in selected {
-            let result: BenchmarkResult
+            var result: BenchmarkResult
             if inProcess || selected.count == 1 {
                 result = BenchmarkRunner.run(Workload.all.first { $0.name == name }!, minimumSeconds: seconds)
             } else {
                 result = try runChild(name)
             }
+            if let measuredPeak { result = result.relative(toMeasuredPeak: measuredPeak) }
             if json || inProcess {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = .sortedKeys

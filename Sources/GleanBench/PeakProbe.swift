@@ -1,0 +1,28 @@
+import CPeakProbe
+import Dispatch
+import Foundation
+
+/// Measures the machine's fp32 multiply-add throughput right now: every core runs
+/// independent FMA chains on registers only. Hosts that share or throttle cores deliver less
+/// than the nominal figure, so benchmarks report their GFLOP/s against both.
+public enum PeakProbe {
+    /// Best GFLOP/s over all active cores seen within `seconds`.
+    public static func measure(seconds: Double = 1) -> Double {
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        var best = 0.0
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+        repeat {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let flops = UnsafeMutablePointer<Double>.allocate(capacity: workers)
+            defer { flops.deallocate() }
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let value = glean_fma_chains(5_000_000, Float(worker + 1), flops + worker)
+                if value.isNaN { print("") }
+            }
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let total = (0..<workers).reduce(0.0) { $0 + flops[$1] }
+            best = max(best, total / elapsed / 1e9)
+        } while DispatchTime.now().uptimeNanoseconds < deadline
+        return best
+    }
+}
