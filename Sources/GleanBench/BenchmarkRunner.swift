@@ -13,6 +13,24 @@ public struct BenchmarkResult: Codable, Sendable {
     public var measured_peak_gflops: Double?
     public var measured_peak_fraction: Double?
 
+    private enum CodingKeys: String, CodingKey {
+        case workload, images_per_s, gflops, peak_fraction, peak_rss_mb, seconds_per_step
+        case measured_peak_gflops, measured_peak_fraction
+    }
+
+    /// Writes every key, with `null` for missing values, so scripts can rely on the key set.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(workload, forKey: .workload)
+        try container.encode(images_per_s, forKey: .images_per_s)
+        try container.encode(gflops, forKey: .gflops)
+        try container.encode(peak_fraction, forKey: .peak_fraction)
+        try container.encode(peak_rss_mb, forKey: .peak_rss_mb)
+        try container.encode(seconds_per_step, forKey: .seconds_per_step)
+        try container.encode(measured_peak_gflops, forKey: .measured_peak_gflops)
+        try container.encode(measured_peak_fraction, forKey: .measured_peak_fraction)
+    }
+
     /// The same result with the probe's figure attached.
     public func relative(toMeasuredPeak peak: Double) -> BenchmarkResult {
         var copy = self
