@@ -33,12 +33,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (fullTrain, test): (ImageDataset, ImageDataset)
-        do {
-            (fullTrain, test) = try IDXReader.fashionMNIST(directory: dataDir)
-        } catch let error as DataError {
-            throw ValidationError(error.description)
-        }
+        let (fullTrain, test) = try IDXReader.fashionMNIST(directory: dataDir)
         var splitGenerator = RandomGenerator(seed: seed, stream: "split")
         let train = labelsPerClass > 0
             ? fullTrain.subset(Splits.balanced(labels: fullTrain.labels, perClass: labelsPerClass,
