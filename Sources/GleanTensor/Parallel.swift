@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Splits `0..<count` into chunks run on both cores when the work is large enough to pay for
 /// the hand-off; small loops run inline. Never call from inside a oneDNN primitive.
@@ -27,10 +28,5 @@ public enum Parallel {
 /// How many threads Swift-side kernels split work into.
 public enum Parallelism {
     /// Worker count (the number of active processors).
-    public nonisolated(unsafe) static var workers = max(1, ProcessInfoCores.active)
-}
-
-import Foundation
-enum ProcessInfoCores {
-    static var active: Int { ProcessInfo.processInfo.activeProcessorCount }
+    public nonisolated(unsafe) static var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
 }

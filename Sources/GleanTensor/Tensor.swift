@@ -1,3 +1,5 @@
+import Foundation
+
 /// An n-dimensional array of `Float` with reverse-mode automatic differentiation.
 ///
 /// A `Tensor` is a value: ops return new tensors and never change their inputs. It holds a
@@ -85,5 +87,3 @@ extension Tensor: CustomStringConvertible {
         return "Tensor(shape: \(shape), [\(shown)\(values.count > 8 ? ", ..." : "")])"
     }
 }
-
-import Foundation
