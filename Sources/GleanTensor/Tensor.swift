@@ -68,8 +68,17 @@ public struct Tensor: @unchecked Sendable {
     /// every other op returns a new tensor. The body sees plain row-major elements.
     public func withUnsafeMutableScalars<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
         precondition(storage.layout == nil, "withUnsafeMutableScalars: tensor is in a blocked layout")
+        storage.version &+= 1
         return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: count))
     }
+
+    /// Increases whenever the values are overwritten in place (optimizer steps, running
+    /// statistics); together with `sharesStorage(with:)` it tells whether a cached result
+    /// computed from this tensor is still valid.
+    public var version: Int { storage.version }
+
+    /// Whether both tensors read the same memory.
+    public func sharesStorage(with other: Tensor) -> Bool { storage === other.storage }
 
     /// Reads the values as plain row-major elements without copying when possible.
     public func withUnsafeScalars<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {

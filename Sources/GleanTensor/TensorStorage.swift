@@ -11,6 +11,11 @@ final class TensorStorage: @unchecked Sendable {
     let layout: BlockedLayout?
     let dtype: DType = .float32
     private let capacity: Int
+    /// Bumped whenever the buffer is overwritten in place, so derived copies can tell they are stale.
+    var version = 0
+    /// A copy of these values in another layout (e.g. convolution weights in `OIhw16i16o`),
+    /// valid while `version` is unchanged; saves re-laying-out constant weights at inference.
+    var derivedCopy: (version: Int, layoutID: Int, storage: TensorStorage)?
 
     /// Allocates uninitialised storage of `count` floats.
     init(count: Int, layout: BlockedLayout? = nil) {

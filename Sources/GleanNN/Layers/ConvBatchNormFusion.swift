@@ -17,8 +17,22 @@ extension Conv2d {
                             dilation: dilation, groups: groups, fusedReLU: relu)
     }
 
-    /// Weights and bias of one convolution equal to this one followed by `batchNorm` in eval mode.
+    /// Weights and bias of one convolution equal to this one followed by `batchNorm` in eval
+    /// mode; reused while none of the six source tensors has changed.
     func folded(with batchNorm: BatchNorm) -> (Tensor, Tensor) {
+        let sources = [weight.value, batchNorm.weight.value, batchNorm.bias.value, batchNorm.runningMean.value,
+                       batchNorm.runningVariance.value] + (bias.map { [$0.value] } ?? [])
+        if let cache = foldCache, cache.sources.count == sources.count,
+           zip(cache.sources, sources).allSatisfy({ $0.sharesStorage(with: $1) }),
+           cache.versions == sources.map(\.version) {
+            return (cache.weight, cache.bias)
+        }
+        let result = computeFolded(with: batchNorm)
+        foldCache = FoldCache(sources: sources, versions: sources.map(\.version), weight: result.0, bias: result.1)
+        return result
+    }
+
+    private func computeFolded(with batchNorm: BatchNorm) -> (Tensor, Tensor) {
         let channels = weight.value.shape[0]
         precondition(batchNorm.weight.value.shape == [channels],
                      "Conv2d+BatchNorm fusion: \(channels) output channels but batch norm has \(batchNorm.weight.value.shape)")
@@ -39,4 +53,12 @@ extension Conv2d {
         }
         return (foldedWeight, foldedBias)
     }
+}
+
+/// Folded inference weights of a `Conv2d` and the tensors (with versions) they came from.
+struct FoldCache {
+    let sources: [Tensor]
+    let versions: [Int]
+    let weight: Tensor
+    let bias: Tensor
 }

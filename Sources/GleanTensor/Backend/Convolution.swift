@@ -96,15 +96,20 @@ struct ConvolutionGeometry: Hashable {
 
 /// Convolution kernels: forward, backward-data and backward-weights on oneDNN.
 enum ConvolutionKernels {
-    /// Weights in the layout `target`, reordered from plain PyTorch order when needed.
+    /// Weights in the layout `target`, reordered from plain PyTorch order when needed (and kept
+    /// with the plain storage until the weights change).
     static func weights(_ weight: Tensor, _ geometry: ConvolutionGeometry, as target: dnnl_memory_desc_t) -> TensorStorage {
         let plain = weight.plainStorage
         let source = geometry.plainWeightDesc
         if DNNL.descEqual(source, target) { return plain }
         let layout = BlockedLayout(target)
+        if let cached = plain.derivedCopy, cached.version == plain.version, cached.layoutID == layout.id {
+            return cached.storage
+        }
         let output = TensorStorage(layout: layout)
         Reorder.run(from: source, fromLayoutID: 0, fromPointer: plain.pointer, to: target, toLayoutID: layout.id,
                     toPointer: output.pointer, shape: Shape(geometry.weightDims))
+        plain.derivedCopy = (plain.version, layout.id, output)
         return output
     }
 
