@@ -51,6 +51,25 @@ import Testing
         #expect(error < 1e-4)
     }
 
+    /// Folded inference weights are cached; an optimizer step must invalidate them.
+    @Test func fusedInferenceTracksWeightUpdates() {
+        var generator = RandomGenerator(seed: 8)
+        let model = ResNet(.resnet18, classCount: 10, inputChannels: 1, cifarStem: true, generator: &generator)
+        let images = Tensor.normal([2, 1, 12, 12], generator: &generator)
+        model.eval()
+        let before = withoutGradients { model(images) }
+        model.train()
+        let optimizer = SGD(model.trainableParameters, learningRate: 0.5)
+        model(images).crossEntropy(labels: [1, 2]).backward()
+        optimizer.step()
+        model.eval()
+        let after = withoutGradients { model(images) }
+        let layerByLayer = model(images)
+        #expect(before.scalars != after.scalars)
+        let error = zip(after.scalars, layerByLayer.scalars).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+        #expect(error < 1e-4)
+    }
+
     @Test func freezingByPrefixAndCount() {
         var generator = RandomGenerator(seed: 0)
         let model = ResNet(.resnet18, classCount: 10, generator: &generator)
