@@ -29,7 +29,7 @@ let package = Package(
         ]),
         .testTarget(name: "GleanTensorTests", dependencies: ["GleanTensor"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GleanNNTests", dependencies: ["Glean"]),
+        .testTarget(name: "GleanNNTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

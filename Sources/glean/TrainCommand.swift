@@ -50,7 +50,7 @@ struct TrainCommand: ParsableCommand {
                             weightDecay: weightDecay)
         var shuffleGenerator = RandomGenerator(seed: seed, stream: "shuffle")
         let stepsPerEpoch = max(1, train.count / batchSize)
-        let totalSteps = stepsPerEpoch * epochs
+        let schedule = CosineWithWarmup(totalSteps: stepsPerEpoch * epochs)
         var step = 0
         for epoch in 1...epochs {
             network.train()
@@ -58,9 +58,7 @@ struct TrainCommand: ParsableCommand {
             var lossSum: Float = 0, correct = 0, seen = 0
             let start = Date()
             for batchIndex in 0..<stepsPerEpoch {
-                // Cosine learning-rate decay over the whole run.
-                let progress = Float(step) / Float(totalSteps)
-                optimizer.groups[0].learningRate = learningRate * 0.5 * (1 + cos(Float.pi * progress))
+                optimizer.scaleLearningRates(by: schedule.multiplier(at: step))
                 let indices = Array(order[batchIndex * batchSize ..< min((batchIndex + 1) * batchSize, order.count)])
                 let (images, labels) = train.batch(indices, mean: mean, std: std)
                 optimizer.zeroGrad()
