@@ -82,6 +82,19 @@ import Testing
         }
     }
 
+    /// LARS by hand: w = [3, 4] (‖w‖ = 5), loss = w·[0.6, 0.8] so ‖g‖ = 1 (no decay):
+    /// trust 0.001·5/1, first step moves w by lr·trust·g; an excluded parameter moves by lr·g.
+    @Test func larsScalesByTrustRatio() {
+        let weight = Parameter(Tensor([3, 4])), bias = Parameter(Tensor([1, 1]))
+        let optimizer = LARS(groups: [ParameterGroup([weight, bias], learningRate: 2)], momentum: 0.9,
+                             trustCoefficient: 0.001, excluded: [bias])
+        (weight.value * Tensor([0.6, 0.8])).sum().backward()
+        (bias.value * Tensor([0.6, 0.8])).sum().backward()
+        optimizer.step()
+        #expect(close(weight.value.scalars, [3 - 2 * 0.005 * 0.6, 4 - 2 * 0.005 * 0.8], 1e-6))
+        #expect(close(bias.value.scalars, [1 - 2 * 0.6, 1 - 2 * 0.8], 1e-6))
+    }
+
     @Test func optimizerStateRoundTrips() throws {
         let make = { (parameter: Parameter) in Adam([parameter], learningRate: 0.1) }
         let a = Parameter(Tensor([1, 2, 3])), b = Parameter(Tensor([1, 2, 3]))
