@@ -1,0 +1,95 @@
+import Foundation
+import Glean
+import Testing
+
+@Suite struct DataFormatTests {
+    let directory: String = {
+        let path = NSTemporaryDirectory() + "glean-data-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    private func write(_ name: String, _ bytes: [UInt8]) -> String {
+        let path = directory + "/" + name
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        return path
+    }
+
+    @Test func cifarRecordsAndLengthErrors() throws {
+        var bytes: [UInt8] = []
+        for image in 0..<3 { bytes += [UInt8(image + 4)] + (0..<3072).map { UInt8(($0 + image) % 256) } }
+        let path = write("data_batch_1.bin", bytes)
+        let data = try BinaryImageReader.cifar(files: [path], variant: .cifar10)
+        #expect(data.count == 3 && data.labels == [4, 5, 6] && data.channels == 3 && data.height == 32)
+        #expect(Array(data.pixels[3072 ..< 3075]) == [1, 2, 3])
+        let broken = write("short.bin", Array(bytes.dropLast(7)))
+        #expect { try BinaryImageReader.cifar(files: [broken], variant: .cifar10) } throws: { "\($0)".contains(broken) }
+        // CIFAR-100: coarse label byte first, fine label second.
+        let hundred = write("train.bin", [3, 77] + [UInt8](repeating: 9, count: 3072))
+        #expect(try BinaryImageReader.cifar(files: [hundred], variant: .cifar100).labels == [77])
+    }
+
+    @Test func stl10IsTransposedToRowMajor() throws {
+        // Pixel value = column index in the stored (column-major) order: after reading, row 0
+        // of the first plane must be 0, 1, 2, ... (value at [row][column] = column).
+        var image = [UInt8](repeating: 0, count: 3 * 96 * 96)
+        for plane in 0..<3 { for column in 0..<96 { for row in 0..<96 { image[plane * 9216 + column * 96 + row] = UInt8(column) } } }
+        let images = write("train_X.bin", image + image)
+        let labels = write("train_y.bin", [1, 10])
+        let data = try BinaryImageReader.stl10(images: images, labels: labels)
+        #expect(data.labels == [0, 9] && data.height == 96)
+        #expect(Array(data.pixels[0..<4]) == [0, 1, 2, 3])
+        let badLabels = write("bad_y.bin", [0, 3])
+        #expect { try BinaryImageReader.stl10(images: images, labels: badLabels) } throws: { "\($0)".contains("bad_y.bin") }
+        let folds = write("fold_indices.txt", Array("0 1\n1\n".utf8))
+        #expect(try BinaryImageReader.stl10Folds(folds, imageCount: 2) == [[0, 1], [1]])
+        let badFolds = write("bad_folds.txt", Array("0 7\n".utf8))
+        #expect(throws: DataError.self) { try BinaryImageReader.stl10Folds(badFolds, imageCount: 2) }
+    }
+}
+
+@Suite struct SamplerTests {
+    /// 14:4 imbalance: class-balanced weights give each class half the draws. Over 2,000 batches
+    /// of 32 the class-0 share is binomial with σ ≈ 0.0020, so ±0.01 is a 5σ bound.
+    @Test func weightedSamplerBalancesClasses() {
+        let labels = [Int](repeating: 0, count: 14) + [Int](repeating: 1, count: 4)
+        let sampler = WeightedRandomSampler.classBalanced(labels: labels, samplesPerEpoch: 32, seed: 3)
+        var classZero = 0, total = 0
+        var perBatchShares: [Double] = []
+        for epoch in 0..<2000 {
+            let batch = sampler.indices(forEpoch: epoch)
+            let zeros = batch.filter { labels[$0] == 0 }.count
+            classZero += zeros
+            total += batch.count
+            perBatchShares.append(Double(zeros) / Double(batch.count))
+        }
+        #expect(abs(Double(classZero) / Double(total) - 0.5) < 0.01)
+        let mean = perBatchShares.reduce(0, +) / Double(perBatchShares.count)
+        #expect(abs(mean - 0.5) < 0.01)
+        // Without weighting the share would be 14/18 ≈ 0.78.
+        let uniform = WeightedRandomSampler(weights: [Double](repeating: 1, count: 18), samplesPerEpoch: 64_000, seed: 3)
+        let share = Double(uniform.indices(forEpoch: 0).filter { labels[$0] == 0 }.count) / 64_000
+        #expect(abs(share - 14.0 / 18) < 0.01)
+    }
+
+    @Test func samplersAreSeededPerEpoch() {
+        let sampler = RandomSampler(count: 100, seed: 9)
+        #expect(sampler.indices(forEpoch: 2) == RandomSampler(count: 100, seed: 9).indices(forEpoch: 2))
+        #expect(sampler.indices(forEpoch: 2) != sampler.indices(forEpoch: 3))
+        #expect(sampler.indices(forEpoch: 0).sorted() == Array(0..<100))
+        #expect(SequentialSampler(count: 3).indices(forEpoch: 5) == [0, 1, 2])
+    }
+
+    @Test func endlessBatchesCrossEpochs() {
+        var batches = EndlessBatches(sampler: SequentialSampler(count: 5), batchSize: 3)
+        #expect((0..<4).map { _ in batches.next()! } == [[0, 1, 2], [3, 4, 0], [1, 2, 3], [4, 0, 1]])
+        #expect(batches.epoch == 3)
+    }
+
+    @Test func ratioSplitCoversEverythingOnce() {
+        var generator = RandomGenerator(seed: 1)
+        let parts = Splits.ratio(count: 103, ratios: [8, 1, 1], generator: &generator)
+        #expect(parts.map(\.count) == [83, 10, 10])
+        #expect(Set(parts.flatMap { $0 }).count == 103)
+    }
+}
