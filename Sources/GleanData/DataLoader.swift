@@ -1,0 +1,156 @@
+import Dispatch
+import Foundation
+import GleanTensor
+
+/// A batch ready for the model.
+public struct Batch: @unchecked Sendable {
+    /// `[B, C, H, W]`, normalised per channel.
+    public let images: Tensor
+    public let labels: [Int]
+    /// Positions of the examples in the dataset.
+    public let indices: [Int]
+}
+
+/// Turns a dataset into batches of tensors, augmenting each image with its own seeded
+/// generator and preparing the next batches on one background thread while the model computes.
+/// Batch contents depend only on (seed, epoch, batch position), never on thread timing.
+public final class DataLoader: @unchecked Sendable {
+    public let dataset: ImageDataset
+    public let batchSize: Int
+    public let sampler: Sampler
+    public let transform: Transform?
+    public let mean: [Float], std: [Float]
+    public let dropLast: Bool
+    public let seed: UInt64
+    /// How many batches may be prepared ahead of the consumer.
+    public let prefetch: Int
+
+    public init(dataset: ImageDataset, batchSize: Int, sampler: Sampler, transform: Transform? = nil,
+                mean: [Float], std: [Float], dropLast: Bool = false, seed: UInt64, prefetch: Int = 2) {
+        precondition(batchSize > 0 && prefetch > 0, "DataLoader: batch size \(batchSize) and prefetch \(prefetch) must be positive")
+        precondition(mean.count == dataset.channels && std.count == dataset.channels && std.allSatisfy { $0 > 0 },
+                     "DataLoader: mean/std need \(dataset.channels) values with std > 0")
+        self.dataset = dataset
+        self.batchSize = batchSize
+        self.sampler = sampler
+        self.transform = transform
+        self.mean = mean
+        self.std = std
+        self.dropLast = dropLast
+        self.seed = seed
+        self.prefetch = prefetch
+    }
+
+    /// Number of batches in `epoch`.
+    public func batchCount(epoch: Int) -> Int {
+        let count = sampler.indices(forEpoch: epoch).count
+        return dropLast ? count / batchSize : (count + batchSize - 1) / batchSize
+    }
+
+    /// The batches of `epoch`, produced ahead on a background thread.
+    public func batches(epoch: Int) -> BatchSequence {
+        let order = sampler.indices(forEpoch: epoch)
+        var groups = stride(from: 0, to: order.count, by: batchSize).map { Array(order[$0 ..< min($0 + batchSize, order.count)]) }
+        if dropLast, let last = groups.last, last.count < batchSize { groups.removeLast() }
+        return BatchSequence(loader: self, epoch: epoch, groups: groups)
+    }
+
+    /// Builds one batch (deterministic in its arguments).
+    public func makeBatch(_ indices: [Int], epoch: Int) -> Batch {
+        let (channels, height, width) = outputGeometry
+        let plane = height * width
+        let images = Tensor(shape: [indices.count, channels, height, width]) { buffer in
+            for (row, index) in indices.enumerated() {
+                var image = dataset.image(at: index)
+                if let transform {
+                    var generator = RandomGenerator(seed: seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15),
+                                                    stream: "augment/\(index)")
+                    image = transform.apply(image, generator: &generator)
+                }
+                precondition(image.channels == channels && image.height == height && image.width == width,
+                             "DataLoader: transform produced \(image.channels)x\(image.height)x\(image.width), expected \(channels)x\(height)x\(width)")
+                for channel in 0..<channels {
+                    let scale = 1 / std[channel], offset = mean[channel] / std[channel]
+                    let base = (row * channels + channel) * plane
+                    for p in 0..<plane { buffer[base + p] = image.values[channel * plane + p] * scale - offset }
+                }
+            }
+        }
+        return Batch(images: images, labels: indices.map { dataset.labels[$0] }, indices: indices)
+    }
+
+    /// Channels and size of the transformed images (found by transforming the first image).
+    lazy var outputGeometry: (Int, Int, Int) = {
+        guard let transform, dataset.count > 0 else { return (dataset.channels, dataset.height, dataset.width) }
+        var generator = RandomGenerator(seed: 0)
+        let probe = transform.apply(dataset.image(at: 0), generator: &generator)
+        return (probe.channels, probe.height, probe.width)
+    }()
+}
+
+/// One epoch's batches; iterating starts the background producer.
+public struct BatchSequence: Sequence {
+    let loader: DataLoader
+    let epoch: Int
+    let groups: [[Int]]
+
+    public var count: Int { groups.count }
+
+    public func makeIterator() -> BatchIterator { BatchIterator(loader: loader, epoch: epoch, groups: groups) }
+}
+
+/// Hands out batches in order while a background thread prepares up to `prefetch` more.
+public final class BatchIterator: IteratorProtocol {
+    /// State shared with the producer thread, guarded by `condition`.
+    private final class Shared: @unchecked Sendable {
+        let condition = NSCondition()
+        var ready: [Int: Batch] = [:]
+        var consumed = 0
+        var cancelled = false
+    }
+
+    private let count: Int
+    private var position = 0
+    private let shared = Shared()
+
+    init(loader: DataLoader, epoch: Int, groups: [[Int]]) {
+        count = groups.count
+        _ = loader.outputGeometry   // resolve the lazy geometry here, before the producer reads it
+        let shared = self.shared, prefetch = loader.prefetch
+        let thread = Thread {
+            for (number, indices) in groups.enumerated() {
+                shared.condition.lock()
+                while number - shared.consumed >= prefetch && !shared.cancelled { shared.condition.wait() }
+                let stop = shared.cancelled
+                shared.condition.unlock()
+                if stop { return }
+                let batch = loader.makeBatch(indices, epoch: epoch)
+                shared.condition.lock()
+                shared.ready[number] = batch
+                shared.condition.broadcast()
+                shared.condition.unlock()
+            }
+        }
+        thread.name = "glean.loader"
+        thread.start()
+    }
+
+    public func next() -> Batch? {
+        guard position < count else { return nil }
+        shared.condition.lock()
+        while shared.ready[position] == nil { shared.condition.wait() }
+        let batch = shared.ready.removeValue(forKey: position)!
+        position += 1
+        shared.consumed = position
+        shared.condition.broadcast()
+        shared.condition.unlock()
+        return batch
+    }
+
+    deinit {
+        shared.condition.lock()
+        shared.cancelled = true
+        shared.condition.broadcast()
+        shared.condition.unlock()
+    }
+}
