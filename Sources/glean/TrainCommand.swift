@@ -12,6 +12,18 @@ struct TrainCommand: ParsableCommand {
         case seednet, resnet18
     }
 
+    enum AugmentPreset: String, ExpressibleByArgument, CaseIterable {
+        case none
+        case flipCrop = "flip-crop"
+
+        var transform: Transform? {
+            switch self {
+            case .none: return nil
+            case .flipCrop: return Compose([RandomCrop(size: 28, padding: 2), RandomHorizontalFlip()])
+            }
+        }
+    }
+
     @Option(help: "Model: \(ModelName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: ModelName = .seednet
     @Option(help: "Training epochs.") var epochs = 5
@@ -21,6 +33,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "L2 weight decay.") var weightDecay: Float = 5e-4
     @Option(help: "Labelled images per class taken from the training split (0 = all 6,000).")
     var labelsPerClass = 0
+    @Option(help: "Augmentation: \(AugmentPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var augment: AugmentPreset = .none
     @Option(help: "Run seed: the same seed gives the same run.") var seed: UInt64 = 0
     @Option(help: "Directory with the Fashion-MNIST IDX files (default: $GLEAN_FASHION_MNIST or Debian's).")
     var dataDir: String?
@@ -45,30 +59,30 @@ struct TrainCommand: ParsableCommand {
             : ResNet(.resnet18, classCount: train.classCount, inputChannels: 1, cifarStem: true, generator: &initGenerator)
         let (mean, std) = train.channelStatistics()
         print("glean train: \(model.rawValue) on Fashion-MNIST, \(train.count) labelled images "
-              + "(\(labelsPerClass > 0 ? "\(labelsPerClass) per class" : "all")), \(test.count) test images, seed \(seed)")
+              + "(\(labelsPerClass > 0 ? "\(labelsPerClass) per class" : "all")), \(test.count) test images, "
+              + "augment \(augment.rawValue), seed \(seed)")
         let optimizer = SGD(network.trainableParameters, learningRate: learningRate, momentum: momentum,
                             weightDecay: weightDecay)
-        var shuffleGenerator = RandomGenerator(seed: seed, stream: "shuffle")
-        let stepsPerEpoch = max(1, train.count / batchSize)
+        let loader = DataLoader(dataset: train, batchSize: batchSize, sampler: RandomSampler(count: train.count, seed: seed),
+                                transform: augment.transform, mean: mean, std: std, dropLast: train.count >= batchSize,
+                                seed: seed)
+        let stepsPerEpoch = loader.batchCount(epoch: 0)
         let schedule = CosineWithWarmup(totalSteps: stepsPerEpoch * epochs)
         var step = 0
         for epoch in 1...epochs {
             network.train()
-            let order = Array(0..<train.count).shuffled(using: &shuffleGenerator)
             var lossSum: Float = 0, correct = 0, seen = 0
             let start = Date()
-            for batchIndex in 0..<stepsPerEpoch {
+            for batch in loader.batches(epoch: epoch - 1) {
                 optimizer.scaleLearningRates(by: schedule.multiplier(at: step))
-                let indices = Array(order[batchIndex * batchSize ..< min((batchIndex + 1) * batchSize, order.count)])
-                let (images, labels) = train.batch(indices, mean: mean, std: std)
                 optimizer.zeroGrad()
-                let logits = network(images)
-                let loss = logits.crossEntropy(labels: labels)
+                let logits = network(batch.images)
+                let loss = logits.crossEntropy(labels: batch.labels)
                 loss.backward()
                 optimizer.step()
-                lossSum += loss.item * Float(labels.count)
-                correct += zip(logits.argmax(axis: 1), labels).filter { $0 == $1 }.count
-                seen += labels.count
+                lossSum += loss.item * Float(batch.labels.count)
+                correct += zip(logits.argmax(axis: 1), batch.labels).filter { $0 == $1 }.count
+                seen += batch.labels.count
                 step += 1
             }
             let seconds = Date().timeIntervalSince(start)
