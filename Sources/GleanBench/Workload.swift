@@ -32,7 +32,46 @@ public struct Workload: Sendable {
             let flops = withoutGradients { FlopCounter.measure { model(images) }.flops }
             return ({ withoutGradients { _ = model(images).scalars } }, flops)
         },
+        seedNetEpoch("seednet_20_steps_premade", throughLoader: false),
+        seedNetEpoch("seednet_20_steps_loader", throughLoader: true),
     ]
+
+    /// 20 SeedNet training steps on Fashion-MNIST batches, either through the `DataLoader` with
+    /// random crop + flip (`throughLoader`) or from batches made beforehand; the ratio of the two
+    /// shows whether the loader keeps the trainer fed.
+    private static func seedNetEpoch(_ name: String, throughLoader: Bool) -> Workload {
+        Workload(name: name, imagesPerStep: 20 * 128) {
+            guard let (train, _) = try? IDXReader.fashionMNIST() else {
+                fatalError("\(name): Fashion-MNIST not found (run scripts/setup.sh or set GLEAN_FASHION_MNIST)")
+            }
+            let data = train.subset(Array(0..<(20 * 128)))
+            var generator = RandomGenerator(seed: 0)
+            let model = SeedNet(generator: &generator)
+            model.train()
+            let optimizer = SGD(model.trainableParameters, learningRate: 0.01, momentum: 0.9)
+            let loader = DataLoader(dataset: data, batchSize: 128, sampler: RandomSampler(count: data.count, seed: 0),
+                                    transform: Compose([RandomCrop(size: 28, padding: 2), RandomHorizontalFlip()]),
+                                    mean: [0.286], std: [0.353], dropLast: true, seed: 0)
+            let premade = Array(loader.batches(epoch: 0))
+            var epoch = 0
+            let flops = withoutGradients { FlopCounter.measure { model(premade[0].images) }.flops } * 3 * 20
+            func trainStep(_ batch: Batch) {
+                optimizer.zeroGrad()
+                let loss = model(batch.images).crossEntropy(labels: batch.labels)
+                loss.backward()
+                optimizer.step()
+                _ = loss.item
+            }
+            return ({
+                if throughLoader {
+                    for batch in loader.batches(epoch: epoch) { trainStep(batch) }
+                    epoch += 1
+                } else {
+                    premade.forEach(trainStep)
+                }
+            }, flops)
+        }
+    }
 
     private static func convolution(_ name: String, _ pass: @escaping @Sendable (ConvolutionProbe) -> Void) -> Workload {
         Workload(name: name, imagesPerStep: nil) {
