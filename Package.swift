@@ -16,9 +16,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .target(name: "GleanTensor", dependencies: ["CDNNL"], swiftSettings: optimized),
         .target(name: "GleanNN", dependencies: ["GleanTensor"], swiftSettings: optimized),
-        .target(name: "GleanData", dependencies: ["GleanTensor", "CZlib"], swiftSettings: optimized),
+        .target(name: "GleanData", dependencies: ["GleanTensor", "CZlib", "CPNG", "CTurboJPEG"], swiftSettings: optimized),
         .target(name: "GleanVision", dependencies: ["GleanNN"]),
         .target(name: "Glean", dependencies: ["GleanTensor", "GleanNN", "GleanData", "GleanVision"]),
         .target(name: "CPeakProbe", cSettings: [.unsafeFlags(["-O2"])]),

@@ -1,0 +1,81 @@
+import Foundation
+
+/// A directory tree with one sub-folder per class holding PNG/JPEG images
+/// (`root/cat/001.jpg`, `root/dog/a.png`, ...), as torchvision's ImageFolder. Classes are the
+/// sub-folder names in sorted order.
+public enum ImageFolder {
+    static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    /// Loads every image, converted to `channels` (1 = gray, 3 = RGB) and, if `size` is given,
+    /// resized to it (height, width); otherwise all images must share the first one's size.
+    /// Files that are not images are skipped with a call to `warn` naming them.
+    public static func load(root: String, channels: Int = 3, size: (height: Int, width: Int)? = nil,
+                            warn: (String) -> Void = { print("warning: \($0)") }) throws -> ImageDataset {
+        precondition(channels == 1 || channels == 3, "ImageFolder: channels must be 1 or 3, got \(channels)")
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard manager.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DataError.fileNotFound(path: root, hint: "Expected a folder with one sub-folder per class.")
+        }
+        let classNames = try manager.contentsOfDirectory(atPath: root).filter { name in
+            var directory: ObjCBool = false
+            return !name.hasPrefix(".") && manager.fileExists(atPath: root + "/" + name, isDirectory: &directory) && directory.boolValue
+        }.sorted()
+        guard !classNames.isEmpty else {
+            throw DataError.corrupt(path: root, reason: "has no class sub-folders")
+        }
+        var pixels: [UInt8] = [], labels: [Int] = []
+        var imageSize = size
+        for (label, name) in classNames.enumerated() {
+            let folder = root + "/" + name
+            var found = 0
+            for file in try manager.contentsOfDirectory(atPath: folder).sorted() where !file.hasPrefix(".") {
+                let path = folder + "/" + file
+                guard imageExtensions.contains((file as NSString).pathExtension.lowercased()) else {
+                    warn("\(path): not a PNG or JPEG file name, skipped")
+                    continue
+                }
+                var image = try ImageBuffer(decoded: ImageDecoder.decode(path: path), channels: channels)
+                if let target = imageSize {
+                    if size == nil && (image.height != target.height || image.width != target.width) {
+                        throw DataError.mismatch(path: path, reason: "is \(image.height)x\(image.width) but earlier images are \(target.height)x\(target.width); pass a size to resize them all")
+                    }
+                    image = image.resized(height: target.height, width: target.width)
+                } else {
+                    imageSize = (image.height, image.width)
+                }
+                pixels += image.values.map { UInt8(($0 * 255).rounded().clamped(0, 255)) }
+                labels.append(label)
+                found += 1
+            }
+            guard found > 0 else { throw DataError.corrupt(path: folder, reason: "class folder holds no PNG or JPEG images") }
+        }
+        return ImageDataset(pixels: pixels, labels: labels, channels: channels, height: imageSize!.height,
+                            width: imageSize!.width, classCount: classNames.count, classNames: classNames)
+    }
+}
+
+extension ImageBuffer {
+    /// A planar [0, 1] image from decoded pixels, converted to `channels`: gray is repeated for
+    /// RGB, RGB becomes gray with ITU-R 601 weights (as Pillow's "L"), alpha is dropped.
+    public init(decoded: DecodedImage, channels: Int) {
+        let plane = decoded.width * decoded.height
+        var values = [Float](repeating: 0, count: channels * plane)
+        let source = decoded.pixels, stride = decoded.channels
+        for p in 0..<plane {
+            let base = p * stride
+            if channels == 1 {
+                values[p] = stride >= 3
+                    ? (0.299 * Float(source[base]) + 0.587 * Float(source[base + 1]) + 0.114 * Float(source[base + 2])) / 255
+                    : Float(source[base]) / 255
+            } else {
+                for c in 0..<channels { values[c * plane + p] = Float(source[base + (stride >= 3 ? c : 0)]) / 255 }
+            }
+        }
+        self.init(channels: channels, height: decoded.height, width: decoded.width, values: values)
+    }
+}
+
+extension Float {
+    fileprivate func clamped(_ low: Float, _ high: Float) -> Float { Swift.min(Swift.max(self, low), high) }
+}

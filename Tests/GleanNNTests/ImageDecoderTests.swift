@@ -1,0 +1,64 @@
+import Foundation
+import Glean
+import Testing
+
+/// Decoded pixels against Pillow's (Fixtures/generate_images.py).
+@Suite struct ImageDecoderTests {
+    static let imagesDirectory = Bundle.module.url(forResource: "images", withExtension: nil, subdirectory: "Fixtures")!.path
+    static let reference: [String: [String: Any]] = {
+        let data = try! Data(contentsOf: URL(fileURLWithPath: imagesDirectory + "/decoded.json"))
+        return try! JSONSerialization.jsonObject(with: data) as! [String: [String: Any]]
+    }()
+
+    @Test(arguments: ["gray.png", "rgb.png", "rgba.png", "rgb.jpg", "gray.jpg"])
+    func pixelsEqualPillow(name: String) throws {
+        let expected = Self.reference[name]!
+        let decoded = try ImageDecoder.decode(path: Self.imagesDirectory + "/" + name)
+        #expect(decoded.width == expected["width"] as! Int && decoded.height == expected["height"] as! Int)
+        let channels = ["L": 1, "RGB": 3, "RGBA": 4][expected["mode"] as! String]!
+        #expect(decoded.channels == channels)
+        #expect(decoded.pixels == (expected["pixels"] as! [Int]).map(UInt8.init))
+    }
+
+    @Test func damagedFilesNameThePath() throws {
+        let directory = NSTemporaryDirectory() + "glean-decode-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for name in ["rgb.png", "rgb.jpg"] {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.imagesDirectory + "/" + name))
+            let cut = directory + "/cut-" + name
+            FileManager.default.createFile(atPath: cut, contents: bytes.prefix(bytes.count / 2))
+            #expect { try ImageDecoder.decode(path: cut) } throws: { "\($0)".contains(cut) }
+        }
+        let text = directory + "/notes.png"
+        FileManager.default.createFile(atPath: text, contents: Data("hello".utf8))
+        #expect { try ImageDecoder.decode(path: text) } throws: { "\($0)".contains(text) && "\($0)".contains("signature") }
+    }
+
+    @Test func imageFolderLoadsClassesAndWarns() throws {
+        let root = NSTemporaryDirectory() + "glean-folder-\(UUID().uuidString)"
+        for folder in ["cats", "dogs"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+        }
+        let source = Self.imagesDirectory
+        try FileManager.default.copyItem(atPath: source + "/rgb.png", toPath: root + "/cats/a.png")
+        try FileManager.default.copyItem(atPath: source + "/gray.jpg", toPath: root + "/dogs/b.jpg")
+        try FileManager.default.copyItem(atPath: source + "/rgba.png", toPath: root + "/dogs/c.PNG")
+        FileManager.default.createFile(atPath: root + "/dogs/readme.txt", contents: Data("x".utf8))
+        var warnings: [String] = []
+        let data = try ImageFolder.load(root: root, channels: 3, warn: { warnings.append($0) })
+        #expect(data.classNames == ["cats", "dogs"] && data.labels == [0, 1, 1] && data.height == 9 && data.width == 13)
+        #expect(warnings.count == 1 && warnings[0].contains("readme.txt"))
+        let gray = try ImageFolder.load(root: root, channels: 1, size: (height: 4, width: 5), warn: { _ in })
+        #expect(gray.channels == 1 && gray.height == 4 && gray.count == 3)
+        try FileManager.default.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
+        #expect { try ImageFolder.load(root: root, warn: { _ in }) } throws: { "\($0)".contains("/empty") }
+    }
+
+    @Test func bilinearResizeMatchesHalfPixelCentres() {
+        // 1x2 → 1x4: positions -0.25, 0.25, 0.75, 1.25 → clamp → 0, 0.25, 0.75, 1 of the way.
+        let image = ImageBuffer(channels: 1, height: 1, width: 2, values: [0, 1])
+        #expect(image.resized(height: 1, width: 4).values == [0, 0.25, 0.75, 1])
+        let downsized = ImageBuffer(channels: 1, height: 1, width: 4, values: [0, 1, 2, 3]).resized(height: 1, width: 2)
+        #expect(downsized.values == [0.5, 2.5])
+    }
+}
