@@ -9,6 +9,18 @@ public struct Batch: @unchecked Sendable {
     public let labels: [Int]
     /// Positions of the examples in the dataset.
     public let indices: [Int]
+    /// Extra augmented views of the same images, one tensor per view transform (SimCLR's two
+    /// views, FixMatch's weak and strong), each `[B, C, H, W]`; empty unless views were asked for.
+    public let views: [Tensor]
+
+    public init(images: Tensor, labels: [Int], indices: [Int], views: [Tensor] = []) {
+        precondition(images.rank == 4 && images.shape[0] == labels.count,
+                     "Batch: images \(images.shape) must be [B, C, H, W] with one label per image (\(labels.count))")
+        self.images = images
+        self.labels = labels
+        self.indices = indices
+        self.views = views
+    }
 }
 
 /// Turns a dataset into batches of tensors, augmenting each image with its own seeded
@@ -19,6 +31,8 @@ public final class DataLoader: @unchecked Sendable {
     public let batchSize: Int
     public let sampler: Sampler
     public let transform: Transform?
+    /// Transforms producing `Batch.views`, each with its own random stream.
+    public let viewTransforms: [Transform]
     public let mean: [Float], std: [Float]
     public let dropLast: Bool
     public let seed: UInt64
@@ -26,7 +40,8 @@ public final class DataLoader: @unchecked Sendable {
     public let prefetch: Int
 
     public init(dataset: ImageDataset, batchSize: Int, sampler: Sampler, transform: Transform? = nil,
-                mean: [Float], std: [Float], dropLast: Bool = false, seed: UInt64, prefetch: Int = 2) {
+                views viewTransforms: [Transform] = [], mean: [Float], std: [Float], dropLast: Bool = false,
+                seed: UInt64, prefetch: Int = 2) {
         precondition(batchSize > 0 && prefetch > 0, "DataLoader: batch size \(batchSize) and prefetch \(prefetch) must be positive")
         precondition(mean.count == dataset.channels && std.count == dataset.channels && std.allSatisfy { $0 > 0 },
                      "DataLoader: mean/std need \(dataset.channels) values with std > 0")
@@ -34,6 +49,7 @@ public final class DataLoader: @unchecked Sendable {
         self.batchSize = batchSize
         self.sampler = sampler
         self.transform = transform
+        self.viewTransforms = viewTransforms
         self.mean = mean
         self.std = std
         self.dropLast = dropLast
@@ -57,16 +73,28 @@ public final class DataLoader: @unchecked Sendable {
 
     /// Builds one batch (deterministic in its arguments).
     public func makeBatch(_ indices: [Int], epoch: Int) -> Batch {
-        let (channels, height, width) = outputGeometry
+        let images = tensor(indices, epoch: epoch, transform: transform, stream: "augment")
+        let views = viewTransforms.enumerated().map { view, transform in
+            tensor(indices, epoch: epoch, transform: transform, stream: "view\(view)")
+        }
+        return Batch(images: images, labels: indices.map { dataset.labels[$0] }, indices: indices, views: views)
+    }
+
+    /// Transformed, normalised images as `[B, C, H, W]`; every example's randomness comes from
+    /// its own generator derived from (seed, epoch, stream, index).
+    private func tensor(_ indices: [Int], epoch: Int, transform: Transform?, stream: String) -> Tensor {
+        let images = indices.map { index -> ImageBuffer in
+            let image = dataset.image(at: index)
+            guard let transform else { return image }
+            var generator = RandomGenerator(seed: seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15), stream: "\(stream)/\(index)")
+            return transform.apply(image, generator: &generator)
+        }
+        let first = images.first ?? ImageBuffer(channels: dataset.channels, height: dataset.height, width: dataset.width)
+        let (channels, height, width) = (first.channels, first.height, first.width)
+        precondition(channels == mean.count, "DataLoader: transforms produced \(channels) channels, mean/std have \(mean.count)")
         let plane = height * width
-        let images = Tensor(shape: [indices.count, channels, height, width]) { buffer in
-            for (row, index) in indices.enumerated() {
-                var image = dataset.image(at: index)
-                if let transform {
-                    var generator = RandomGenerator(seed: seed ^ (UInt64(epoch) &* 0x9E37_79B9_7F4A_7C15),
-                                                    stream: "augment/\(index)")
-                    image = transform.apply(image, generator: &generator)
-                }
+        return Tensor(shape: [indices.count, channels, height, width]) { buffer in
+            for (row, image) in images.enumerated() {
                 precondition(image.channels == channels && image.height == height && image.width == width,
                              "DataLoader: transform produced \(image.channels)x\(image.height)x\(image.width), expected \(channels)x\(height)x\(width)")
                 for channel in 0..<channels {
@@ -76,16 +104,7 @@ public final class DataLoader: @unchecked Sendable {
                 }
             }
         }
-        return Batch(images: images, labels: indices.map { dataset.labels[$0] }, indices: indices)
     }
-
-    /// Channels and size of the transformed images (found by transforming the first image).
-    lazy var outputGeometry: (Int, Int, Int) = {
-        guard let transform, dataset.count > 0 else { return (dataset.channels, dataset.height, dataset.width) }
-        var generator = RandomGenerator(seed: 0)
-        let probe = transform.apply(dataset.image(at: 0), generator: &generator)
-        return (probe.channels, probe.height, probe.width)
-    }()
 }
 
 /// One epoch's batches; iterating starts the background producer.
@@ -115,7 +134,6 @@ public final class BatchIterator: IteratorProtocol {
 
     init(loader: DataLoader, epoch: Int, groups: [[Int]]) {
         count = groups.count
-        _ = loader.outputGeometry   // resolve the lazy geometry here, before the producer reads it
         let shared = self.shared, prefetch = loader.prefetch
         let thread = Thread {
             for (number, indices) in groups.enumerated() {
