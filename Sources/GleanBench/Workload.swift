@@ -32,6 +32,17 @@ public struct Workload: Sendable {
             let flops = withoutGradients { FlopCounter.measure { model(images) }.flops }
             return ({ withoutGradients { _ = model(images).scalars } }, flops)
         },
+        Workload(name: "augment_rrc_flip_jitter_96", imagesPerStep: 256) {
+            // One thread: RandomResizedCrop(96) + horizontal flip + colour jitter on 96x96 RGB images.
+            var generator = RandomGenerator(seed: 0)
+            let images = (0..<256).map { _ in
+                ImageBuffer(channels: 3, height: 96, width: 96, values: (0..<(3 * 96 * 96)).map { _ in generator.nextUniform() })
+            }
+            let transform = Compose([RandomResizedCrop(size: 96), RandomHorizontalFlip(),
+                                     ColorJitter(brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1)])
+            var augmentGenerator = RandomGenerator(seed: 1)
+            return ({ for image in images { _ = transform.apply(image, generator: &augmentGenerator) } }, 0)
+        },
         seedNetEpoch("seednet_20_steps_premade", throughLoader: false),
         seedNetEpoch("seednet_20_steps_loader", throughLoader: true),
     ]

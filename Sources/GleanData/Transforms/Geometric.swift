@@ -47,7 +47,7 @@ public struct RandomResizedCrop: Transform {
 
     public func apply(_ image: ImageBuffer, generator: inout RandomGenerator) -> ImageBuffer {
         let (top, left, h, w) = window(height: image.height, width: image.width, generator: &generator)
-        return image.cropped(top: top, left: left, height: h, width: w).resized(height: size, width: size)
+        return image.resizedWindow(top: top, left: left, height: h, width: w, to: size, size)
     }
 
     func window(height: Int, width: Int, generator: inout RandomGenerator) -> (Int, Int, Int, Int) {

@@ -125,22 +125,41 @@ public struct RandomErasing: Transform {
 
 /// The photometric operations behind ColorJitter and RandAugment, on [0, 1] images.
 public enum Photometric {
+    /// `x · factor`, clamped to [0, 1].
     public static func brightness(_ image: ImageBuffer, factor: Float) -> ImageBuffer {
-        image.blended(with: [Float](repeating: 0, count: image.values.count), factor: factor)
+        var result = image
+        result.values.withUnsafeMutableBufferPointer { values in
+            for i in values.indices { values[i] = min(max(values[i] * factor, 0), 1) }
+        }
+        return result
     }
 
     /// Blend with the mean luminance (torchvision's adjust_contrast).
     public static func contrast(_ image: ImageBuffer, factor: Float) -> ImageBuffer {
         let gray = image.luminance()
-        let mean = gray.reduce(0, +) / Float(max(gray.count, 1))
-        return image.blended(with: [Float](repeating: mean, count: image.values.count), factor: factor)
+        let offset = gray.reduce(0, +) / Float(max(gray.count, 1)) * (1 - factor)
+        var result = image
+        result.values.withUnsafeMutableBufferPointer { values in
+            for i in values.indices { values[i] = min(max(values[i] * factor + offset, 0), 1) }
+        }
+        return result
     }
 
     /// Blend with the luminance image (torchvision's adjust_saturation).
     public static func saturation(_ image: ImageBuffer, factor: Float) -> ImageBuffer {
         guard image.channels >= 3 else { return image }
         let gray = image.luminance()
-        return image.blended(with: (0..<image.channels).flatMap { _ in gray }, factor: factor)
+        let plane = image.height * image.width
+        var result = image
+        result.values.withUnsafeMutableBufferPointer { values in
+            gray.withUnsafeBufferPointer { gray in
+                for channel in 0..<image.channels {
+                    let base = values.baseAddress! + channel * plane
+                    for p in 0..<plane { base[p] = min(max(base[p] * factor + gray[p] * (1 - factor), 0), 1) }
+                }
+            }
+        }
+        return result
     }
 
     /// Rotates the hue by `shift` turns (−0.5...0.5) in HSV space.
@@ -148,31 +167,29 @@ public enum Photometric {
         guard image.channels >= 3 else { return image }
         var result = image
         let plane = image.height * image.width
-        for p in 0..<plane {
-            let r = image.values[p], g = image.values[plane + p], b = image.values[2 * plane + p]
-            let high = max(r, g, b), low = min(r, g, b), delta = high - low
-            var h: Float = 0
-            if delta > 0 {
+        result.values.withUnsafeMutableBufferPointer { values in
+            let red = values.baseAddress!, green = red + plane, blue = green + plane
+            for p in 0..<plane {
+                let r = red[p], g = green[p], b = blue[p]
+                let high = max(r, g, b), low = min(r, g, b), delta = high - low
+                guard delta > 0 else { continue }   // gray pixels have no hue
+                var h: Float
                 if high == r { h = (g - b) / delta } else if high == g { h = 2 + (b - r) / delta } else { h = 4 + (r - g) / delta }
-                h /= 6
+                h = h / 6 + shift
+                h -= h.rounded(.down)
+                let s = delta / high, v = high
+                let sector = h * 6
+                let i = min(Int(sector), 5), f = sector - Float(i)
+                let pV = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f))
+                switch i {
+                case 0: (red[p], green[p], blue[p]) = (v, t, pV)
+                case 1: (red[p], green[p], blue[p]) = (q, v, pV)
+                case 2: (red[p], green[p], blue[p]) = (pV, v, t)
+                case 3: (red[p], green[p], blue[p]) = (pV, q, v)
+                case 4: (red[p], green[p], blue[p]) = (t, pV, v)
+                default: (red[p], green[p], blue[p]) = (v, pV, q)
+                }
             }
-            h = (h + shift).truncatingRemainder(dividingBy: 1)
-            if h < 0 { h += 1 }
-            let s = high > 0 ? delta / high : 0, v = high
-            let sector = h * 6, i = Int(sector) % 6, f = sector - Float(Int(sector))
-            let pV = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f))
-            let (nr, ng, nb): (Float, Float, Float)
-            switch i {
-            case 0: (nr, ng, nb) = (v, t, pV)
-            case 1: (nr, ng, nb) = (q, v, pV)
-            case 2: (nr, ng, nb) = (pV, v, t)
-            case 3: (nr, ng, nb) = (pV, q, v)
-            case 4: (nr, ng, nb) = (t, pV, v)
-            default: (nr, ng, nb) = (v, pV, q)
-            }
-            result.values[p] = nr
-            result.values[plane + p] = ng
-            result.values[2 * plane + p] = nb
         }
         return result
     }

@@ -6,14 +6,29 @@ extension ImageBuffer {
     public func resized(height newHeight: Int, width newWidth: Int) -> ImageBuffer {
         precondition(newHeight > 0 && newWidth > 0, "resize: target \(newHeight)x\(newWidth) must be positive")
         if newHeight == height && newWidth == width { return self }
-        let rows = Self.taps(from: height, to: newHeight), columns = Self.taps(from: width, to: newWidth)
+        return resizedWindow(top: 0, left: 0, height: height, width: width, to: newHeight, newWidth)
+    }
+
+    /// The window `[top, top + h) x [left, left + w)` resampled bilinearly to `newHeight` x `newWidth`
+    /// (crop and resize in one pass).
+    func resizedWindow(top: Int, left: Int, height h: Int, width w: Int, to newHeight: Int, _ newWidth: Int) -> ImageBuffer {
+        let rows = Self.taps(from: h, to: newHeight), columns = Self.taps(from: w, to: newWidth)
         var result = ImageBuffer(channels: channels, height: newHeight, width: newWidth)
-        for channel in 0..<channels {
-            for (row, (top, bottom, rowWeight)) in rows.enumerated() {
-                for (column, (left, right, columnWeight)) in columns.enumerated() {
-                    let upper = self[channel, top, left] * (1 - columnWeight) + self[channel, top, right] * columnWeight
-                    let lower = self[channel, bottom, left] * (1 - columnWeight) + self[channel, bottom, right] * columnWeight
-                    result[channel, row, column] = upper * (1 - rowWeight) + lower * rowWeight
+        let sourceWidth = width, sourcePlane = height * width, targetPlane = newHeight * newWidth
+        values.withUnsafeBufferPointer { source in
+            result.values.withUnsafeMutableBufferPointer { target in
+                for channel in 0..<channels {
+                    let plane = source.baseAddress! + channel * sourcePlane + top * sourceWidth + left
+                    let out = target.baseAddress! + channel * targetPlane
+                    for (row, (upperRow, lowerRow, rowWeight)) in rows.enumerated() {
+                        let upper = plane + upperRow * sourceWidth, lower = plane + lowerRow * sourceWidth
+                        let line = out + row * newWidth
+                        for (column, (first, second, columnWeight)) in columns.enumerated() {
+                            let top = upper[first] + (upper[second] - upper[first]) * columnWeight
+                            let bottom = lower[first] + (lower[second] - lower[first]) * columnWeight
+                            line[column] = top + (bottom - top) * rowWeight
+                        }
+                    }
                 }
             }
         }

@@ -41,7 +41,13 @@ extension ImageBuffer {
     func luminance() -> [Float] {
         let plane = height * width
         guard channels >= 3 else { return Array(values[0..<plane]) }
-        return (0..<plane).map { 0.299 * values[$0] + 0.587 * values[plane + $0] + 0.114 * values[2 * plane + $0] }
+        return [Float](unsafeUninitializedCapacity: plane) { gray, initialized in
+            values.withUnsafeBufferPointer { source in
+                let red = source.baseAddress!, green = red + plane, blue = green + plane
+                for p in 0..<plane { gray[p] = 0.299 * red[p] + 0.587 * green[p] + 0.114 * blue[p] }
+            }
+            initialized = plane
+        }
     }
 
     /// `self · factor + other · (1 − factor)`, clamped to [0, 1] (the blend behind brightness,

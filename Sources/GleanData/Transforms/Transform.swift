@@ -24,10 +24,12 @@ public struct RandomHorizontalFlip: Transform {
     public func apply(_ image: ImageBuffer, generator: inout RandomGenerator) -> ImageBuffer {
         guard generator.nextUniform() < probability else { return image }
         var result = image
-        for channel in 0..<image.channels {
-            for row in 0..<image.height {
-                for column in 0..<image.width {
-                    result[channel, row, image.width - 1 - column] = image[channel, row, column]
+        let width = image.width
+        result.values.withUnsafeMutableBufferPointer { target in
+            image.values.withUnsafeBufferPointer { source in
+                for line in 0 ..< image.channels * image.height {
+                    let from = source.baseAddress! + line * width, to = target.baseAddress! + line * width
+                    for column in 0..<width { to[width - 1 - column] = from[column] }
                 }
             }
         }
