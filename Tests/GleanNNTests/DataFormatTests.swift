@@ -93,3 +93,30 @@ import Testing
         #expect(Set(parts.flatMap { $0 }).count == 103)
     }
 }
+
+@Suite struct CSVTableTests {
+    private func write(_ text: String) -> String {
+        let path = NSTemporaryDirectory() + "glean-\(UUID().uuidString).csv"
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
+
+    @Test func readsFeaturesAndTarget() throws {
+        let path = write("a,\"b, quoted\",price\n1,2,3.5\n4,5,6\n")
+        let table = try CSVTable.load(path: path)
+        #expect(table.featureNames == ["a", "b, quoted"] && table.targetName == "price")
+        #expect(table.features == [[1, 2], [4, 5]] && table.targets == [3.5, 6])
+        let byName = try CSVTable.load(path: path, target: "a")
+        #expect(byName.targets == [1, 4] && byName.features == [[2, 3.5], [5, 6]])
+        let (x, y) = table.tensors([1])
+        #expect(x.shape == [1, 2] && y.scalars == [6])
+    }
+
+    @Test func badValuesNameLineAndColumn() {
+        let path = write("a,b\n1,2\n3,oops\n")
+        #expect { try CSVTable.load(path: path) } throws: { "\($0)".contains("line 3") && "\($0)".contains("'b'") }
+        let ragged = write("a,b\n1\n")
+        #expect { try CSVTable.load(path: ragged) } throws: { "\($0)".contains("line 2") }
+        #expect { try CSVTable.load(path: path, target: "zzz") } throws: { "\($0)".contains("zzz") }
+    }
+}
