@@ -21,13 +21,13 @@ public struct ColorJitter: Transform {
         for step in [0, 1, 2, 3].shuffled(using: &generator) {
             switch step {
             case 0 where brightness > 0:
-                result = Photometric.brightness(result, factor: generator.uniform(max(0, 1 - brightness)...(1 + brightness)))
+                Photometric.brightness(&result, factor: generator.uniform(max(0, 1 - brightness)...(1 + brightness)))
             case 1 where contrast > 0:
-                result = Photometric.contrast(result, factor: generator.uniform(max(0, 1 - contrast)...(1 + contrast)))
+                Photometric.contrast(&result, factor: generator.uniform(max(0, 1 - contrast)...(1 + contrast)))
             case 2 where saturation > 0:
-                result = Photometric.saturation(result, factor: generator.uniform(max(0, 1 - saturation)...(1 + saturation)))
+                Photometric.saturation(&result, factor: generator.uniform(max(0, 1 - saturation)...(1 + saturation)))
             case 3 where hue > 0:
-                result = Photometric.hueShift(result, by: generator.uniform(-hue...hue))
+                Photometric.hueShift(&result, by: generator.uniform(-hue...hue))
             default:
                 break
             }
@@ -128,70 +128,85 @@ public enum Photometric {
     /// `x · factor`, clamped to [0, 1].
     public static func brightness(_ image: ImageBuffer, factor: Float) -> ImageBuffer {
         var result = image
+        brightness(&result, factor: factor)
+        return result
+    }
+
+    static func brightness(_ result: inout ImageBuffer, factor: Float) {
         result.values.withUnsafeMutableBufferPointer { values in
             for i in values.indices { values[i] = min(max(values[i] * factor, 0), 1) }
         }
-        return result
     }
 
     /// Blend with the mean luminance (torchvision's adjust_contrast).
     public static func contrast(_ image: ImageBuffer, factor: Float) -> ImageBuffer {
-        let gray = image.luminance()
-        let offset = gray.reduce(0, +) / Float(max(gray.count, 1)) * (1 - factor)
         var result = image
+        contrast(&result, factor: factor)
+        return result
+    }
+
+    static func contrast(_ result: inout ImageBuffer, factor: Float) {
+        let gray = result.luminance()
+        let offset = gray.reduce(0, +) / Float(max(gray.count, 1)) * (1 - factor)
         result.values.withUnsafeMutableBufferPointer { values in
             for i in values.indices { values[i] = min(max(values[i] * factor + offset, 0), 1) }
         }
-        return result
     }
 
     /// Blend with the luminance image (torchvision's adjust_saturation).
     public static func saturation(_ image: ImageBuffer, factor: Float) -> ImageBuffer {
-        guard image.channels >= 3 else { return image }
-        let gray = image.luminance()
-        let plane = image.height * image.width
         var result = image
+        saturation(&result, factor: factor)
+        return result
+    }
+
+    static func saturation(_ result: inout ImageBuffer, factor: Float) {
+        guard result.channels >= 3 else { return }
+        let gray = result.luminance()
+        let plane = result.height * result.width, channels = result.channels
         result.values.withUnsafeMutableBufferPointer { values in
             gray.withUnsafeBufferPointer { gray in
-                for channel in 0..<image.channels {
+                for channel in 0..<channels {
                     let base = values.baseAddress! + channel * plane
                     for p in 0..<plane { base[p] = min(max(base[p] * factor + gray[p] * (1 - factor), 0), 1) }
                 }
             }
         }
-        return result
     }
 
     /// Rotates the hue by `shift` turns (−0.5...0.5) in HSV space.
     public static func hueShift(_ image: ImageBuffer, by shift: Float) -> ImageBuffer {
-        guard image.channels >= 3 else { return image }
         var result = image
-        let plane = image.height * image.width
+        hueShift(&result, by: shift)
+        return result
+    }
+
+    static func hueShift(_ result: inout ImageBuffer, by shift: Float) {
+        guard result.channels >= 3 else { return }
+        let plane = result.height * result.width
         result.values.withUnsafeMutableBufferPointer { values in
             let red = values.baseAddress!, green = red + plane, blue = green + plane
+            // RGB → HSV hue, shift, and back with the branch-free form of HSV → RGB:
+            // channel(n) = v − v·s·clamp(min(k, 4 − k), 0, 1), k = (n + 6h) mod 6, n = 5, 3, 1.
             for p in 0..<plane {
                 let r = red[p], g = green[p], b = blue[p]
                 let high = max(r, g, b), low = min(r, g, b), delta = high - low
-                guard delta > 0 else { continue }   // gray pixels have no hue
-                var h: Float
-                if high == r { h = (g - b) / delta } else if high == g { h = 2 + (b - r) / delta } else { h = 4 + (r - g) / delta }
-                h = h / 6 + shift
-                h -= h.rounded(.down)
-                let s = delta / high, v = high
-                let sector = h * 6
-                let i = min(Int(sector), 5), f = sector - Float(i)
-                let pV = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f))
-                switch i {
-                case 0: (red[p], green[p], blue[p]) = (v, t, pV)
-                case 1: (red[p], green[p], blue[p]) = (q, v, pV)
-                case 2: (red[p], green[p], blue[p]) = (pV, v, t)
-                case 3: (red[p], green[p], blue[p]) = (pV, q, v)
-                case 4: (red[p], green[p], blue[p]) = (t, pV, v)
-                default: (red[p], green[p], blue[p]) = (v, pV, q)
+                let safeDelta = delta > 0 ? delta : 1
+                let sector = high == r ? (g - b) / safeDelta : (high == g ? 2 + (b - r) / safeDelta : 4 + (r - g) / safeDelta)
+                var hue = sector / 6 + shift
+                hue -= hue.rounded(.down)
+                let chroma = delta   // v·s
+                let h6 = hue * 6
+                @inline(__always) func channel(_ n: Float) -> Float {
+                    var k = n + h6
+                    if k >= 6 { k -= 6 }
+                    return high - chroma * min(max(min(k, 4 - k), 0), 1)
                 }
+                red[p] = channel(5)
+                green[p] = channel(3)
+                blue[p] = channel(1)
             }
         }
-        return result
     }
 
     /// Inverts values at or above `threshold`.
