@@ -3,17 +3,10 @@ import Glean
 import Testing
 
 @Suite struct DataFormatTests {
-    let directory: String = {
-        let path = NSTemporaryDirectory() + "glean-data-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    let scratch = ScratchDirectory("data")
+    var directory: String { scratch.path }
 
-    private func write(_ name: String, _ bytes: [UInt8]) -> String {
-        let path = directory + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
-        return path
-    }
+    private func write(_ name: String, _ bytes: [UInt8]) -> String { scratch.write(name, bytes) }
 
     @Test func cifarRecordsAndLengthErrors() throws {
         var bytes: [UInt8] = []

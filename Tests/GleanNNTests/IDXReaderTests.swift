@@ -3,17 +3,10 @@ import Glean
 import Testing
 
 @Suite struct IDXReaderTests {
-    let directory: String = {
-        let path = NSTemporaryDirectory() + "glean-idx-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    let scratch = ScratchDirectory("idx")
+    var directory: String { scratch.path }
 
-    private func write(_ name: String, _ bytes: [UInt8]) -> String {
-        let path = directory + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
-        return path
-    }
+    private func write(_ name: String, _ bytes: [UInt8]) -> String { scratch.write(name, bytes) }
 
     private func idx(dims: [Int], payload: [UInt8]) -> [UInt8] {
         var bytes: [UInt8] = [0, 0, 8, UInt8(dims.count)]

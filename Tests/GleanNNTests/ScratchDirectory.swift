@@ -1,0 +1,18 @@
+import Foundation
+
+/// A fresh temporary folder for tests that write files.
+struct ScratchDirectory {
+    let path: String
+
+    init(_ label: String) {
+        path = NSTemporaryDirectory() + "glean-\(label)-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// Writes `bytes` to `name` inside the folder and returns the file's path.
+    func write(_ name: String, _ bytes: [UInt8]) -> String {
+        let file = path + "/" + name
+        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        return file
+    }
+}
