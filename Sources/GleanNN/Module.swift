@@ -23,8 +23,16 @@ open class Module {
         fatalError("\(type(of: self)) must override forward(_:)")
     }
 
-    /// Same as `forward(_:)`.
-    public func callAsFunction(_ input: Tensor) -> Tensor { forward(input) }
+    /// Same as `forward(_:)`, and reports the output to `Module.observer` when one is set.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        let output = forward(input)
+        Module.observer?(self, output)
+        return output
+    }
+
+    /// Sees every module's output while set (used by `ModelSummary` to find output shapes).
+    /// Process-wide: set it only around a single-threaded forward pass.
+    public nonisolated(unsafe) static var observer: ((Module, Tensor) -> Void)?
 
     /// Switches this module and all descendants to training mode.
     public func train() { setTraining(true) }

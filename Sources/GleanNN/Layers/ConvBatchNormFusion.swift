@@ -9,7 +9,7 @@ extension Conv2d {
     /// three. Otherwise the layers run one after another, with gradients.
     public func forward(_ input: Tensor, batchNorm: BatchNorm, relu: Bool) -> Tensor {
         guard !isTraining, !batchNorm.isTraining, !GradMode.isEnabled else {
-            let normalized = batchNorm(forward(input))
+            let normalized = batchNorm(self(input))
             return relu ? normalized.relu() : normalized
         }
         let (foldedWeight, foldedBias) = folded(with: batchNorm)

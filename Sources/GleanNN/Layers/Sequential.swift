@@ -13,6 +13,6 @@ public final class Sequential: Module {
     public override var children: [(String, Module)] { layers }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        layers.reduce(input) { $1.1.forward($0) }
+        layers.reduce(input) { $1.1($0) }
     }
 }

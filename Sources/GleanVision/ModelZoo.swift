@@ -1,0 +1,54 @@
+import GleanNN
+import GleanTensor
+
+/// Builds zoo models by name, for the command line and configs.
+public enum ModelZoo {
+    public enum Name: String, CaseIterable, Sendable {
+        case seednet, resnet18, resnet34, resnet50, alexnetMini = "alexnet-mini", googlenet
+    }
+
+    /// Why a model could not be built.
+    public enum ModelError: Error, CustomStringConvertible, Equatable {
+        case unknownModel(String)
+        case unsupportedInput(model: String, reason: String)
+
+        public var description: String {
+            switch self {
+            case let .unknownModel(name):
+                return "unknown model '\(name)'; known: \(Name.allCases.map(\.rawValue).joined(separator: ", "))"
+            case let .unsupportedInput(model, reason):
+                return "model \(model): \(reason)"
+            }
+        }
+    }
+
+    /// A model for `classCount` classes on `inputChannels` x `imageSize` x `imageSize` images.
+    /// ResNets use the CIFAR stem below 64 px.
+    public static func make(_ name: String, classCount: Int, inputChannels: Int, imageSize: Int,
+                            generator: inout RandomGenerator) throws -> Module {
+        guard let model = Name(rawValue: name) else { throw ModelError.unknownModel(name) }
+        guard classCount > 0, inputChannels > 0, imageSize > 0 else {
+            throw ModelError.unsupportedInput(model: name, reason: "classes, channels and image size must be positive")
+        }
+        switch model {
+        case .seednet:
+            guard imageSize == 28 else {
+                throw ModelError.unsupportedInput(model: name, reason: "expects 28x28 images (its first dense layer is 192·6·6), got \(imageSize)")
+            }
+            return SeedNet(classCount: classCount, inputChannels: inputChannels, generator: &generator)
+        case .resnet18, .resnet34, .resnet50:
+            return ResNet(ResNet.Depth(rawValue: model.rawValue)!, classCount: classCount, inputChannels: inputChannels,
+                          cifarStem: imageSize < 64, generator: &generator)
+        case .alexnetMini:
+            guard imageSize >= 67 else {
+                throw ModelError.unsupportedInput(model: name, reason: "needs images of at least 67x67, got \(imageSize)")
+            }
+            return AlexNetMini(imageSize: imageSize, inputChannels: inputChannels, outputs: classCount, generator: &generator)
+        case .googlenet:
+            guard imageSize >= 32 else {
+                throw ModelError.unsupportedInput(model: name, reason: "needs images of at least 32x32, got \(imageSize)")
+            }
+            return GoogLeNet(classCount: classCount, inputChannels: inputChannels, generator: &generator)
+        }
+    }
+}
