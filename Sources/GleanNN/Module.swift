@@ -18,6 +18,12 @@ open class Module {
     /// Buffers owned directly by this module.
     open var ownBuffers: [(String, Buffer)] { [] }
 
+    /// Integer state owned directly by this module (e.g. batch norm's `num_batches_tracked`).
+    open var ownCounters: [(String, Int64)] { [] }
+
+    /// Sets an integer state entry listed in `ownCounters`; returns false for an unknown name.
+    open func setCounter(_ name: String, to value: Int64) -> Bool { false }
+
     /// Computes the module's output.
     open func forward(_ input: Tensor) -> Tensor {
         fatalError("\(type(of: self)) must override forward(_:)")
@@ -54,6 +60,12 @@ open class Module {
     public func namedBuffers(prefix: String = "") -> [(String, Buffer)] {
         ownBuffers.map { (prefix + $0.0, $0.1) }
             + children.flatMap { $0.1.namedBuffers(prefix: prefix + $0.0 + ".") }
+    }
+
+    /// Every integer state entry with its dotted name.
+    public func namedCounters(prefix: String = "") -> [(String, Int64)] {
+        ownCounters.map { (prefix + $0.0, $0.1) }
+            + children.flatMap { $0.1.namedCounters(prefix: prefix + $0.0 + ".") }
     }
 
     /// Every module below this one (itself included, named ""), depth-first.

@@ -10,6 +10,8 @@ public final class BatchNorm: Module {
     public let runningVariance: Buffer
     public let momentum: Float
     public let epsilon: Float
+    /// Training batches seen (PyTorch's `num_batches_tracked`, saved in checkpoints).
+    public var batchesTracked: Int64 = 0
 
     public init(_ channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
         precondition(channels > 0, "BatchNorm: channels \(channels) must be positive")
@@ -24,8 +26,17 @@ public final class BatchNorm: Module {
     public override var ownParameters: [(String, Parameter)] { [("weight", weight), ("bias", bias)] }
     public override var ownBuffers: [(String, Buffer)] { [("running_mean", runningMean), ("running_var", runningVariance)] }
 
+    public override var ownCounters: [(String, Int64)] { [("num_batches_tracked", batchesTracked)] }
+
+    public override func setCounter(_ name: String, to value: Int64) -> Bool {
+        guard name == "num_batches_tracked" else { return false }
+        batchesTracked = value
+        return true
+    }
+
     public override func forward(_ input: Tensor) -> Tensor {
-        input.batchNorm(scale: weight.value, shift: bias.value, runningMean: runningMean.value,
+        if isTraining { batchesTracked += 1 }
+        return input.batchNorm(scale: weight.value, shift: bias.value, runningMean: runningMean.value,
                         runningVariance: runningVariance.value, training: isTraining, momentum: momentum, epsilon: epsilon)
     }
 }
