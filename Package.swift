@@ -22,7 +22,8 @@ let package = Package(
         .target(name: "GleanNN", dependencies: ["GleanTensor"], swiftSettings: optimized),
         .target(name: "GleanData", dependencies: ["GleanTensor", "CZlib", "CPNG", "CTurboJPEG"], swiftSettings: optimized),
         .target(name: "GleanVision", dependencies: ["GleanNN"]),
-        .target(name: "Glean", dependencies: ["GleanTensor", "GleanNN", "GleanData", "GleanVision"]),
+        .target(name: "GleanTrain", dependencies: ["GleanNN", "GleanData"]),
+        .target(name: "Glean", dependencies: ["GleanTensor", "GleanNN", "GleanData", "GleanVision", "GleanTrain"]),
         .target(name: "CPeakProbe", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "GleanBench", dependencies: ["Glean", "CPeakProbe"]),
         .executableTarget(name: "glean", dependencies: [

@@ -3,3 +3,4 @@
 @_exported import GleanNN
 @_exported import GleanTensor
 @_exported import GleanVision
+@_exported import GleanTrain

@@ -1,0 +1,76 @@
+import GleanNN
+
+/// Figures of one finished epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`, `lr`,
+/// `seconds`, `images_per_s` (validation keys only when there is validation data).
+public typealias EpochMetrics = [String: Double]
+
+/// What the trainer is doing, handed to callbacks.
+public final class TrainingContext {
+    public let task: TrainingTask
+    public let optimizer: Optimizer
+    public let totalEpochs: Int
+    /// Current epoch, 0-based.
+    public var epoch = 0
+    /// Optimizer steps taken so far (across epochs).
+    public internal(set) var step = 0
+    public internal(set) var stepsPerEpoch = 0
+    /// Metrics of every finished epoch.
+    public internal(set) var history: [EpochMetrics] = []
+    /// Set by a callback to end training after the current epoch.
+    public var stopRequested = false
+
+    public init(task: TrainingTask, optimizer: Optimizer, totalEpochs: Int) {
+        self.task = task
+        self.optimizer = optimizer
+        self.totalEpochs = totalEpochs
+    }
+
+    public var model: Module { task.model }
+}
+
+/// Hooks into the training loop (Keras/fastai style). Every method has an empty default.
+/// Throwing from a hook stops training with that error.
+public protocol Callback: AnyObject {
+    func fitStarted(_ context: TrainingContext) throws
+    func epochStarted(_ context: TrainingContext) throws
+    func batchFinished(_ context: TrainingContext, loss: Float, batchIndex: Int, imagesPerSecond: Double) throws
+    func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws
+    func fitFinished(_ context: TrainingContext) throws
+}
+
+extension Callback {
+    public func fitStarted(_ context: TrainingContext) throws {}
+    public func epochStarted(_ context: TrainingContext) throws {}
+    public func batchFinished(_ context: TrainingContext, loss: Float, batchIndex: Int, imagesPerSecond: Double) throws {}
+    public func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws {}
+    public func fitFinished(_ context: TrainingContext) throws {}
+}
+
+/// Whether a monitored metric is better when lower or higher.
+public enum MonitorMode: String, Sendable {
+    case min, max
+
+    /// The usual mode for a metric name (`*loss` → min, otherwise max).
+    public static func inferred(for metric: String) -> MonitorMode { metric.hasSuffix("loss") ? .min : .max }
+
+    func isBetter(_ value: Double, than best: Double, minDelta: Double) -> Bool {
+        self == .min ? value < best - minDelta : value > best + minDelta
+    }
+}
+
+/// Why a monitored metric is unusable.
+public enum CallbackError: Error, CustomStringConvertible, Equatable {
+    case missingMetric(String, available: [String])
+
+    public var description: String {
+        switch self {
+        case let .missingMetric(name, available):
+            return "metric '\(name)' is not reported; available: \(available.sorted().joined(separator: ", "))"
+        }
+    }
+}
+
+func monitored(_ name: String, in metrics: EpochMetrics) throws -> Double {
+    guard let value = metrics[name] else { throw CallbackError.missingMetric(name, available: Array(metrics.keys)) }
+    return value
+}

@@ -1,0 +1,47 @@
+import Foundation
+import GleanNN
+
+/// Writes one CSV row of metrics per epoch (rewritten whole each epoch, atomically).
+public final class CSVLogger: Callback {
+    public let path: String
+    private var rows: [EpochMetrics] = []
+
+    public init(path: String) { self.path = path }
+
+    public func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws {
+        var row = metrics
+        row["epoch"] = Double(context.epoch + 1)
+        rows.append(row)
+        let keys = ["epoch"] + Set(rows.flatMap(\.keys)).subtracting(["epoch"]).sorted()
+        var text = keys.joined(separator: ",") + "\n"
+        for row in rows {
+            text += keys.map { row[$0].map { String($0) } ?? "" }.joined(separator: ",") + "\n"
+        }
+        try AtomicFile.write(Data(text.utf8), to: path)
+    }
+}
+
+/// Saves `last.safetensors` every epoch and `best.safetensors` when `monitor` improves, in
+/// `directory`, with the epoch and metrics as metadata.
+public final class ModelCheckpoint: Callback {
+    public let directory: String, monitor: String, mode: MonitorMode
+    public private(set) var bestValue: Double?
+
+    public init(directory: String, monitor: String = "val_loss", mode: MonitorMode? = nil) {
+        self.directory = directory
+        self.monitor = monitor
+        self.mode = mode ?? .inferred(for: monitor)
+    }
+
+    public func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws {
+        var metadata = metrics.mapValues { String($0) }
+        metadata["epoch"] = String(context.epoch + 1)
+        let state = context.model.stateDict()
+        try SafeTensors.write(state, metadata: metadata, to: directory + "/last.safetensors")
+        let value = try monitored(monitor, in: metrics)
+        if bestValue.map({ mode.isBetter(value, than: $0, minDelta: 0) }) ?? true {
+            bestValue = value
+            try SafeTensors.write(state, metadata: metadata, to: directory + "/best.safetensors")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Glean
+import Testing
+
+@Suite struct TrainerTests {
+    /// Two classes of 8x8 images: bright left half (class 0) or bright right half (class 1), with noise.
+    static func halves(count: Int, seed: UInt64) -> ImageDataset {
+        var generator = RandomGenerator(seed: seed)
+        var pixels: [UInt8] = [], labels: [Int] = []
+        for index in 0..<count {
+            let label = index % 2
+            labels.append(label)
+            for _ in 0..<8 {
+                for column in 0..<8 {
+                    let bright = (column < 4) == (label == 0)
+                    pixels.append(UInt8((bright ? 160 : 60) + Int(generator.next() % 60)))
+                }
+            }
+        }
+        return ImageDataset(pixels: pixels, labels: labels, channels: 1, height: 8, width: 8, classCount: 2)
+    }
+
+    static func smallNet(seed: UInt64) -> Module {
+        var generator = RandomGenerator(seed: seed)
+        return Sequential([Conv2d(1, 4, kernelSize: 3, padding: 1, generator: &generator), Lambda.relu(),
+                           AdaptiveAvgPool2d(outputSize: (1, 2)), Lambda.flatten(), Linear(8, 2, generator: &generator)])
+    }
+
+    static func loader(_ data: ImageDataset, shuffle: Bool) -> DataLoader {
+        DataLoader(dataset: data, batchSize: 16,
+                   sampler: shuffle ? RandomSampler(count: data.count, seed: 1) as Sampler : SequentialSampler(count: data.count),
+                   mean: [0.5], std: [0.25], seed: 1)
+    }
+
+    @Test func fitLearnsAndCallbacksRecord() throws {
+        let scratch = ScratchDirectory("trainer")
+        let model = Self.smallNet(seed: 2)
+        let task = SupervisedClassification(model: model)
+        let optimizer = SGD(model.trainableParameters, learningRate: 0.1, momentum: 0.9)
+        let checkpoint = ModelCheckpoint(directory: scratch.path, monitor: "val_accuracy")
+        let trainer = Trainer(task: task, optimizer: optimizer, schedule: CosineWithWarmup(totalSteps: 40),
+                              callbacks: [CSVLogger(path: scratch.path + "/metrics.csv"), checkpoint])
+        let history = try trainer.fit(train: Self.loader(Self.halves(count: 128, seed: 3), shuffle: true),
+                                      validation: Self.loader(Self.halves(count: 64, seed: 4), shuffle: false), epochs: 5)
+        #expect(history.count == 5)
+        #expect(history.last!["val_accuracy"]! > 0.9)
+        #expect(history.last!["loss"]! < history.first!["loss"]!)
+        let csv = try String(contentsOfFile: scratch.path + "/metrics.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 6 && csv.hasPrefix("epoch,"))
+        let best = try SafeTensors.read(scratch.path + "/best.safetensors")
+        #expect(best.metadata["val_accuracy"] != nil && best.tensors["4.weight"] != nil)
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/last.safetensors"))
+    }
+
+    /// val_loss 1.0, 0.8, 0.9, 0.85, ... with patience 2: best at epoch 1, stop after epoch 3,
+    /// and the weights of epoch 1 come back at the end.
+    @Test func earlyStoppingStopsAndRestoresTheBestWeights() throws {
+        let model = Self.smallNet(seed: 5)
+        let context = TrainingContext(task: SupervisedClassification(model: model),
+                                      optimizer: SGD(model.trainableParameters, learningRate: 0.1), totalEpochs: 10)
+        let stopper = EarlyStopping(monitor: "val_loss", patience: 2, restoreBestWeights: true)
+        var weightsByEpoch: [[Float]] = []
+        for (epoch, loss) in [1.0, 0.8, 0.9, 0.85].enumerated() {
+            context.epoch = epoch
+            let weight = model.parameters[0]
+            weight.assign(weight.value + 1)   // a different model each epoch
+            weightsByEpoch.append(model.parameters.flatMap(\.value.scalars))
+            try stopper.epochFinished(context, metrics: ["val_loss": loss])
+            #expect(context.stopRequested == (epoch == 3))
+        }
+        #expect(stopper.bestEpoch == 1 && stopper.bestValue == 0.8)
+        try stopper.fitFinished(context)
+        #expect(model.parameters.flatMap(\.value.scalars) == weightsByEpoch[1])
+    }
+
+    @Test func confusionMatrixMetrics() {
+        var matrix = ConfusionMatrix(classCount: 3)
+        matrix.add(predictions: [0, 0, 1, 1, 2, 2, 0], labels: [0, 0, 1, 2, 2, 2, 1])
+        #expect(matrix.counts == [[2, 0, 0], [1, 1, 0], [0, 1, 2]])
+        #expect(abs(matrix.accuracy - 5.0 / 7) < 1e-12)
+        #expect(abs(matrix.precision(0) - 2.0 / 3) < 1e-12 && abs(matrix.recall(2) - 2.0 / 3) < 1e-12)
+        #expect(abs(matrix.balancedAccuracy - (1 + 0.5 + 2.0 / 3) / 3) < 1e-12)
+        #expect(matrix.report(classNames: ["a", "b", "c"]).contains("balanced accuracy"))
+        #expect(topKAccuracy(scores: [0.1, 0.5, 0.4, 0.9, 0.02, 0.08], classCount: 3, labels: [2, 1], k: 2) == 0.5)
+    }
+
+    @Test func missingMonitoredMetricIsAnError() {
+        let model = Self.smallNet(seed: 1)
+        let trainer = Trainer(task: SupervisedClassification(model: model),
+                              optimizer: SGD(model.trainableParameters, learningRate: 0.01),
+                              callbacks: [EarlyStopping(monitor: "val_loss")])
+        #expect(throws: CallbackError.self) {
+            try trainer.fit(train: Self.loader(Self.halves(count: 16, seed: 1), shuffle: false), epochs: 1)
+        }
+    }
+}
