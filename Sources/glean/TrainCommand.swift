@@ -36,6 +36,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Augmentation: \(AugmentPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var augment: AugmentPreset = .none
     @Option(help: "Run seed: the same seed gives the same run.") var seed: UInt64 = 0
+    @Option(help: "Name of the run (its folder is runs/<date>_<time>_<name>).") var runName: String?
     @Option(help: "Directory with the Fashion-MNIST IDX files (default: $GLEAN_FASHION_MNIST or Debian's).")
     var dataDir: String?
 
@@ -66,43 +67,30 @@ struct TrainCommand: ParsableCommand {
         let loader = DataLoader(dataset: train, batchSize: batchSize, sampler: RandomSampler(count: train.count, seed: seed),
                                 transform: augment.transform, mean: mean, std: std, dropLast: train.count >= batchSize,
                                 seed: seed)
-        let stepsPerEpoch = loader.batchCount(epoch: 0)
-        let schedule = CosineWithWarmup(totalSteps: stepsPerEpoch * epochs)
-        var step = 0
-        for epoch in 1...epochs {
-            network.train()
-            var lossSum: Float = 0, correct = 0, seen = 0
-            let start = Date()
-            for batch in loader.batches(epoch: epoch - 1) {
-                optimizer.scaleLearningRates(by: schedule.multiplier(at: step))
-                optimizer.zeroGrad()
-                let logits = network(batch.images)
-                let loss = logits.crossEntropy(labels: batch.labels)
-                loss.backward()
-                optimizer.step()
-                lossSum += loss.item * Float(batch.labels.count)
-                correct += zip(logits.argmax(axis: 1), batch.labels).filter { $0 == $1 }.count
-                seen += batch.labels.count
-                step += 1
-            }
-            let seconds = Date().timeIntervalSince(start)
-            let accuracy = evaluate(network, test, mean: mean, std: std)
-            print(String(format: "epoch %d/%d  loss %.4f  train acc %.2f%%  test acc %.2f%%  %.1fs  %.0f img/s",
-                         epoch, epochs, lossSum / Float(seen), 100 * Float(correct) / Float(seen), 100 * accuracy,
-                         seconds, Double(seen) / seconds))
-        }
-        print(String(format: "final test accuracy: %.2f%%", 100 * evaluate(network, test, mean: mean, std: std)))
+        let testLoader = DataLoader(dataset: test, batchSize: 500, sampler: SequentialSampler(count: test.count),
+                                    mean: mean, std: std, seed: seed)
+        let runDirectory = try RunDirectory.create(name: runName ?? model.rawValue)
+        try runDirectory.writeConfig(self.configDescription)
+        let trainer = Trainer(task: SupervisedClassification(model: network), optimizer: optimizer,
+                              schedule: CosineWithWarmup(totalSteps: loader.batchCount(epoch: 0) * epochs),
+                              callbacks: [ProgressPrinter(),
+                                          CSVLogger(path: runDirectory.path + "/metrics.csv"),
+                                          ModelCheckpoint(directory: runDirectory.path, monitor: "val_accuracy")])
+        print("run directory: \(runDirectory.path)  (validation = the test split)")
+        try trainer.fit(train: loader, validation: testLoader, epochs: epochs)
+        let (metrics, confusion) = trainer.evaluate(testLoader)
+        let report = confusion.report(classNames: test.classNames)
+        try report.write(toFile: runDirectory.path + "/report.txt", atomically: true, encoding: .utf8)
+        print(report)
+        print(String(format: "final test accuracy: %.2f%%", 100 * (metrics["accuracy"] ?? 0)))
     }
 
-    private func evaluate(_ network: Module, _ data: ImageDataset, mean: [Float], std: [Float]) -> Float {
-        network.eval()
-        var correct = 0
-        withoutGradients {
-            for start in stride(from: 0, to: data.count, by: 500) {
-                let (images, labels) = data.batch(Array(start ..< min(start + 500, data.count)), mean: mean, std: std)
-                correct += zip(network(images).argmax(axis: 1), labels).filter { $0 == $1 }.count
-            }
-        }
-        return Float(correct) / Float(max(data.count, 1))
+    /// The resolved options, as written to the run directory.
+    private var configDescription: String {
+        [("model", model.rawValue), ("epochs", "\(epochs)"), ("batch-size", "\(batchSize)"),
+         ("learning-rate", "\(learningRate)"), ("momentum", "\(momentum)"), ("weight-decay", "\(weightDecay)"),
+         ("labels-per-class", "\(labelsPerClass)"), ("augment", augment.rawValue), ("seed", "\(seed)"),
+         ("data-dir", IDXReader.fashionMNISTDirectory(dataDir))]
+            .map { "\($0.0): \($0.1)" }.joined(separator: "\n") + "\n"
     }
 }
