@@ -94,3 +94,47 @@ import Testing
         }
     }
 }
+
+@Suite struct ResumeTests {
+    /// A model with dropout trained 4 epochs straight, and 2 epochs + a fresh process-like
+    /// restart (new objects) + 2 more, end with identical weights and history.
+    @Test func resumedRunMatchesAnUninterruptedOne() throws {
+        let scratch = ScratchDirectory("resume")
+        let data = TrainerTests.halves(count: 64, seed: 3)
+        func build() -> (Trainer, Module, ResumeCheckpoint) {
+            var generator = RandomGenerator(seed: 7)
+            let model = Sequential([Conv2d(1, 4, kernelSize: 3, padding: 1, generator: &generator), Lambda.relu(),
+                                    AdaptiveAvgPool2d(outputSize: (1, 2)), Lambda.flatten(),
+                                    Dropout(probability: 0.3, generator: &generator), Linear(8, 2, generator: &generator)])
+            let optimizer = Adam(model.trainableParameters, learningRate: 0.01)
+            let resume = ResumeCheckpoint(path: scratch.path + "/resume.safetensors", config: "test")
+            let trainer = Trainer(task: SupervisedClassification(model: model), optimizer: optimizer,
+                                  schedule: CosineWithWarmup(warmupSteps: 2, totalSteps: 16), callbacks: [resume])
+            return (trainer, model, resume)
+        }
+        let loader = TrainerTests.loader(data, shuffle: true)
+        let (straight, straightModel, _) = build()
+        let fullHistory = try straight.fit(train: loader, epochs: 4)
+
+        let (first, _, _) = build()
+        try first.fit(train: loader, epochs: 2)
+        let (second, secondModel, _) = build()
+        let position = try ResumeState.restore(from: scratch.path + "/resume.safetensors", model: secondModel,
+                                               optimizer: second.optimizer)
+        #expect(position.nextEpoch == 2 && position.step == 8 && position.config == "test")
+        let resumedHistory = try second.fit(train: loader, epochs: 4, startEpoch: position.nextEpoch,
+                                            startStep: position.step, history: position.history)
+        #expect(secondModel.parameters.map(\.value.scalars) == straightModel.parameters.map(\.value.scalars))
+        #expect(resumedHistory.map { $0["loss"]! } == fullHistory.map { $0["loss"]! })
+    }
+
+    @Test func resumeFileThatDoesNotFitIsRejected() throws {
+        let scratch = ScratchDirectory("badresume")
+        var generator = RandomGenerator(seed: 1)
+        let other = Sequential([Linear(3, 2, generator: &generator)])
+        let path = scratch.write("resume.safetensors", [])
+        #expect(throws: CheckpointError.self) {
+            try ResumeState.restore(from: path, model: other, optimizer: SGD(other.trainableParameters, learningRate: 1))
+        }
+    }
+}

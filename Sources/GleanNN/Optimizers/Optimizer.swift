@@ -29,6 +29,12 @@ public struct OptimizerState: Equatable, Sendable {
     public var slots: [[[Float]]]
     /// The current learning rate of each group.
     public var learningRates: [Float]
+
+    public init(stepCount: Int, slots: [[[Float]]], learningRates: [Float]) {
+        self.stepCount = stepCount
+        self.slots = slots
+        self.learningRates = learningRates
+    }
 }
 
 /// Base of the optimizers: walks the groups, keeps per-parameter slots (momentum, moments)
