@@ -12,6 +12,13 @@ public enum ResumeState {
         public let nextEpoch: Int, step: Int
         public let history: [EpochMetrics]
         public let config: String
+
+        public init(nextEpoch: Int, step: Int, history: [EpochMetrics], config: String) {
+            self.nextEpoch = nextEpoch
+            self.step = step
+            self.history = history
+            self.config = config
+        }
     }
 
     public static func save(_ context: TrainingContext, config: String, to path: String) throws {

@@ -37,6 +37,8 @@ struct TrainCommand: ParsableCommand {
     var augment: AugmentPreset = .none
     @Option(help: "Run seed: the same seed gives the same run.") var seed: UInt64 = 0
     @Option(help: "Name of the run (its folder is runs/<date>_<time>_<name>).") var runName: String?
+    @Option(help: "Continue the run in this folder from its resume.safetensors (same options required).")
+    var resume: String?
     @Option(help: "Directory with the Fashion-MNIST IDX files (default: $GLEAN_FASHION_MNIST or Debian's).")
     var dataDir: String?
 
@@ -69,15 +71,27 @@ struct TrainCommand: ParsableCommand {
                                 seed: seed)
         let testLoader = DataLoader(dataset: test, batchSize: 500, sampler: SequentialSampler(count: test.count),
                                     mean: mean, std: std, seed: seed)
-        let runDirectory = try RunDirectory.create(name: runName ?? model.rawValue)
-        try runDirectory.writeConfig(self.configDescription)
+        let runDirectory = try resume.map { RunDirectory(path: $0) } ?? RunDirectory.create(name: runName ?? model.rawValue)
+        let resumePath = runDirectory.path + "/resume.safetensors"
+        var position = ResumeState.Position(nextEpoch: 0, step: 0, history: [], config: configDescription)
+        if resume != nil {
+            position = try ResumeState.restore(from: resumePath, model: network, optimizer: optimizer)
+            guard position.config == configDescription else {
+                throw ValidationError("--resume \(runDirectory.path): the run was started with other options:\n\(position.config)")
+            }
+            print("resuming \(runDirectory.path) at epoch \(position.nextEpoch + 1)")
+        } else {
+            try runDirectory.writeConfig(configDescription)
+        }
         let trainer = Trainer(task: SupervisedClassification(model: network), optimizer: optimizer,
                               schedule: CosineWithWarmup(totalSteps: loader.batchCount(epoch: 0) * epochs),
                               callbacks: [ProgressPrinter(),
-                                          CSVLogger(path: runDirectory.path + "/metrics.csv"),
-                                          ModelCheckpoint(directory: runDirectory.path, monitor: "val_accuracy")])
+                                          CSVLogger(path: runDirectory.path + "/metrics.csv", previous: position.history),
+                                          ModelCheckpoint(directory: runDirectory.path, monitor: "val_accuracy"),
+                                          ResumeCheckpoint(path: resumePath, config: configDescription)])
         print("run directory: \(runDirectory.path)  (validation = the test split)")
-        try trainer.fit(train: loader, validation: testLoader, epochs: epochs)
+        try trainer.fit(train: loader, validation: testLoader, epochs: epochs, startEpoch: position.nextEpoch,
+                        startStep: position.step, history: position.history)
         let (metrics, confusion) = trainer.evaluate(testLoader)
         let report = confusion.report(classNames: test.classNames)
         try report.write(toFile: runDirectory.path + "/report.txt", atomically: true, encoding: .utf8)

@@ -6,7 +6,15 @@ public final class CSVLogger: Callback {
     public let path: String
     private var rows: [EpochMetrics] = []
 
-    public init(path: String) { self.path = path }
+    /// `previous`: rows of epochs already logged (when a run resumes).
+    public init(path: String, previous: [EpochMetrics] = []) {
+        self.path = path
+        rows = previous.enumerated().map { index, metrics in
+            var row = metrics
+            row["epoch"] = Double(index + 1)
+            return row
+        }
+    }
 
     public func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws {
         var row = metrics
@@ -15,7 +23,9 @@ public final class CSVLogger: Callback {
         let keys = ["epoch"] + Set(rows.flatMap(\.keys)).subtracting(["epoch"]).sorted()
         var text = keys.joined(separator: ",") + "\n"
         for row in rows {
-            text += keys.map { row[$0].map { String($0) } ?? "" }.joined(separator: ",") + "\n"
+            text += keys.map { key in
+                row[key].map { key == "epoch" ? String(Int($0)) : String($0) } ?? ""
+            }.joined(separator: ",") + "\n"
         }
         try AtomicFile.write(Data(text.utf8), to: path)
     }
