@@ -7,7 +7,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .fileNotFound(path, hint): return "\(path): file not found. \(hint)"
+        case let .fileNotFound(path, hint): return "\(path): file not found" + (hint.isEmpty ? "" : ". " + hint)
         case let .unreadable(path, reason): return "\(path): cannot read: \(reason)"
         case let .corrupt(path, reason): return "\(path): \(reason)"
         case let .mismatch(path, reason): return "\(path): \(reason)"

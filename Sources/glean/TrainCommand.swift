@@ -87,15 +87,25 @@ struct TrainCommand: ParsableCommand {
                               schedule: CosineWithWarmup(totalSteps: loader.batchCount(epoch: 0) * epochs),
                               callbacks: [ProgressPrinter(),
                                           CSVLogger(path: runDirectory.path + "/metrics.csv", previous: position.history),
-                                          ModelCheckpoint(directory: runDirectory.path, monitor: "val_accuracy"),
+                                          ModelCheckpoint(directory: runDirectory.path, monitor: "val_accuracy",
+                                                          extraMetadata: CheckpointInfo(model: model.rawValue, classCount: train.classCount,
+                                                                                        inputChannels: 1, imageSize: 28, mean: mean,
+                                                                                        std: std, classNames: train.classNames).metadata),
                                           ResumeCheckpoint(path: resumePath, config: configDescription)])
         print("run directory: \(runDirectory.path)  (validation = the test split)")
         try trainer.fit(train: loader, validation: testLoader, epochs: epochs, startEpoch: position.nextEpoch,
                         startStep: position.step, history: position.history)
         let (metrics, confusion) = trainer.evaluate(testLoader)
         let report = confusion.report(classNames: test.classNames)
-        try report.write(toFile: runDirectory.path + "/report.txt", atomically: true, encoding: .utf8)
+        try AtomicFile.write(Data(report.utf8), to: runDirectory.path + "/report.txt")
+        let history = try CSVHistory.read(runDirectory.path + "/metrics.csv")
+        try HTMLReport(title: "glean train: \(model.rawValue) on Fashion-MNIST", history: history, confusion: confusion,
+                       classNames: test.classNames,
+                       notes: configDescription.split(separator: "\n").map(String.init)
+                           + [String(format: "final test accuracy %.2f%%", 100 * (metrics["accuracy"] ?? 0))])
+            .write(to: runDirectory.path + "/report.html")
         print(report)
+        print("report: \(runDirectory.path)/report.html")
         print(String(format: "final test accuracy: %.2f%%", 100 * (metrics["accuracy"] ?? 0)))
     }
 

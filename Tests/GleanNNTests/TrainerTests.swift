@@ -138,3 +138,30 @@ import Testing
         }
     }
 }
+
+@Suite struct ReportTests {
+    @Test func htmlReportHasCurvesAndHeatmap() {
+        var confusion = ConfusionMatrix(classCount: 3)
+        confusion.add(predictions: [0, 1, 2, 2], labels: [0, 1, 2, 1])
+        let history: [EpochMetrics] = [["loss": 1.0, "accuracy": 0.5, "val_loss": 1.1, "val_accuracy": 0.4],
+                                       ["loss": 0.7, "accuracy": 0.7, "val_loss": 0.9, "val_accuracy": 0.6]]
+        let html = HTMLReport(title: "run <1>", history: history, confusion: confusion, classNames: ["a", "b", "c"],
+                              notes: ["seed: 0"]).render()
+        #expect(html.contains("<title>run &lt;1&gt;</title>"))
+        #expect(html.components(separatedBy: "<polyline").count - 1 == 4)
+        #expect(html.components(separatedBy: "<rect").count - 1 == 9)
+        #expect(html.contains("balanced accuracy") && !html.contains("<script"))
+    }
+
+    @Test func csvHistoryRoundTrips() throws {
+        let scratch = ScratchDirectory("history")
+        let logger = CSVLogger(path: scratch.path + "/m.csv", previous: [["loss": 0.5]])
+        let model = Sequential([Lambda.identity()])
+        let context = TrainingContext(task: SupervisedClassification(model: model),
+                                      optimizer: SGD([], learningRate: 1), totalEpochs: 2)
+        context.epoch = 1
+        try logger.epochFinished(context, metrics: ["loss": 0.25, "accuracy": 0.75])
+        let history = try CSVHistory.read(scratch.path + "/m.csv")
+        #expect(history.count == 2 && history[0]["loss"] == 0.5 && history[1]["accuracy"] == 0.75 && history[1]["epoch"] == 2)
+    }
+}

@@ -35,16 +35,20 @@ public final class CSVLogger: Callback {
 /// `directory`, with the epoch and metrics as metadata.
 public final class ModelCheckpoint: Callback {
     public let directory: String, monitor: String, mode: MonitorMode
+    /// Written into every checkpoint's metadata (e.g. the model name and input normalisation).
+    public let extraMetadata: [String: String]
     public private(set) var bestValue: Double?
 
-    public init(directory: String, monitor: String = "val_loss", mode: MonitorMode? = nil) {
+    public init(directory: String, monitor: String = "val_loss", mode: MonitorMode? = nil,
+                extraMetadata: [String: String] = [:]) {
         self.directory = directory
         self.monitor = monitor
         self.mode = mode ?? .inferred(for: monitor)
+        self.extraMetadata = extraMetadata
     }
 
     public func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws {
-        var metadata = metrics.mapValues { String($0) }
+        var metadata = metrics.mapValues { String($0) }.merging(extraMetadata) { _, extra in extra }
         metadata["epoch"] = String(context.epoch + 1)
         let state = context.model.stateDict()
         try SafeTensors.write(state, metadata: metadata, to: directory + "/last.safetensors")
@@ -52,6 +56,22 @@ public final class ModelCheckpoint: Callback {
         if bestValue.map({ mode.isBetter(value, than: $0, minDelta: 0) }) ?? true {
             bestValue = value
             try SafeTensors.write(state, metadata: metadata, to: directory + "/best.safetensors")
+        }
+    }
+}
+
+/// Reads the metrics a `CSVLogger` wrote (for reports of resumed runs, whose history spans
+/// several processes).
+public enum CSVHistory {
+    public static func read(_ path: String) throws -> [EpochMetrics] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard !lines.isEmpty else { return [] }
+        let header = lines.removeFirst()
+        return lines.map { fields in
+            var row: EpochMetrics = [:]
+            for (key, field) in zip(header, fields) { if let value = Double(field) { row[key] = value } }
+            return row
         }
     }
 }

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Glean
+
+/// `glean evaluate`: top-1/top-5 accuracy, per-class report and confusion matrix of a checkpoint
+/// on the Fashion-MNIST test split.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Evaluate a checkpoint written by glean train on the Fashion-MNIST test split.")
+
+    @Argument(help: "A best.safetensors or last.safetensors from a run directory.") var checkpoint: String
+    @Option(help: "Directory with the Fashion-MNIST IDX files.") var dataDir: String?
+    @Option(help: "Write the confusion matrix as CSV here (default: next to the checkpoint).") var confusionCSV: String?
+
+    func run() throws {
+        let (tensors, metadata) = try SafeTensors.read(checkpoint)
+        let info = try CheckpointInfo(metadata: metadata, path: checkpoint)
+        let network = try info.loadModel(from: tensors)
+        let (_, test) = try IDXReader.fashionMNIST(directory: dataDir)
+        let loader = DataLoader(dataset: test, batchSize: 500, sampler: SequentialSampler(count: test.count),
+                                mean: info.mean, std: info.std, seed: 0)
+        let (metrics, confusion) = Trainer.evaluate(SupervisedClassification(model: network), loader)
+        print(String(format: "top-1 accuracy %.2f%%   top-5 accuracy %.2f%%   loss %.4f   (%d images)",
+                     100 * (metrics["accuracy"] ?? 0), 100 * (metrics["top5"] ?? 0), metrics["loss"] ?? 0, test.count))
+        print(confusion.report(classNames: test.classNames))
+        let width = max(6, (test.classNames.map(\.count).max() ?? 0))
+        print("\nconfusion matrix (rows: true class, columns: predicted)")
+        for (row, name) in test.classNames.enumerated() {
+            print(name.padding(toLength: width, withPad: " ", startingAt: 0) + " "
+                  + confusion.counts[row].map { String(format: "%5d", $0) }.joined())
+        }
+        let csvPath = confusionCSV ?? (checkpoint as NSString).deletingLastPathComponent + "/confusion_matrix.csv"
+        let csv = ([""] + test.classNames).joined(separator: ",") + "\n"
+            + zip(test.classNames, confusion.counts).map { ([$0] + $1.map(String.init)).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        try AtomicFile.write(Data(csv.utf8), to: csvPath)
+        print("confusion matrix written to \(csvPath)")
+    }
+}
