@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
@@ -29,9 +30,11 @@ let package = Package(
         .executableTarget(name: "glean", dependencies: [
             "Glean", "GleanBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "GleanTensorTests", dependencies: ["GleanTensor"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "GleanCLITests", dependencies: ["glean"]),
         .testTarget(name: "GleanNNTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -8,113 +8,114 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a classifier on Fashion-MNIST and report test accuracy.")
 
-    enum ModelName: String, ExpressibleByArgument, CaseIterable {
-        case seednet, resnet18
-    }
-
-    enum AugmentPreset: String, ExpressibleByArgument, CaseIterable {
-        case none
-        case flipCrop = "flip-crop"
-
-        var transform: Transform? {
-            switch self {
-            case .none: return nil
-            case .flipCrop: return Compose([RandomCrop(size: 28, padding: 2), RandomHorizontalFlip()])
-            }
-        }
-    }
-
-    @Option(help: "Model: \(ModelName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var model: ModelName = .seednet
-    @Option(help: "Training epochs.") var epochs = 5
-    @Option(help: "Images per batch.") var batchSize = 128
-    @Option(help: "Learning rate.") var learningRate: Float = 0.05
-    @Option(help: "SGD momentum.") var momentum: Float = 0.9
-    @Option(help: "L2 weight decay.") var weightDecay: Float = 5e-4
-    @Option(help: "Labelled images per class taken from the training split (0 = all 6,000).")
-    var labelsPerClass = 0
-    @Option(help: "Augmentation: \(AugmentPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var augment: AugmentPreset = .none
-    @Option(help: "Run seed: the same seed gives the same run.") var seed: UInt64 = 0
+    @Option(help: "YAML file of options (keys as below, e.g. 'batch-size: 64'); command-line options win.")
+    var config: String?
+    @Option(help: "Model: \(TrainSettings.models.joined(separator: ", ")) (default seednet).") var model: String?
+    @Option(help: "Training epochs (default 5).") var epochs: String?
+    @Option(help: "Images per batch (default 128).") var batchSize: String?
+    @Option(help: "Optimizer: \(TrainSettings.optimizers.joined(separator: ", ")) (default sgd).") var optimizer: String?
+    @Option(help: "Learning rate (default 0.05).") var learningRate: String?
+    @Option(help: "SGD momentum (default 0.9).") var momentum: String?
+    @Option(help: "Weight decay (default 5e-4).") var weightDecay: String?
+    @Option(help: "Schedule: \(TrainSettings.schedules.joined(separator: ", ")) (default cosine).") var schedule: String?
+    @Option(help: "Linear warm-up epochs before the cosine decay (default 0).") var warmupEpochs: String?
+    @Option(help: "Label smoothing in [0, 1) (default 0).") var labelSmoothing: String?
+    @Option(help: "Labelled images per class taken from the training split (0 = all 6,000; default 0).")
+    var labelsPerClass: String?
+    @Option(help: "Augmentation: \(TrainSettings.augments.joined(separator: ", ")) (default none).") var augment: String?
+    @Option(help: "Stop after this many epochs without validation-loss improvement and keep the best weights (0 = off).")
+    var earlyStoppingPatience: String?
+    @Option(help: "Run seed: the same seed gives the same run (default 0).") var seed: String?
+    @Option(help: "Directory with the Fashion-MNIST IDX files (default: $GLEAN_FASHION_MNIST or Debian's).")
+    var dataDir: String?
     @Option(help: "Name of the run (its folder is runs/<date>_<time>_<name>).") var runName: String?
     @Option(help: "Continue the run in this folder from its resume.safetensors (same options required).")
     var resume: String?
-    @Option(help: "Directory with the Fashion-MNIST IDX files (default: $GLEAN_FASHION_MNIST or Debian's).")
-    var dataDir: String?
 
-    func validate() throws {
-        guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
-        guard batchSize > 1 else { throw ValidationError("--batch-size must be at least 2, got \(batchSize)") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
-        guard labelsPerClass >= 0 else { throw ValidationError("--labels-per-class must be >= 0, got \(labelsPerClass)") }
+    /// Defaults, then the config file, then the command line.
+    func resolvedSettings() throws -> TrainSettings {
+        var settings = TrainSettings()
+        if let config {
+            guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
+                throw ValidationError("--config \(config): file not found or not UTF-8 text")
+            }
+            try settings.apply(yaml: text, source: config)
+        }
+        let overrides: [(String, String?)] = [
+            ("model", model), ("epochs", epochs), ("batch-size", batchSize), ("optimizer", optimizer),
+            ("learning-rate", learningRate), ("momentum", momentum), ("weight-decay", weightDecay),
+            ("schedule", schedule), ("warmup-epochs", warmupEpochs), ("label-smoothing", labelSmoothing),
+            ("labels-per-class", labelsPerClass), ("augment", augment),
+            ("early-stopping-patience", earlyStoppingPatience), ("seed", seed), ("data-dir", dataDir),
+        ]
+        for (key, value) in overrides {
+            if let value { try settings.set(key, value, source: "--\(key)") }
+        }
+        try settings.validate(source: config ?? "options")
+        return settings
     }
 
     func run() throws {
-        let (fullTrain, test) = try IDXReader.fashionMNIST(directory: dataDir)
-        var splitGenerator = RandomGenerator(seed: seed, stream: "split")
-        let train = labelsPerClass > 0
-            ? fullTrain.subset(Splits.balanced(labels: fullTrain.labels, perClass: labelsPerClass,
+        let settings = try resolvedSettings()
+        let (fullTrain, test) = try IDXReader.fashionMNIST(directory: settings.dataDir)
+        var splitGenerator = RandomGenerator(seed: settings.seed, stream: "split")
+        let train = settings.labelsPerClass > 0
+            ? fullTrain.subset(Splits.balanced(labels: fullTrain.labels, perClass: settings.labelsPerClass,
                                                classCount: fullTrain.classCount, generator: &splitGenerator).selected)
             : fullTrain
-        var initGenerator = RandomGenerator(seed: seed, stream: "init")
-        let network: Module = model == .seednet
-            ? SeedNet(classCount: train.classCount, generator: &initGenerator)
-            : ResNet(.resnet18, classCount: train.classCount, inputChannels: 1, cifarStem: true, generator: &initGenerator)
+        var initGenerator = RandomGenerator(seed: settings.seed, stream: "init")
+        let network = try ModelZoo.make(settings.model, classCount: train.classCount, inputChannels: 1, imageSize: 28,
+                                        generator: &initGenerator)
         let (mean, std) = train.channelStatistics()
-        print("glean train: \(model.rawValue) on Fashion-MNIST, \(train.count) labelled images "
-              + "(\(labelsPerClass > 0 ? "\(labelsPerClass) per class" : "all")), \(test.count) test images, "
-              + "augment \(augment.rawValue), seed \(seed)")
-        let optimizer = SGD(network.trainableParameters, learningRate: learningRate, momentum: momentum,
-                            weightDecay: weightDecay)
-        let loader = DataLoader(dataset: train, batchSize: batchSize, sampler: RandomSampler(count: train.count, seed: seed),
-                                transform: augment.transform, mean: mean, std: std, dropLast: train.count >= batchSize,
-                                seed: seed)
+        print("glean train: \(settings.model) on Fashion-MNIST, \(train.count) labelled images "
+              + "(\(settings.labelsPerClass > 0 ? "\(settings.labelsPerClass) per class" : "all")), \(test.count) test images, "
+              + "\(settings.optimizer), augment \(settings.augment), seed \(settings.seed)")
+        let optimizer = settings.makeOptimizer(network.trainableParameters)
+        let loader = DataLoader(dataset: train, batchSize: settings.batchSize,
+                                sampler: RandomSampler(count: train.count, seed: settings.seed), transform: settings.transform,
+                                mean: mean, std: std, dropLast: train.count >= settings.batchSize, seed: settings.seed)
         let testLoader = DataLoader(dataset: test, batchSize: 500, sampler: SequentialSampler(count: test.count),
-                                    mean: mean, std: std, seed: seed)
-        let runDirectory = try resume.map { RunDirectory(path: $0) } ?? RunDirectory.create(name: runName ?? model.rawValue)
+                                    mean: mean, std: std, seed: settings.seed)
+        let runDirectory = try resume.map { RunDirectory(path: $0) } ?? RunDirectory.create(name: runName ?? settings.model)
         let resumePath = runDirectory.path + "/resume.safetensors"
-        var position = ResumeState.Position(nextEpoch: 0, step: 0, history: [], config: configDescription)
+        var position = ResumeState.Position(nextEpoch: 0, step: 0, history: [], config: settings.yaml)
         if resume != nil {
             position = try ResumeState.restore(from: resumePath, model: network, optimizer: optimizer)
-            guard position.config == configDescription else {
+            guard position.config == settings.yaml else {
                 throw ValidationError("--resume \(runDirectory.path): the run was started with other options:\n\(position.config)")
             }
             print("resuming \(runDirectory.path) at epoch \(position.nextEpoch + 1)")
         } else {
-            try runDirectory.writeConfig(configDescription)
+            try runDirectory.writeConfig(settings.yaml)
         }
-        let trainer = Trainer(task: SupervisedClassification(model: network), optimizer: optimizer,
-                              schedule: CosineWithWarmup(totalSteps: loader.batchCount(epoch: 0) * epochs),
-                              callbacks: [ProgressPrinter(),
-                                          CSVLogger(path: runDirectory.path + "/metrics.csv", previous: position.history),
-                                          ModelCheckpoint(directory: runDirectory.path, monitor: "val_accuracy",
-                                                          extraMetadata: CheckpointInfo(model: model.rawValue, classCount: train.classCount,
-                                                                                        inputChannels: 1, imageSize: 28, mean: mean,
-                                                                                        std: std, classNames: train.classNames).metadata),
-                                          ResumeCheckpoint(path: resumePath, config: configDescription)])
+        let info = CheckpointInfo(model: settings.model, classCount: train.classCount, inputChannels: 1, imageSize: 28,
+                                  mean: mean, std: std, classNames: train.classNames)
+        var callbacks: [Callback] = [
+            ProgressPrinter(),
+            CSVLogger(path: runDirectory.path + "/metrics.csv", previous: position.history),
+            ModelCheckpoint(directory: runDirectory.path, monitor: "val_accuracy", extraMetadata: info.metadata),
+            ResumeCheckpoint(path: resumePath, config: settings.yaml),
+        ]
+        if settings.earlyStoppingPatience > 0 {
+            callbacks.append(EarlyStopping(monitor: "val_loss", patience: settings.earlyStoppingPatience))
+        }
+        let trainer = Trainer(task: SupervisedClassification(model: network, labelSmoothing: settings.labelSmoothing),
+                              optimizer: optimizer, schedule: settings.makeSchedule(stepsPerEpoch: loader.batchCount(epoch: 0)),
+                              callbacks: callbacks)
         print("run directory: \(runDirectory.path)  (validation = the test split)")
-        try trainer.fit(train: loader, validation: testLoader, epochs: epochs, startEpoch: position.nextEpoch,
+        try trainer.fit(train: loader, validation: testLoader, epochs: settings.epochs, startEpoch: position.nextEpoch,
                         startStep: position.step, history: position.history)
         let (metrics, confusion) = trainer.evaluate(testLoader)
         let report = confusion.report(classNames: test.classNames)
         try AtomicFile.write(Data(report.utf8), to: runDirectory.path + "/report.txt")
         let history = try CSVHistory.read(runDirectory.path + "/metrics.csv")
-        try HTMLReport(title: "glean train: \(model.rawValue) on Fashion-MNIST", history: history, confusion: confusion,
+        try HTMLReport(title: "glean train: \(settings.model) on Fashion-MNIST", history: history, confusion: confusion,
                        classNames: test.classNames,
-                       notes: configDescription.split(separator: "\n").map(String.init)
+                       notes: settings.yaml.split(separator: "\n").map(String.init)
                            + [String(format: "final test accuracy %.2f%%", 100 * (metrics["accuracy"] ?? 0))])
             .write(to: runDirectory.path + "/report.html")
         print(report)
         print("report: \(runDirectory.path)/report.html")
         print(String(format: "final test accuracy: %.2f%%", 100 * (metrics["accuracy"] ?? 0)))
-    }
-
-    /// The resolved options, as written to the run directory.
-    private var configDescription: String {
-        [("model", model.rawValue), ("epochs", "\(epochs)"), ("batch-size", "\(batchSize)"),
-         ("learning-rate", "\(learningRate)"), ("momentum", "\(momentum)"), ("weight-decay", "\(weightDecay)"),
-         ("labels-per-class", "\(labelsPerClass)"), ("augment", augment.rawValue), ("seed", "\(seed)"),
-         ("data-dir", IDXReader.fashionMNISTDirectory(dataDir))]
-            .map { "\($0.0): \($0.1)" }.joined(separator: "\n") + "\n"
     }
 }

@@ -1,0 +1,25 @@
+import Testing
+@testable import glean
+
+@Suite struct TrainSettingsTests {
+    @Test func yamlThenOverridesAndRoundTrip() throws {
+        var settings = TrainSettings()
+        try settings.apply(yaml: "epochs: 3\nbatch-size: 64\noptimizer: adamw\nlabel-smoothing: 0.1\n", source: "run.yaml")
+        try settings.set("epochs", "7", source: "--epochs")
+        #expect(settings.epochs == 7 && settings.batchSize == 64 && settings.optimizer == "adamw" && settings.labelSmoothing == 0.1)
+        var reloaded = TrainSettings()
+        try reloaded.apply(yaml: settings.yaml, source: "config.yaml")
+        #expect(reloaded.yaml == settings.yaml)
+    }
+
+    @Test func badKeysAndValuesNameTheSource() {
+        var settings = TrainSettings()
+        #expect { try settings.apply(yaml: "batch_size: 4", source: "run.yaml") } throws: {
+            "\($0)".contains("run.yaml") && "\($0)".contains("batch_size")
+        }
+        #expect { try settings.set("schedule", "linear", source: "--schedule") } throws: { "\($0)".contains("cosine") }
+        #expect { try settings.apply(yaml: "- 1\n- 2", source: "list.yaml") } throws: { "\($0)".contains("mapping") }
+        settings.warmupEpochs = 9
+        #expect { try settings.validate(source: "options") } throws: { "\($0)".contains("warmup-epochs") }
+    }
+}
