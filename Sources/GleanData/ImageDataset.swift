@@ -1,5 +1,3 @@
-import GleanTensor
-
 /// Images as bytes with integer labels, the in-memory form every reader produces.
 public struct ImageDataset: Sendable {
     /// Pixels, `count × channels × height × width`, row-major, 0–255.
@@ -39,24 +37,6 @@ public struct ImageDataset: Sendable {
         }
         return ImageDataset(pixels: selected, labels: indices.map { labels[$0] }, channels: channels, height: height,
                             width: width, classCount: classCount, classNames: classNames)
-    }
-
-    /// A batch `[indices.count, C, H, W]` scaled to [0, 1] and normalised per channel.
-    public func batch(_ indices: [Int], mean: [Float], std: [Float]) -> (images: Tensor, labels: [Int]) {
-        precondition(mean.count == channels && std.count == channels, "batch: mean/std need \(channels) values")
-        let size = imageSize, plane = height * width
-        let images = Tensor(shape: [indices.count, channels, height, width]) { buffer in
-            pixels.withUnsafeBufferPointer { source in
-                for (row, index) in indices.enumerated() {
-                    for channel in 0..<channels {
-                        let scale = 1 / (255 * std[channel]), offset = mean[channel] / std[channel]
-                        let from = index * size + channel * plane, to = row * size + channel * plane
-                        for p in 0..<plane { buffer[to + p] = Float(source[from + p]) * scale - offset }
-                    }
-                }
-            }
-        }
-        return (images, indices.map { labels[$0] })
     }
 
     /// Per-channel mean and standard deviation of the pixels scaled to [0, 1].

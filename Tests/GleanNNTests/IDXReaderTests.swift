@@ -31,9 +31,10 @@ import Testing
         #expect(data.count == 3 && data.height == 2 && data.width == 2 && data.classCount == 3)
         #expect(data.labels == [2, 0, 1])
         #expect(data.pixels == pixels)
-        let (batch, labels) = data.batch([1], mean: [0], std: [1])
-        #expect(batch.shape == [1, 1, 2, 2] && labels == [0])
-        #expect(abs(batch.scalars[0] - 80 / 255) < 1e-6)
+        let batch = DataLoader(dataset: data, batchSize: 1, sampler: SequentialSampler(count: 3), mean: [0], std: [1], seed: 0)
+            .makeBatch([1], epoch: 0)
+        #expect(batch.images.shape == [1, 1, 2, 2] && batch.labels == [0])
+        #expect(abs(batch.images.scalars[0] - 80 / 255) < 1e-6)
     }
 
     @Test func wrongMagicNumberNamesTheFile() {
