@@ -9,7 +9,7 @@ import Foundation
 public struct Tensor: @unchecked Sendable {
     /// Logical shape, PyTorch order (`[N, C, H, W]` for images).
     public let shape: Shape
-    let storage: TensorStorage
+    var storage: TensorStorage
     let node: AutogradNode?
 
     init(shape: Shape, storage: TensorStorage, node: AutogradNode? = nil) {

@@ -60,6 +60,17 @@ import Testing
         #expect(maxScaledError(Tensor.reluOfSum(a, b), (a + b).relu()) == 0)
     }
 
+    /// Without gradients the sum may reuse the first operand's memory, but only when nothing
+    /// else holds it.
+    @Test func reluOfSumNeverChangesATensorSomeoneHolds() {
+        let a = pattern([2, 16, 3, 3], phase: 0.2), b = pattern([2, 16, 3, 3], phase: 1.4)
+        let before = a.scalars
+        let shared = withoutGradients { Tensor.reluOfSum(a, b) }
+        #expect(a.scalars == before)
+        let owned = withoutGradients { Tensor.reluOfSum(a * 1, b) }
+        #expect(owned.scalars == shared.scalars && shared.scalars == (a + b).relu().scalars)
+    }
+
     @Test func fusedReLUConvolutionMatchesSeparateOps() {
         var generator = RandomGenerator(seed: 2)
         let x = Tensor.normal([2, 16, 6, 6], generator: &generator)

@@ -40,8 +40,22 @@ extension Tensor {
 extension Tensor {
     /// `relu(a + b)` in one pass (the end of a residual block); both operands must have the
     /// same shape. Keeps a shared blocked layout.
-    public static func reluOfSum(_ a: Tensor, _ b: Tensor) -> Tensor {
+    ///
+    /// When nothing is recorded and `a` is the only reference to its memory (a block's own
+    /// intermediate in inference), the result is written into that memory instead of new memory.
+    public static func reluOfSum(_ a: consuming Tensor, _ b: Tensor) -> Tensor {
         precondition(a.shape == b.shape, "reluOfSum: shapes \(a.shape) and \(b.shape) differ")
+        if !(GradMode.isEnabled && (a.requiresGrad || b.requiresGrad)),
+           isKnownUniquelyReferenced(&a.storage) {
+            let target = a.storage
+            let right = target.layout.map { Reorder.storage(b, as: $0.desc) } ?? b.plainStorage
+            let count = target.layout == nil ? a.count : target.physicalCount
+            let out = target.pointer, rp = right.pointer
+            parallelChunks(count) { range in
+                for index in range { out[index] = Swift.max(out[index] + rp[index], 0) }
+            }
+            return withExtendedLifetime(right) { Tensor(shape: a.shape, storage: target) }
+        }
         let value = ElementwiseKernels.combine(a, b, op: "reluOfSum", zeroPreserving: true) { Swift.max($0 + $1, 0) }
         return recorded("reluOfSum", shape: a.shape, storage: value.storage, inputs: [a, b]) { g in
             let masked = ElementwiseKernels.combine(g, value, op: "reluOfSum backward", zeroPreserving: true) { $1 > 0 ? $0 : 0 }
