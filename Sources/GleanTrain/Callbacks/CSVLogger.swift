@@ -31,35 +31,6 @@ public final class CSVLogger: Callback {
     }
 }
 
-/// Saves `last.safetensors` every epoch and `best.safetensors` when `monitor` improves, in
-/// `directory`, with the epoch and metrics as metadata.
-public final class ModelCheckpoint: Callback {
-    public let directory: String, monitor: String, mode: MonitorMode
-    /// Written into every checkpoint's metadata (e.g. the model name and input normalisation).
-    public let extraMetadata: [String: String]
-    public private(set) var bestValue: Double?
-
-    public init(directory: String, monitor: String = "val_loss", mode: MonitorMode? = nil,
-                extraMetadata: [String: String] = [:]) {
-        self.directory = directory
-        self.monitor = monitor
-        self.mode = mode ?? .inferred(for: monitor)
-        self.extraMetadata = extraMetadata
-    }
-
-    public func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws {
-        var metadata = metrics.mapValues { String($0) }.merging(extraMetadata) { _, extra in extra }
-        metadata["epoch"] = String(context.epoch + 1)
-        let state = context.model.stateDict()
-        try SafeTensors.write(state, metadata: metadata, to: directory + "/last.safetensors")
-        let value = try monitored(monitor, in: metrics)
-        if bestValue.map({ mode.isBetter(value, than: $0, minDelta: 0) }) ?? true {
-            bestValue = value
-            try SafeTensors.write(state, metadata: metadata, to: directory + "/best.safetensors")
-        }
-    }
-}
-
 /// Reads the metrics a `CSVLogger` wrote (for reports of resumed runs, whose history spans
 /// several processes).
 public enum CSVHistory {
