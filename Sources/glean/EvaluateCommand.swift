@@ -7,22 +7,30 @@ import Glean
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Evaluate a checkpoint written by glean train on the Fashion-MNIST test split.")
+        abstract: "Evaluate a checkpoint written by glean train on its run's test split.",
+        discussion: "The dataset comes from the config.yaml next to the checkpoint (so ImageFolder runs use the same held-out split); without one, the Fashion-MNIST test split.")
 
     @Argument(help: "A best.safetensors or last.safetensors from a run directory.") var checkpoint: String
-    @Option(help: "Directory with the Fashion-MNIST IDX files.") var dataDir: String?
+    @Option(help: "Data folder, overriding the run's config (e.g. the data moved).") var dataDir: String?
     @Option(help: "Write the confusion matrix as CSV here (default: next to the checkpoint).") var confusionCSV: String?
 
     func run() throws {
         let (tensors, metadata) = try SafeTensors.read(checkpoint)
         let info = try CheckpointInfo(metadata: metadata, path: checkpoint)
         let network = try info.loadModel(from: tensors)
-        let (_, test) = try IDXReader.fashionMNIST(directory: dataDir)
+        var settings = TrainSettings()
+        let configPath = (checkpoint as NSString).deletingLastPathComponent + "/config.yaml"
+        if let text = try? String(contentsOfFile: configPath, encoding: .utf8) {
+            try settings.apply(yaml: text, source: configPath)
+        }
+        if let dataDir { try settings.set("data-dir", dataDir, source: "--data-dir") }
+        let (_, test) = try settings.loadData()
         let loader = DataLoader(dataset: test, batchSize: 500, sampler: SequentialSampler(count: test.count),
                                 mean: info.mean, std: info.std, seed: 0)
         let (metrics, confusion) = Trainer.evaluate(SupervisedClassification(model: network), loader)
-        print(String(format: "top-1 accuracy %.2f%%   top-5 accuracy %.2f%%   loss %.4f   (%d images)",
-                     100 * (metrics["accuracy"] ?? 0), 100 * (metrics["top5"] ?? 0), metrics["loss"] ?? 0, test.count))
+        let topFive = metrics["top5"].map { String(format: "   top-5 accuracy %.2f%%", 100 * $0) } ?? ""
+        print(String(format: "top-1 accuracy %.2f%%", 100 * (metrics["accuracy"] ?? 0)) + topFive
+              + String(format: "   loss %.4f   (%d images)", metrics["loss"] ?? 0, test.count))
         print(confusion.report(classNames: test.classNames))
         let width = max(6, (test.classNames.map(\.count).max() ?? 0))
         print("\nconfusion matrix (rows: true class, columns: predicted)")

@@ -6,7 +6,7 @@ import Glean
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a classifier on Fashion-MNIST and report test accuracy.")
+        abstract: "Train a classifier (Fashion-MNIST, CIFAR-10 or a folder of images) and report test accuracy.")
 
     @Option(help: "YAML file of options (keys as below, e.g. 'batch-size: 64'); command-line options win.")
     var config: String?
@@ -26,8 +26,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop after this many epochs without validation-loss improvement and keep the best weights (0 = off).")
     var earlyStoppingPatience: String?
     @Option(help: "Run seed: the same seed gives the same run (default 0).") var seed: String?
-    @Option(help: "Directory with the Fashion-MNIST IDX files (default: $GLEAN_FASHION_MNIST or Debian's).")
+    @Option(help: "Dataset: \(TrainSettings.datasets.joined(separator: ", ")) (default fashion-mnist).") var dataset: String?
+    @Option(help: "Data folder: Fashion-MNIST IDX files (default $GLEAN_FASHION_MNIST or Debian's), CIFAR-10 .bin files, or an ImageFolder root (one sub-folder per class).")
     var dataDir: String?
+    @Option(help: "ImageFolder: resize images to this square size.") var imageSize: String?
+    @Option(help: "ImageFolder: fraction held out for validation (default 0.2).") var validationSplit: String?
     @Option(help: "Name of the run (its folder is runs/<date>_<time>_<name>).") var runName: String?
     @Option(help: "Continue the run in this folder from its resume.safetensors (same options required).")
     var resume: String?
@@ -46,7 +49,8 @@ struct TrainCommand: ParsableCommand {
             ("learning-rate", learningRate), ("momentum", momentum), ("weight-decay", weightDecay),
             ("schedule", schedule), ("warmup-epochs", warmupEpochs), ("label-smoothing", labelSmoothing),
             ("labels-per-class", labelsPerClass), ("augment", augment),
-            ("early-stopping-patience", earlyStoppingPatience), ("seed", seed), ("data-dir", dataDir),
+            ("early-stopping-patience", earlyStoppingPatience), ("seed", seed), ("dataset", dataset), ("data-dir", dataDir),
+            ("image-size", imageSize), ("validation-split", validationSplit),
         ]
         for (key, value) in overrides {
             if let value { try settings.set(key, value, source: "--\(key)") }
@@ -57,22 +61,23 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let settings = try resolvedSettings()
-        let (fullTrain, test) = try IDXReader.fashionMNIST(directory: settings.dataDir)
+        let (fullTrain, test) = try settings.loadData()
         var splitGenerator = RandomGenerator(seed: settings.seed, stream: "split")
         let train = settings.labelsPerClass > 0
             ? fullTrain.subset(Splits.balanced(labels: fullTrain.labels, perClass: settings.labelsPerClass,
                                                classCount: fullTrain.classCount, generator: &splitGenerator).selected)
             : fullTrain
         var initGenerator = RandomGenerator(seed: settings.seed, stream: "init")
-        let network = try ModelZoo.make(settings.model, classCount: train.classCount, inputChannels: 1, imageSize: 28,
+        let network = try ModelZoo.make(settings.model, classCount: train.classCount, inputChannels: train.channels,
+                                        imageSize: train.height,
                                         generator: &initGenerator)
         let (mean, std) = train.channelStatistics()
-        print("glean train: \(settings.model) on Fashion-MNIST, \(train.count) labelled images "
+        print("glean train: \(settings.model) on \(settings.dataset) (\(train.channels)x\(train.height)x\(train.width)), \(train.count) labelled images "
               + "(\(settings.labelsPerClass > 0 ? "\(settings.labelsPerClass) per class" : "all")), \(test.count) test images, "
               + "\(settings.optimizer), augment \(settings.augment), seed \(settings.seed)")
         let optimizer = settings.makeOptimizer(network.trainableParameters)
         let loader = DataLoader(dataset: train, batchSize: settings.batchSize,
-                                sampler: RandomSampler(count: train.count, seed: settings.seed), transform: settings.transform,
+                                sampler: RandomSampler(count: train.count, seed: settings.seed), transform: settings.transform(size: train.height),
                                 mean: mean, std: std, dropLast: train.count >= settings.batchSize, seed: settings.seed)
         let testLoader = DataLoader(dataset: test, batchSize: 500, sampler: SequentialSampler(count: test.count),
                                     mean: mean, std: std, seed: settings.seed)
@@ -88,7 +93,8 @@ struct TrainCommand: ParsableCommand {
         } else {
             try runDirectory.writeConfig(settings.yaml)
         }
-        let info = CheckpointInfo(model: settings.model, classCount: train.classCount, inputChannels: 1, imageSize: 28,
+        let info = CheckpointInfo(model: settings.model, classCount: train.classCount, inputChannels: train.channels,
+                                  imageSize: train.height,
                                   mean: mean, std: std, classNames: train.classNames)
         var callbacks: [Callback] = [
             ProgressPrinter(),
@@ -102,14 +108,14 @@ struct TrainCommand: ParsableCommand {
         let trainer = Trainer(task: SupervisedClassification(model: network, labelSmoothing: settings.labelSmoothing),
                               optimizer: optimizer, schedule: settings.makeSchedule(stepsPerEpoch: loader.batchCount(epoch: 0)),
                               callbacks: callbacks)
-        print("run directory: \(runDirectory.path)  (validation = the test split)")
+        print("run directory: \(runDirectory.path)  (validation = the held-out test split)")
         try trainer.fit(train: loader, validation: testLoader, epochs: settings.epochs, startEpoch: position.nextEpoch,
                         startStep: position.step, history: position.history)
         let (metrics, confusion) = trainer.evaluate(testLoader)
         let report = confusion.report(classNames: test.classNames)
         try AtomicFile.write(Data(report.utf8), to: runDirectory.path + "/report.txt")
         let history = try CSVHistory.read(runDirectory.path + "/metrics.csv")
-        try HTMLReport(title: "glean train: \(settings.model) on Fashion-MNIST", history: history, confusion: confusion,
+        try HTMLReport(title: "glean train: \(settings.model) on \(settings.dataset)", history: history, confusion: confusion,
                        classNames: test.classNames,
                        notes: settings.yaml.split(separator: "\n").map(String.init)
                            + [String(format: "final test accuracy %.2f%%", 100 * (metrics["accuracy"] ?? 0))])

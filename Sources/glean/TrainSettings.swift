@@ -20,12 +20,18 @@ struct TrainSettings: Equatable {
     var augment = "none"
     var earlyStoppingPatience = 0
     var seed: UInt64 = 0
+    var dataset = "fashion-mnist"
     var dataDir: String?
+    /// ImageFolder only: images are resized to this square size (0 = keep, all must match).
+    var imageSize = 0
+    /// ImageFolder only: fraction of images held out for validation/test.
+    var validationSplit: Float = 0.2
 
-    static let models = ["seednet", "resnet18", "resnet34", "resnet50"]
+    static let models = ["seednet", "resnet18", "resnet34", "resnet50", "alexnet-mini", "googlenet"]
     static let optimizers = ["sgd", "adam", "adamw"]
     static let schedules = ["cosine", "onecycle", "constant"]
     static let augments = ["none", "flip-crop"]
+    static let datasets = ["fashion-mnist", "cifar10", "imagefolder"]
 
     /// Why a setting was rejected: names the source (file or option), the key and the value.
     struct SettingError: Error, CustomStringConvertible {
@@ -79,14 +85,17 @@ struct TrainSettings: Equatable {
         case "early-stopping-patience": earlyStoppingPatience = try number(Int.self)
         case "seed": seed = try number(UInt64.self)
         case "data-dir": dataDir = text
+        case "dataset": dataset = try choice(Self.datasets)
+        case "image-size": imageSize = try number(Int.self)
+        case "validation-split": validationSplit = try number(Float.self)
         default:
             throw SettingError(source: source, key: key, reason: "is not a train option; known: \(Self.keys.joined(separator: ", "))")
         }
     }
 
-    static let keys = ["augment", "batch-size", "data-dir", "early-stopping-patience", "epochs", "label-smoothing",
-                       "labels-per-class", "learning-rate", "model", "momentum", "optimizer", "schedule", "seed",
-                       "warmup-epochs", "weight-decay"]
+    static let keys = ["augment", "batch-size", "data-dir", "dataset", "early-stopping-patience", "epochs",
+                       "image-size", "label-smoothing", "labels-per-class", "learning-rate", "model", "momentum",
+                       "optimizer", "schedule", "seed", "validation-split", "warmup-epochs", "weight-decay"]
 
     /// Range checks after everything is applied.
     func validate(source: String) throws {
@@ -102,12 +111,17 @@ struct TrainSettings: Equatable {
         try check(labelSmoothing >= 0 && labelSmoothing < 1, "label-smoothing", "must be in [0, 1), got \(labelSmoothing)")
         try check(labelsPerClass >= 0, "labels-per-class", "must be >= 0, got \(labelsPerClass)")
         try check(earlyStoppingPatience >= 0, "early-stopping-patience", "must be >= 0, got \(earlyStoppingPatience)")
+        try check(imageSize >= 0, "image-size", "must be >= 0, got \(imageSize)")
+        try check(validationSplit > 0 && validationSplit < 1, "validation-split", "must be in (0, 1), got \(validationSplit)")
+        try check(dataset == "fashion-mnist" || dataDir != nil, "data-dir", "is required for dataset \(dataset)")
     }
 
     /// The settings as YAML (sorted keys), as written to `config.yaml`.
     var yaml: String {
         let values: [(String, String)] = [
-            ("augment", augment), ("batch-size", "\(batchSize)"), ("data-dir", IDXReader.fashionMNISTDirectory(dataDir)),
+            ("augment", augment), ("batch-size", "\(batchSize)"),
+            ("data-dir", dataset == "fashion-mnist" ? IDXReader.fashionMNISTDirectory(dataDir) : dataDir ?? ""),
+            ("dataset", dataset), ("image-size", "\(imageSize)"), ("validation-split", "\(validationSplit)"),
             ("early-stopping-patience", "\(earlyStoppingPatience)"), ("epochs", "\(epochs)"),
             ("label-smoothing", "\(labelSmoothing)"), ("labels-per-class", "\(labelsPerClass)"),
             ("learning-rate", "\(learningRate)"), ("model", model), ("momentum", "\(momentum)"),
@@ -117,8 +131,34 @@ struct TrainSettings: Equatable {
         return values.map { "\($0.0): \"\($0.1)\"" }.joined(separator: "\n") + "\n"
     }
 
-    var transform: Transform? {
-        augment == "flip-crop" ? Compose([RandomCrop(size: 28, padding: 2), RandomHorizontalFlip()]) : nil
+    /// The augmentation for images of `size` x `size` (crop padding is 1/8 of the size).
+    func transform(size: Int) -> Transform? {
+        augment == "flip-crop" ? Compose([RandomCrop(size: size, padding: max(1, size / 8)), RandomHorizontalFlip()]) : nil
+    }
+
+    /// Training and test images for the chosen dataset (ImageFolder: a seeded split).
+    func loadData() throws -> (train: ImageDataset, test: ImageDataset) {
+        switch dataset {
+        case "cifar10":
+            let directory = dataDir ?? "."
+            let trainFiles = (1...5).map { "\(directory)/data_batch_\($0).bin" }
+            let names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+            return (try BinaryImageReader.cifar(files: trainFiles, variant: .cifar10, classNames: names),
+                    try BinaryImageReader.cifar(files: ["\(directory)/test_batch.bin"], variant: .cifar10, classNames: names))
+        case "imagefolder":
+            let all = try ImageFolder.load(root: dataDir ?? ".", channels: 3,
+                                           size: imageSize > 0 ? (imageSize, imageSize) : nil)
+            guard all.height == all.width else {
+                throw SettingError(source: dataDir ?? ".", key: "image-size",
+                                   reason: "must be set: the images are \(all.height)x\(all.width), models need square input")
+            }
+            var generator = RandomGenerator(seed: seed, stream: "holdout")
+            let parts = Splits.ratio(count: all.count, ratios: [Double(1 - validationSplit), Double(validationSplit)],
+                                     generator: &generator)
+            return (all.subset(parts[0]), all.subset(parts[1]))
+        default:
+            return try IDXReader.fashionMNIST(directory: dataDir)
+        }
     }
 
     func makeOptimizer(_ parameters: [Parameter]) -> Optimizer {

@@ -22,4 +22,14 @@ import Testing
         settings.warmupEpochs = 9
         #expect { try settings.validate(source: "options") } throws: { "\($0)".contains("warmup-epochs") }
     }
+
+    @Test func datasetsNeedTheirFolder() throws {
+        var settings = TrainSettings()
+        try settings.set("dataset", "cifar10", source: "--dataset")
+        #expect { try settings.validate(source: "options") } throws: { "\($0)".contains("data-dir") }
+        try settings.set("data-dir", "/nowhere", source: "--data-dir")
+        try settings.validate(source: "options")
+        #expect { try settings.loadData() } throws: { "\($0)".contains("/nowhere/data_batch_1.bin") }
+        #expect { try settings.set("validation-split", "x", source: "--validation-split") } throws: { "\($0)".contains("number") }
+    }
 }
