@@ -27,7 +27,7 @@ struct TrainSettings: Equatable {
     /// ImageFolder only: fraction of images held out for validation/test.
     var validationSplit: Float = 0.2
 
-    static let models = ["seednet", "resnet18", "resnet34", "resnet50", "alexnet-mini", "googlenet"]
+    static let models = ModelZoo.Name.allCases.map(\.rawValue)
     static let optimizers = ["sgd", "adam", "adamw"]
     static let schedules = ["cosine", "onecycle", "constant"]
     static let augments = ["none", "flip-crop"]

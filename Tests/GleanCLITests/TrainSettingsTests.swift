@@ -33,3 +33,17 @@ import Testing
         #expect { try settings.set("validation-split", "x", source: "--validation-split") } throws: { "\($0)".contains("number") }
     }
 }
+
+@Suite struct CheckpointInfoTests {
+    @Test func metadataRoundTripsAndMissingFieldsAreNamed() throws {
+        let info = CheckpointInfo(model: "resnet18", classCount: 3, inputChannels: 1, imageSize: 28,
+                                  mean: [0.5], std: [0.25], classNames: ["a", "b", "c"])
+        let read = try CheckpointInfo(metadata: info.metadata, path: "x.safetensors")
+        #expect(read == info && read.name(of: 2) == "c" && read.name(of: 7) == "7")
+        var broken = info.metadata
+        broken["mean"] = "0.5,oops"
+        #expect { try CheckpointInfo(metadata: broken, path: "x.safetensors") } throws: { "\($0)".contains("mean") }
+        broken.removeValue(forKey: "classes")
+        #expect { try CheckpointInfo(metadata: broken, path: "x.safetensors") } throws: { "\($0)".contains("'classes'") }
+    }
+}

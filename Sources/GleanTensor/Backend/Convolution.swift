@@ -1,7 +1,7 @@
 import CDNNL
 
 /// The static description of a 2-D convolution: everything that selects a primitive.
-struct ConvolutionGeometry: Hashable {
+struct ConvolutionGeometry {
     let batch: Int, inputChannels: Int, height: Int, width: Int
     let outputChannels: Int, kernelHeight: Int, kernelWidth: Int
     let stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
@@ -33,8 +33,6 @@ struct ConvolutionGeometry: Hashable {
          fusedReLU ? 1 : 0]
     }
 
-    static func == (a: ConvolutionGeometry, b: ConvolutionGeometry) -> Bool { a.keyValues == b.keyValues }
-    func hash(into hasher: inout Hasher) { hasher.combine(keyValues) }
 
     private var algorithm: dnnl_alg_kind_t { winograd ? dnnl_convolution_auto : dnnl_convolution_direct }
     private var strides: [dnnl_dim_t] { DNNL.dims([stride.0, stride.1]) }
