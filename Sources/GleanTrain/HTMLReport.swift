@@ -8,23 +8,32 @@ public struct HTMLReport {
     public let history: [EpochMetrics]
     public let confusion: ConfusionMatrix?
     public let classNames: [String]
-    /// Extra lines shown under the title (config, final figures).
-    public let notes: [String]
+    /// Headline lines shown under the title (final figures).
+    public let summary: [String]
+    /// The run's settings as (name, value) rows of a table.
+    public let settings: [(name: String, value: String)]
 
     public init(title: String, history: [EpochMetrics], confusion: ConfusionMatrix?, classNames: [String] = [],
-                notes: [String] = []) {
+                summary: [String] = [], settings: [(name: String, value: String)] = []) {
         self.title = title
         self.history = history
         self.confusion = confusion
         self.classNames = classNames
-        self.notes = notes
+        self.summary = summary
+        self.settings = settings
     }
 
     public func render() -> String {
         var body = "<h1>\(escape(title))</h1>\n"
-        body += notes.map { "<p>\(escape($0))</p>" }.joined(separator: "\n")
+        body += summary.map { "<p class=\"summary\">\(escape($0))</p>\n" }.joined()
         body += "<h2>Loss</h2>\n" + chart(series: [("loss", "train"), ("val_loss", "validation")], percent: false)
         body += "<h2>Accuracy</h2>\n" + chart(series: [("accuracy", "train"), ("val_accuracy", "validation")], percent: true)
+        body += epochTable()
+        if !settings.isEmpty {
+            body += "<h2>Settings</h2>\n<table>\n"
+                + settings.map { "<tr><th>\(escape($0.name))</th><td>\(escape($0.value))</td></tr>\n" }.joined()
+                + "</table>\n"
+        }
         if let confusion {
             body += "<h2>Confusion matrix</h2>\n" + heatmap(confusion)
             body += "<h2>Per-class metrics</h2>\n<pre>\(escape(confusion.report(classNames: classNames)))</pre>\n"
@@ -33,7 +42,9 @@ public struct HTMLReport {
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
         <style>body{font-family:sans-serif;margin:2em;color:#222}svg{background:#fff;border:1px solid #ddd}
-        pre{background:#f6f6f6;padding:1em}.legend span{margin-right:1.5em}</style></head>
+        pre{background:#f6f6f6;padding:1em}.summary{font-size:1.2em;font-weight:bold}
+        table{border-collapse:collapse}th,td{border:1px solid #ddd;padding:.25em .7em;text-align:right}
+        th{background:#f6f6f6}</style></head>
         <body>
         \(body)
         </body></html>
@@ -42,6 +53,25 @@ public struct HTMLReport {
 
     /// Writes the report atomically.
     public func write(to path: String) throws { try AtomicFile.write(Data(render().utf8), to: path) }
+
+    /// One row per epoch: every metric the history holds, percentages for accuracies.
+    private func epochTable() -> String {
+        guard !history.isEmpty else { return "" }
+        let preferred = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "val_top5", "lr", "seconds", "images_per_s"]
+        let present = Set(history.flatMap(\.keys))
+        let columns = preferred.filter(present.contains) + present.subtracting(preferred).sorted()
+        func cell(_ key: String, _ value: Double?) -> String {
+            guard let value else { return "" }
+            if key == "epoch" { return String(Int(value)) }
+            if key.hasSuffix("accuracy") || key.hasSuffix("top5") { return String(format: "%.2f%%", 100 * value) }
+            return String(format: "%.4g", value)
+        }
+        var table = "<h2>Epochs</h2>\n<table>\n<tr>" + columns.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+        for metrics in history {
+            table += "<tr>" + columns.map { "<td>\(cell($0, metrics[$0]))</td>" }.joined() + "</tr>\n"
+        }
+        return table + "</table>\n"
+    }
 
     private func chart(series: [(String, String)], percent: Bool) -> String {
         let width = 640.0, height = 300.0, left = 60.0, right = 20.0, top = 20.0, bottom = 40.0

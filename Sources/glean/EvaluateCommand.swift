@@ -3,7 +3,7 @@ import Foundation
 import Glean
 
 /// `glean evaluate`: top-1/top-5 accuracy, per-class report and confusion matrix of a checkpoint
-/// on the Fashion-MNIST test split.
+/// on its run's test split (see `RunTestSplit`).
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
@@ -18,13 +18,7 @@ struct EvaluateCommand: ParsableCommand {
         let (tensors, metadata) = try SafeTensors.read(checkpoint)
         let info = try CheckpointInfo(metadata: metadata, path: checkpoint)
         let network = try info.loadModel(from: tensors)
-        var settings = TrainSettings()
-        let configPath = (checkpoint as NSString).deletingLastPathComponent + "/config.yaml"
-        if let text = try? String(contentsOfFile: configPath, encoding: .utf8) {
-            try settings.apply(yaml: text, source: configPath)
-        }
-        if let dataDir { try settings.set("data-dir", dataDir, source: "--data-dir") }
-        let (_, test) = try settings.loadData()
+        let test = try RunTestSplit.load(checkpoint: checkpoint, dataDir: dataDir)
         let loader = DataLoader(dataset: test, batchSize: 500, sampler: SequentialSampler(count: test.count),
                                 mean: info.mean, std: info.std, seed: 0)
         let (metrics, confusion) = Trainer.evaluate(SupervisedClassification(model: network), loader)

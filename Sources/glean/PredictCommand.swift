@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Glean
 
-/// `glean predict`: the most likely classes of PNG/JPEG files (or of the first test images).
+/// `glean predict`: the most likely classes of PNG/JPEG files (or of the first images of the
+/// run's test split).
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
@@ -11,15 +12,17 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "A .safetensors checkpoint written by glean train.") var checkpoint: String
     @Argument(help: "Image files; each is converted to the model's channels and resized to its input size.")
     var images: [String] = []
-    @Option(help: "Instead of files, classify the first N images of the Fashion-MNIST test split.") var testImages: Int?
+    @Option(help: "Instead of files, classify the first N images of the run's test split (from the config.yaml next to the checkpoint; Fashion-MNIST without one).")
+    var testImages: Int?
     @Option(help: "How many classes to list per image.") var top = 3
-    @Option(help: "Directory with the Fashion-MNIST IDX files.") var dataDir: String?
+    @Option(help: "Data folder for --test-images, overriding the run's config.") var dataDir: String?
 
     func validate() throws {
         guard images.isEmpty != (testImages == nil) else {
             throw ValidationError("give either image files or --test-images N")
         }
         guard top > 0 else { throw ValidationError("--top must be positive") }
+        if let testImages, testImages <= 0 { throw ValidationError("--test-images must be positive, got \(testImages)") }
     }
 
     func run() throws {
@@ -28,7 +31,7 @@ struct PredictCommand: ParsableCommand {
         let network = try info.loadModel(from: tensors)
         var inputs: [(String, ImageBuffer, Int?)] = []
         if let count = testImages {
-            let (_, test) = try IDXReader.fashionMNIST(directory: dataDir)
+            let test = try RunTestSplit.load(checkpoint: checkpoint, dataDir: dataDir)
             inputs = (0..<min(count, test.count)).map { ("test[\($0)]", test.image(at: $0), test.labels[$0]) }
         } else {
             for path in images {

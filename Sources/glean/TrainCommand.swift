@@ -117,8 +117,9 @@ struct TrainCommand: ParsableCommand {
         let history = try CSVHistory.read(runDirectory.path + "/metrics.csv")
         try HTMLReport(title: "glean train: \(settings.model) on \(settings.dataset)", history: history, confusion: confusion,
                        classNames: test.classNames,
-                       notes: settings.yaml.split(separator: "\n").map(String.init)
-                           + [String(format: "final test accuracy %.2f%%", 100 * (metrics["accuracy"] ?? 0))])
+                       summary: [String(format: "final test accuracy %.2f%%, top-5 %.2f%%, %d test images",
+                                               100 * (metrics["accuracy"] ?? 0), 100 * (metrics["top5"] ?? 0), test.count)],
+                       settings: settings.entries)
             .write(to: runDirectory.path + "/report.html")
         print(report)
         print("report: \(runDirectory.path)/report.html")

@@ -116,9 +116,9 @@ struct TrainSettings: Equatable {
         try check(dataset == "fashion-mnist" || dataDir != nil, "data-dir", "is required for dataset \(dataset)")
     }
 
-    /// The settings as YAML (sorted keys), as written to `config.yaml`.
-    var yaml: String {
-        let values: [(String, String)] = [
+    /// Every setting as (option name, value), in `config.yaml` order; `data-dir` resolved.
+    var entries: [(name: String, value: String)] {
+        [
             ("augment", augment), ("batch-size", "\(batchSize)"),
             ("data-dir", dataset == "fashion-mnist" ? IDXReader.fashionMNISTDirectory(dataDir) : dataDir ?? ""),
             ("dataset", dataset), ("image-size", "\(imageSize)"), ("validation-split", "\(validationSplit)"),
@@ -128,8 +128,10 @@ struct TrainSettings: Equatable {
             ("optimizer", optimizer), ("schedule", schedule), ("seed", "\(seed)"),
             ("warmup-epochs", "\(warmupEpochs)"), ("weight-decay", "\(weightDecay)"),
         ]
-        return values.map { "\($0.0): \"\($0.1)\"" }.joined(separator: "\n") + "\n"
     }
+
+    /// The settings as YAML (valid input for `--config`).
+    var yaml: String { entries.map { "\($0.name): \"\($0.value)\"" }.joined(separator: "\n") + "\n" }
 
     /// The augmentation for images of `size` x `size` (crop padding is 1/8 of the size).
     func transform(size: Int) -> Transform? {

@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import glean
 
 @Suite struct TrainSettingsTests {
@@ -45,5 +46,21 @@ import Testing
         #expect { try CheckpointInfo(metadata: broken, path: "x.safetensors") } throws: { "\($0)".contains("mean") }
         broken.removeValue(forKey: "classes")
         #expect { try CheckpointInfo(metadata: broken, path: "x.safetensors") } throws: { "\($0)".contains("'classes'") }
+    }
+}
+
+@Suite struct RunTestSplitTests {
+    @Test func readsTheRunConfigNextToTheCheckpoint() throws {
+        let run = FileManager.default.temporaryDirectory.appendingPathComponent("glean-run-\(UInt32.random(in: 0...UInt32.max))").path
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: run) }
+        let checkpoint = run + "/best.safetensors"
+        try "dataset: \"cifar10\"\ndata-dir: \"/nowhere\"\n".write(toFile: run + "/config.yaml", atomically: true, encoding: .utf8)
+        #expect { try RunTestSplit.load(checkpoint: checkpoint, dataDir: nil) } throws: { "\($0)".contains("/nowhere/") }
+        #expect { try RunTestSplit.load(checkpoint: checkpoint, dataDir: "/elsewhere") } throws: { "\($0)".contains("/elsewhere/") }
+        try "dataset: \"mnist\"\n".write(toFile: run + "/config.yaml", atomically: true, encoding: .utf8)
+        #expect { try RunTestSplit.load(checkpoint: checkpoint, dataDir: nil) } throws: {
+            "\($0)".contains(run + "/config.yaml") && "\($0)".contains("mnist")
+        }
     }
 }

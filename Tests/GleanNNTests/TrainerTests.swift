@@ -146,11 +146,12 @@ import Testing
         let history: [EpochMetrics] = [["loss": 1.0, "accuracy": 0.5, "val_loss": 1.1, "val_accuracy": 0.4],
                                        ["loss": 0.7, "accuracy": 0.7, "val_loss": 0.9, "val_accuracy": 0.6]]
         let html = HTMLReport(title: "run <1>", history: history, confusion: confusion, classNames: ["a", "b", "c"],
-                              notes: ["seed: 0"]).render()
+                              summary: ["final test accuracy 75%"], settings: [("seed", "0")]).render()
         #expect(html.contains("<title>run &lt;1&gt;</title>"))
         #expect(html.components(separatedBy: "<polyline").count - 1 == 4)
         #expect(html.components(separatedBy: "<rect").count - 1 == 9)
         #expect(html.contains("balanced accuracy") && !html.contains("<script"))
+        #expect(html.contains("<tr><th>seed</th><td>0</td></tr>") && html.contains("<td>70.00%</td>"))
     }
 
     @Test func csvHistoryRoundTrips() throws {

@@ -1,0 +1,18 @@
+import Foundation
+import Glean
+
+/// The test split a checkpoint's run was measured on: the dataset comes from the `config.yaml`
+/// next to the checkpoint (so ImageFolder and CIFAR-10 runs get their own held-out images);
+/// without a config, the Fashion-MNIST test split.
+enum RunTestSplit {
+    /// Loads the test images for `checkpoint`; `dataDir` overrides the run's data folder.
+    static func load(checkpoint: String, dataDir: String?) throws -> ImageDataset {
+        var settings = TrainSettings()
+        let configPath = (checkpoint as NSString).deletingLastPathComponent + "/config.yaml"
+        if let text = try? String(contentsOfFile: configPath, encoding: .utf8) {
+            try settings.apply(yaml: text, source: configPath)
+        }
+        if let dataDir { try settings.set("data-dir", dataDir, source: "--data-dir") }
+        return try settings.loadData().test
+    }
+}
