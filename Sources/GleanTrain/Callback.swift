@@ -14,6 +14,8 @@ public final class TrainingContext {
     /// Optimizer steps taken so far (across epochs).
     public internal(set) var step = 0
     public internal(set) var stepsPerEpoch = 0
+    /// Training accuracy of the current epoch so far (nil when the task has no logits).
+    public internal(set) var runningAccuracy: Double?
     /// Metrics of every finished epoch.
     public internal(set) var history: [EpochMetrics] = []
     /// Set by a callback to end training after the current epoch.

@@ -64,6 +64,7 @@ public final class Trainer {
                 correct += zip(logits.argmax(axis: 1), output.labels).filter { $0 == $1 }.count
             }
             seen += output.labels.count
+            context.runningAccuracy = output.logits == nil ? nil : Double(correct) / Double(seen)
             context.step += 1
             let rate = Double(seen) / max(Date().timeIntervalSince(start), 1e-9)
             try callbacks.forEach { try $0.batchFinished(context, loss: loss, batchIndex: index, imagesPerSecond: rate) }

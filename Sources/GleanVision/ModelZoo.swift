@@ -22,6 +22,10 @@ public enum ModelZoo {
         }
     }
 
+    /// Largest input side, channel count and class count `make` accepts (beyond them a single
+    /// forward pass would need more memory than a workstation has).
+    public static let maximumImageSize = 1024, maximumChannels = 64, maximumClasses = 100_000
+
     /// A model for `classCount` classes on `inputChannels` x `imageSize` x `imageSize` images.
     /// ResNets use the CIFAR stem below 64 px.
     public static func make(_ name: String, classCount: Int, inputChannels: Int, imageSize: Int,
@@ -29,6 +33,11 @@ public enum ModelZoo {
         guard let model = Name(rawValue: name) else { throw ModelError.unknownModel(name) }
         guard classCount > 0, inputChannels > 0, imageSize > 0 else {
             throw ModelError.unsupportedInput(model: name, reason: "classes, channels and image size must be positive")
+        }
+        guard imageSize <= maximumImageSize, inputChannels <= maximumChannels, classCount <= maximumClasses else {
+            throw ModelError.unsupportedInput(
+                model: name, reason: "at most \(maximumImageSize) px, \(maximumChannels) channels and \(maximumClasses) classes; "
+                    + "got \(imageSize) px, \(inputChannels) channels, \(classCount) classes")
         }
         switch model {
         case .seednet:

@@ -72,9 +72,6 @@ struct TrainCommand: ParsableCommand {
                                         imageSize: train.height,
                                         generator: &initGenerator)
         let (mean, std) = train.channelStatistics()
-        print("glean train: \(settings.model) on \(settings.dataset) (\(train.channels)x\(train.height)x\(train.width)), \(train.count) labelled images "
-              + "(\(settings.labelsPerClass > 0 ? "\(settings.labelsPerClass) per class" : "all")), \(test.count) test images, "
-              + "\(settings.optimizer), augment \(settings.augment), seed \(settings.seed)")
         let optimizer = settings.makeOptimizer(network.trainableParameters)
         let loader = DataLoader(dataset: train, batchSize: settings.batchSize,
                                 sampler: RandomSampler(count: train.count, seed: settings.seed), transform: settings.transform(size: train.height),
@@ -89,15 +86,23 @@ struct TrainCommand: ParsableCommand {
             guard position.config == settings.yaml else {
                 throw ValidationError("--resume \(runDirectory.path): the run was started with other options:\n\(position.config)")
             }
-            print("resuming \(runDirectory.path) at epoch \(position.nextEpoch + 1)")
         } else {
             try runDirectory.writeConfig(settings.yaml)
         }
+        let log = try RunLog(path: runDirectory.path + "/train.log")
+        func say(_ text: String) {
+            print(text)
+            log.write(text)
+        }
+        say("glean train: \(settings.model) on \(settings.dataset) (\(train.channels)x\(train.height)x\(train.width)), \(train.count) labelled images "
+            + "(\(settings.labelsPerClass > 0 ? "\(settings.labelsPerClass) per class" : "all")), \(test.count) test images, "
+            + "\(settings.optimizer), augment \(settings.augment), seed \(settings.seed)")
+        if resume != nil { say("resuming \(runDirectory.path) at epoch \(position.nextEpoch + 1)") }
         let info = CheckpointInfo(model: settings.model, classCount: train.classCount, inputChannels: train.channels,
                                   imageSize: train.height,
                                   mean: mean, std: std, classNames: train.classNames)
         var callbacks: [Callback] = [
-            ProgressPrinter(),
+            ProgressPrinter(log: log),
             CSVLogger(path: runDirectory.path + "/metrics.csv", previous: position.history),
             ModelCheckpoint(directory: runDirectory.path, monitor: "val_accuracy", extraMetadata: info.metadata),
             ResumeCheckpoint(path: resumePath, config: settings.yaml),
@@ -108,7 +113,7 @@ struct TrainCommand: ParsableCommand {
         let trainer = Trainer(task: SupervisedClassification(model: network, labelSmoothing: settings.labelSmoothing),
                               optimizer: optimizer, schedule: settings.makeSchedule(stepsPerEpoch: loader.batchCount(epoch: 0)),
                               callbacks: callbacks)
-        print("run directory: \(runDirectory.path)  (validation = the held-out test split)")
+        say("run directory: \(runDirectory.path)  (validation = the held-out test split)")
         try trainer.fit(train: loader, validation: testLoader, epochs: settings.epochs, startEpoch: position.nextEpoch,
                         startStep: position.step, history: position.history)
         let (metrics, confusion) = trainer.evaluate(testLoader)
@@ -121,8 +126,8 @@ struct TrainCommand: ParsableCommand {
                                                100 * (metrics["accuracy"] ?? 0), 100 * (metrics["top5"] ?? 0), test.count)],
                        settings: settings.entries)
             .write(to: runDirectory.path + "/report.html")
-        print(report)
-        print("report: \(runDirectory.path)/report.html")
-        print(String(format: "final test accuracy: %.2f%%", 100 * (metrics["accuracy"] ?? 0)))
+        say(report)
+        say("report: \(runDirectory.path)/report.html")
+        say(String(format: "final test accuracy: %.2f%%", 100 * (metrics["accuracy"] ?? 0)))
     }
 }

@@ -39,7 +39,8 @@ import Testing
         let optimizer = SGD(model.trainableParameters, learningRate: 0.1, momentum: 0.9)
         let checkpoint = ModelCheckpoint(directory: scratch.path, monitor: "val_accuracy")
         let trainer = Trainer(task: task, optimizer: optimizer, schedule: CosineWithWarmup(totalSteps: 40),
-                              callbacks: [CSVLogger(path: scratch.path + "/metrics.csv"), checkpoint])
+                              callbacks: [CSVLogger(path: scratch.path + "/metrics.csv"), checkpoint,
+                                          ProgressPrinter(interval: 0, log: try RunLog(path: scratch.path + "/train.log"))])
         let history = try trainer.fit(train: Self.loader(Self.halves(count: 128, seed: 3), shuffle: true),
                                       validation: Self.loader(Self.halves(count: 64, seed: 4), shuffle: false), epochs: 5)
         #expect(history.count == 5)
@@ -50,6 +51,9 @@ import Testing
         let best = try SafeTensors.read(scratch.path + "/best.safetensors")
         #expect(best.metadata["val_accuracy"] != nil && best.tensors["4.weight"] != nil)
         #expect(FileManager.default.fileExists(atPath: scratch.path + "/last.safetensors"))
+        let log = try String(contentsOfFile: scratch.path + "/train.log", encoding: .utf8).split(separator: "\n")
+        #expect(log.count == 5 * 8 + 5 && log.filter { $0.contains("step 8/8  loss") && $0.contains("accuracy") }.count == 5)
+        #expect(log.last!.contains("epoch 5/5  loss") && log.last!.contains("val_accuracy"))
     }
 
     /// val_loss 1.0, 0.8, 0.9, 0.85, ... with patience 2: best at epoch 1, stop after epoch 3,
@@ -152,6 +156,17 @@ import Testing
         #expect(html.components(separatedBy: "<rect").count - 1 == 9)
         #expect(html.contains("balanced accuracy") && !html.contains("<script"))
         #expect(html.contains("<tr><th>seed</th><td>0</td></tr>") && html.contains("<td>70.00%</td>"))
+    }
+
+    @Test func runLogAppendsTimestampedLinesAcrossReopens() throws {
+        let scratch = ScratchDirectory("runlog")
+        let path = scratch.path + "/train.log"
+        try RunLog(path: path).write("first\nsecond")
+        try RunLog(path: path).write("resumed")
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3 && lines[0].hasSuffix("  first") && lines[2].hasSuffix("  resumed"))
+        #expect(lines.allSatisfy { $0.range(of: #"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  "#, options: .regularExpression) != nil })
+        #expect(throws: CheckpointError.self) { try RunLog(path: scratch.path + "/missing/dir/train.log") }
     }
 
     @Test func csvHistoryRoundTrips() throws {

@@ -42,6 +42,8 @@ import Testing
         #expect(throws: ModelZoo.ModelError.self) {
             try ModelZoo.make("seednet", classCount: 10, inputChannels: 1, imageSize: 32, generator: &generator)
         }
+        #expect { try ModelZoo.make("resnet18", classCount: 10, inputChannels: 1, imageSize: 100_000, generator: &generator) }
+            throws: { "\($0)".contains("100000 px") }
         #expect((try? ModelZoo.make("resnet50", classCount: 7, inputChannels: 3, imageSize: 32, generator: &generator)) != nil)
     }
 }
