@@ -34,7 +34,7 @@ let package = Package(
         ]),
         .testTarget(name: "GleanTensorTests", dependencies: ["GleanTensor"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GleanCLITests", dependencies: ["glean"]),
+        .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean"]),
         .testTarget(name: "GleanNNTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -36,8 +36,11 @@ struct CheckpointInfo: Equatable {
               let size = Int(try field("image_size")) else {
             throw CheckpointError.corrupt(path: path, reason: "metadata 'classes', 'input_channels' or 'image_size' is not a number")
         }
-        self.init(model: try field("model"), classCount: classes, inputChannels: channels, imageSize: size,
-                  mean: try floats("mean"), std: try floats("std"))
+        let mean = try floats("mean"), std = try floats("std")
+        guard mean.count == channels, std.count == channels, std.allSatisfy({ $0 > 0 }) else {
+            throw CheckpointError.corrupt(path: path, reason: "metadata 'mean'/'std' need \(channels) values (std > 0), got \(mean) and \(std)")
+        }
+        self.init(model: try field("model"), classCount: classes, inputChannels: channels, imageSize: size, mean: mean, std: std)
         classNames = metadata["class_names"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
     }
 
@@ -53,6 +56,18 @@ struct CheckpointInfo: Equatable {
         self.imageSize = imageSize
         self.mean = mean
         self.std = std
+    }
+
+    /// Throws unless `data` has the checkpoint's image geometry and class count.
+    func check(fits data: ImageDataset, checkpoint: String) throws {
+        guard data.channels == inputChannels, data.height == imageSize, data.width == imageSize,
+              data.classCount == classCount else {
+            throw CheckpointError.corrupt(
+                path: checkpoint,
+                reason: "the model expects \(inputChannels)x\(imageSize)x\(imageSize) images of \(classCount) classes; the test split has "
+                    + "\(data.channels)x\(data.height)x\(data.width) images of \(data.classCount) classes "
+                    + "(keep the run's config.yaml next to the checkpoint or pass --data-dir)")
+        }
     }
 
     /// The zoo model with the checkpoint's weights loaded.

@@ -18,7 +18,7 @@ struct EvaluateCommand: ParsableCommand {
         let (tensors, metadata) = try SafeTensors.read(checkpoint)
         let info = try CheckpointInfo(metadata: metadata, path: checkpoint)
         let network = try info.loadModel(from: tensors)
-        let test = try RunTestSplit.load(checkpoint: checkpoint, dataDir: dataDir)
+        let test = try RunTestSplit.load(checkpoint: checkpoint, info: info, dataDir: dataDir)
         let loader = DataLoader(dataset: test, batchSize: 500, sampler: SequentialSampler(count: test.count),
                                 mean: info.mean, std: info.std, seed: 0)
         let (metrics, confusion) = Trainer.evaluate(SupervisedClassification(model: network), loader)

@@ -31,7 +31,7 @@ struct PredictCommand: ParsableCommand {
         let network = try info.loadModel(from: tensors)
         var inputs: [(String, ImageBuffer, Int?)] = []
         if let count = testImages {
-            let test = try RunTestSplit.load(checkpoint: checkpoint, dataDir: dataDir)
+            let test = try RunTestSplit.load(checkpoint: checkpoint, info: info, dataDir: dataDir)
             inputs = (0..<min(count, test.count)).map { ("test[\($0)]", test.image(at: $0), test.labels[$0]) }
         } else {
             for path in images {

@@ -5,14 +5,17 @@ import Glean
 /// next to the checkpoint (so ImageFolder and CIFAR-10 runs get their own held-out images);
 /// without a config, the Fashion-MNIST test split.
 enum RunTestSplit {
-    /// Loads the test images for `checkpoint`; `dataDir` overrides the run's data folder.
-    static func load(checkpoint: String, dataDir: String?) throws -> ImageDataset {
+    /// Loads the test images for `checkpoint`; `dataDir` overrides the run's data folder. With
+    /// `info`, throws unless the images fit the checkpoint's model.
+    static func load(checkpoint: String, info: CheckpointInfo? = nil, dataDir: String?) throws -> ImageDataset {
         var settings = TrainSettings()
         let configPath = (checkpoint as NSString).deletingLastPathComponent + "/config.yaml"
         if let text = try? String(contentsOfFile: configPath, encoding: .utf8) {
             try settings.apply(yaml: text, source: configPath)
         }
         if let dataDir { try settings.set("data-dir", dataDir, source: "--data-dir") }
-        return try settings.loadData().test
+        let test = try settings.loadData().test
+        try info?.check(fits: test, checkpoint: checkpoint)
+        return test
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import Glean
 @testable import glean
 
 @Suite struct TrainSettingsTests {
@@ -44,8 +45,24 @@ import Foundation
         var broken = info.metadata
         broken["mean"] = "0.5,oops"
         #expect { try CheckpointInfo(metadata: broken, path: "x.safetensors") } throws: { "\($0)".contains("mean") }
+        broken["mean"] = "0.5,0.5"
+        #expect { try CheckpointInfo(metadata: broken, path: "x.safetensors") } throws: { "\($0)".contains("1 values") }
         broken.removeValue(forKey: "classes")
         #expect { try CheckpointInfo(metadata: broken, path: "x.safetensors") } throws: { "\($0)".contains("'classes'") }
+    }
+}
+
+@Suite struct CheckpointFitTests {
+    @Test func testImagesMustMatchTheModelGeometry() throws {
+        let info = CheckpointInfo(model: "resnet18", classCount: 3, inputChannels: 3, imageSize: 4, mean: [0, 0, 0], std: [1, 1, 1])
+        let matching = ImageDataset(pixels: [UInt8](repeating: 0, count: 2 * 3 * 16), labels: [0, 2], channels: 3,
+                                    height: 4, width: 4, classCount: 3)
+        try info.check(fits: matching, checkpoint: "c.safetensors")
+        let gray = ImageDataset(pixels: [UInt8](repeating: 0, count: 2 * 16), labels: [0, 2], channels: 1,
+                                height: 4, width: 4, classCount: 3)
+        #expect { try info.check(fits: gray, checkpoint: "c.safetensors") } throws: {
+            "\($0)".contains("c.safetensors") && "\($0)".contains("3x4x4") && "\($0)".contains("1x4x4")
+        }
     }
 }
 
