@@ -46,8 +46,9 @@ public enum BenchmarkRunner {
     /// fp32 peak of this machine (2 Zen 5 cores with AVX-512), as measured for DESIGN.md.
     public static let machinePeakGFLOPs = 525.0
 
-    public static func run(_ workload: Workload, minimumSteps: Int = 5, minimumSeconds: Double = 3) -> BenchmarkResult {
-        let (step, flops) = workload.prepare()
+    /// Prepares and times `workload`; rethrows its setup error (e.g. a missing dataset).
+    public static func run(_ workload: Workload, minimumSteps: Int = 5, minimumSeconds: Double = 3) throws -> BenchmarkResult {
+        let (step, flops) = try workload.prepare()
         for _ in 0..<2 { step() }
         var times: [Double] = []
         let start = DispatchTime.now().uptimeNanoseconds

@@ -6,8 +6,9 @@ public struct Workload: Sendable {
     public let name: String
     /// Images processed per step (nil for primitive workloads that report GFLOP/s only).
     public let imagesPerStep: Int?
-    /// Builds the state and returns the step closure and the floating-point operations per step.
-    let prepare: @Sendable () -> (step: () -> Void, flops: Double)
+    /// Builds the state and returns the step closure and the floating-point operations per step;
+    /// throws when the workload's data cannot be read.
+    let prepare: @Sendable () throws -> (step: () -> Void, flops: Double)
 
     /// The workloads the issue names, in report order.
     public static let all: [Workload] = [
@@ -52,9 +53,7 @@ public struct Workload: Sendable {
     /// shows whether the loader keeps the trainer fed.
     private static func seedNetEpoch(_ name: String, throughLoader: Bool) -> Workload {
         Workload(name: name, imagesPerStep: 20 * 128) {
-            guard let (train, _) = try? IDXReader.fashionMNIST() else {
-                fatalError("\(name): Fashion-MNIST not found (run scripts/setup.sh or set GLEAN_FASHION_MNIST)")
-            }
+            let (train, _) = try IDXReader.fashionMNIST()
             let data = train.subset(Array(0..<(20 * 128)))
             var generator = RandomGenerator(seed: 0)
             let model = SeedNet(generator: &generator)

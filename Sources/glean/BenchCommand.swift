@@ -27,7 +27,7 @@ struct BenchCommand: ParsableCommand {
         for name in selected {
             var result: BenchmarkResult
             if inProcess || selected.count == 1 {
-                result = BenchmarkRunner.run(Workload.all.first { $0.name == name }!, minimumSeconds: seconds)
+                result = try BenchmarkRunner.run(Workload.all.first { $0.name == name }!, minimumSeconds: seconds)
             } else {
                 result = try runChild(name)
             }
@@ -53,10 +53,19 @@ struct BenchCommand: ParsableCommand {
         try process.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last else {
-            throw ValidationError("workload \(name) failed with status \(process.terminationStatus)")
+        if process.terminationReason == .uncaughtSignal {
+            throw WorkloadFailure(description: "workload \(name) was killed by signal \(process.terminationStatus)")
+        }
+        // The child has already printed its own error on the shared standard error.
+        guard process.terminationStatus == 0 else { throw ExitCode(process.terminationStatus) }
+        guard let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last else {
+            throw WorkloadFailure(description: "workload \(name) printed no result")
         }
         return try JSONDecoder().decode(BenchmarkResult.self, from: Data(line.utf8))
     }
+}
+
+/// A benchmark child process that ended without a result.
+struct WorkloadFailure: Error, CustomStringConvertible {
+    let description: String
 }
