@@ -44,7 +44,7 @@ public struct HTMLReport {
         <style>body{font-family:sans-serif;margin:2em;color:#222}svg{background:#fff;border:1px solid #ddd}
         pre{background:#f6f6f6;padding:1em}.summary{font-size:1.2em;font-weight:bold}
         table{border-collapse:collapse}th,td{border:1px solid #ddd;padding:.25em .7em;text-align:right}
-        th{background:#f6f6f6}</style></head>
+        th{background:#f6f6f6}.wide{overflow-x:auto;max-width:100%}</style></head>
         <body>
         \(body)
         </body></html>
@@ -66,11 +66,11 @@ public struct HTMLReport {
             if key.hasSuffix("accuracy") || key.hasSuffix("top5") { return String(format: "%.2f%%", 100 * value) }
             return String(format: "%.4g", value)
         }
-        var table = "<h2>Epochs</h2>\n<table>\n<tr>" + columns.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+        var table = "<h2>Epochs</h2>\n<div class=\"wide\"><table>\n<tr>" + columns.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
         for metrics in history {
             table += "<tr>" + columns.map { "<td>\(cell($0, metrics[$0]))</td>" }.joined() + "</tr>\n"
         }
-        return table + "</table>\n"
+        return table + "</table></div>\n"
     }
 
     private func chart(series: [(String, String)], percent: Bool) -> String {

@@ -156,6 +156,7 @@ import Testing
         #expect(html.components(separatedBy: "<rect").count - 1 == 9)
         #expect(html.contains("balanced accuracy") && !html.contains("<script"))
         #expect(html.contains("<tr><th>seed</th><td>0</td></tr>") && html.contains("<td>70.00%</td>"))
+        #expect(html.contains("<div class=\"wide\"><table>"))
     }
 
     @Test func runLogAppendsTimestampedLinesAcrossReopens() throws {
