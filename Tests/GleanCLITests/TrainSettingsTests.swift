@@ -25,6 +25,14 @@ import Glean
         #expect { try settings.validate(source: "options") } throws: { "\($0)".contains("warmup-epochs") }
     }
 
+    @Test func labelledSubsetIsDescribedHonestly() {
+        let labels = [0, 0, 0, 0, 1, 1]   // class 0 holds 4 images, class 1 holds 2
+        #expect(TrainCommand.subsetDescription(0, labels: labels, classCount: 2) == "all")
+        #expect(TrainCommand.subsetDescription(1, labels: labels, classCount: 2) == "1 per class")
+        #expect(TrainCommand.subsetDescription(3, labels: labels, classCount: 2).contains("the smallest 2"))
+        #expect(TrainCommand.subsetDescription(4, labels: labels, classCount: 2).hasPrefix("all: --labels-per-class 4"))
+    }
+
     @Test func datasetsNeedTheirFolder() throws {
         var settings = TrainSettings()
         try settings.set("dataset", "cifar10", source: "--dataset")
