@@ -27,6 +27,12 @@ public struct ImageDataset: Sendable {
     public var count: Int { labels.count }
     /// Values per image.
     public var imageSize: Int { channels * height * width }
+    /// Images of each class, indexed by label (`classCount` entries).
+    public var classCounts: [Int] {
+        var counts = [Int](repeating: 0, count: classCount)
+        for label in labels { counts[label] += 1 }
+        return counts
+    }
 
     /// The images at `indices`, in that order.
     public func subset(_ indices: [Int]) -> ImageDataset {

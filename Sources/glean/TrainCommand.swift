@@ -60,11 +60,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// How the labelled subset was drawn, e.g. "200 per class", or why it holds every image.
-    static func subsetDescription(_ perClass: Int, labels: [Int], classCount: Int) -> String {
+    static func subsetDescription(_ perClass: Int, classCounts: [Int]) -> String {
         guard perClass > 0 else { return "all" }
-        var counts = [Int](repeating: 0, count: classCount)
-        for label in labels { counts[label] += 1 }
-        let (smallest, largest) = (counts.min() ?? 0, counts.max() ?? 0)
+        let (smallest, largest) = (classCounts.min() ?? 0, classCounts.max() ?? 0)
         if perClass >= largest { return "all: --labels-per-class \(perClass) is at least the largest class, \(largest) images" }
         if perClass > smallest { return "\(perClass) per class; smaller classes give all theirs, the smallest \(smallest)" }
         return "\(perClass) per class"
@@ -106,7 +104,7 @@ struct TrainCommand: ParsableCommand {
             log.write(text)
         }
         say("glean train: \(settings.model) on \(settings.dataset) (\(train.channels)x\(train.height)x\(train.width)), \(train.count) labelled images "
-            + "(\(Self.subsetDescription(settings.labelsPerClass, labels: fullTrain.labels, classCount: fullTrain.classCount))), \(test.count) test images, "
+            + "(\(Self.subsetDescription(settings.labelsPerClass, classCounts: fullTrain.classCounts))), \(test.count) test images, "
             + "\(settings.optimizer), augment \(settings.augment), seed \(settings.seed)")
         if resume != nil { say("resuming \(runDirectory.path) at epoch \(position.nextEpoch + 1)") }
         let info = CheckpointInfo(model: settings.model, classCount: train.classCount, inputChannels: train.channels,

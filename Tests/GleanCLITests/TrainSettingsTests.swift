@@ -26,11 +26,13 @@ import Glean
     }
 
     @Test func labelledSubsetIsDescribedHonestly() {
-        let labels = [0, 0, 0, 0, 1, 1]   // class 0 holds 4 images, class 1 holds 2
-        #expect(TrainCommand.subsetDescription(0, labels: labels, classCount: 2) == "all")
-        #expect(TrainCommand.subsetDescription(1, labels: labels, classCount: 2) == "1 per class")
-        #expect(TrainCommand.subsetDescription(3, labels: labels, classCount: 2).contains("the smallest 2"))
-        #expect(TrainCommand.subsetDescription(4, labels: labels, classCount: 2).hasPrefix("all: --labels-per-class 4"))
+        let counts = ImageDataset(pixels: [UInt8](repeating: 0, count: 6), labels: [0, 0, 0, 0, 1, 1], channels: 1,
+                                  height: 1, width: 1, classCount: 2, classNames: ["a", "b"]).classCounts
+        #expect(counts == [4, 2])
+        #expect(TrainCommand.subsetDescription(0, classCounts: counts) == "all")
+        #expect(TrainCommand.subsetDescription(1, classCounts: counts) == "1 per class")
+        #expect(TrainCommand.subsetDescription(3, classCounts: counts).contains("the smallest 2"))
+        #expect(TrainCommand.subsetDescription(4, classCounts: counts).hasPrefix("all: --labels-per-class 4"))
     }
 
     @Test func datasetsNeedTheirFolder() throws {
