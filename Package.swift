@@ -1,8 +1,6 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-let optimized: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-
 let package = Package(
     name: "Glean",
     platforms: [.macOS(.v14)],
@@ -19,9 +17,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
-        .target(name: "GleanTensor", dependencies: ["CDNNL"], swiftSettings: optimized),
-        .target(name: "GleanNN", dependencies: ["GleanTensor"], swiftSettings: optimized),
-        .target(name: "GleanData", dependencies: ["GleanTensor", "CZlib", "CPNG", "CTurboJPEG"], swiftSettings: optimized),
+        .target(name: "GleanTensor", dependencies: ["CDNNL"]),
+        .target(name: "GleanNN", dependencies: ["GleanTensor"]),
+        .target(name: "GleanData", dependencies: ["GleanTensor", "CZlib", "CPNG", "CTurboJPEG"]),
         .target(name: "GleanVision", dependencies: ["GleanNN"]),
         .target(name: "GleanTrain", dependencies: ["GleanNN", "GleanData"]),
         .target(name: "Glean", dependencies: ["GleanTensor", "GleanNN", "GleanData", "GleanVision", "GleanTrain"]),

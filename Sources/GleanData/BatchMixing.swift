@@ -66,7 +66,7 @@ public enum BatchMixing {
 
     /// A Beta(α, α) draw from two Gamma(α) draws (Marsaglia–Tsang, with the α < 1 boost).
     static func beta(_ alpha: Float, _ generator: inout RandomGenerator) -> Float {
-        precondition(alpha > 0, "BatchMixing: alpha \(alpha) must be positive")
+        require(alpha > 0, "BatchMixing: alpha \(alpha) must be positive")
         let a = gamma(Double(alpha), &generator), b = gamma(Double(alpha), &generator)
         return Float(a / max(a + b, .leastNormalMagnitude))
     }

@@ -14,7 +14,7 @@ public struct Batch: @unchecked Sendable {
     public let views: [Tensor]
 
     public init(images: Tensor, labels: [Int], indices: [Int], views: [Tensor] = []) {
-        precondition(images.rank == 4 && images.shape[0] == labels.count,
+        require(images.rank == 4 && images.shape[0] == labels.count,
                      "Batch: images \(images.shape) must be [B, C, H, W] with one label per image (\(labels.count))")
         self.images = images
         self.labels = labels
@@ -42,8 +42,8 @@ public final class DataLoader: @unchecked Sendable {
     public init(dataset: ImageDataset, batchSize: Int, sampler: Sampler, transform: Transform? = nil,
                 views viewTransforms: [Transform] = [], mean: [Float], std: [Float], dropLast: Bool = false,
                 seed: UInt64, prefetch: Int = 2) {
-        precondition(batchSize > 0 && prefetch > 0, "DataLoader: batch size \(batchSize) and prefetch \(prefetch) must be positive")
-        precondition(mean.count == dataset.channels && std.count == dataset.channels && std.allSatisfy { $0 > 0 },
+        require(batchSize > 0 && prefetch > 0, "DataLoader: batch size \(batchSize) and prefetch \(prefetch) must be positive")
+        require(mean.count == dataset.channels && std.count == dataset.channels && std.allSatisfy { $0 > 0 },
                      "DataLoader: mean/std need \(dataset.channels) values with std > 0")
         self.dataset = dataset
         self.batchSize = batchSize
@@ -68,7 +68,13 @@ public final class DataLoader: @unchecked Sendable {
         let order = sampler.indices(forEpoch: epoch)
         var groups = stride(from: 0, to: order.count, by: batchSize).map { Array(order[$0 ..< min($0 + batchSize, order.count)]) }
         if dropLast, let last = groups.last, last.count < batchSize { groups.removeLast() }
-        return BatchSequence(loader: self, epoch: epoch, groups: groups)
+        return BatchSequence(loader: self, groups: groups.map { ($0, epoch) })
+    }
+
+    /// Batches of the given index groups, each augmented as in the paired epoch, produced
+    /// ahead on a background thread (how `EndlessBatchStream` draws across epochs).
+    public func batches(_ groups: [(indices: [Int], epoch: Int)]) -> BatchSequence {
+        BatchSequence(loader: self, groups: groups)
     }
 
     /// Builds one batch (deterministic in its arguments).
@@ -91,11 +97,11 @@ public final class DataLoader: @unchecked Sendable {
         }
         let first = images.first ?? ImageBuffer(channels: dataset.channels, height: dataset.height, width: dataset.width)
         let (channels, height, width) = (first.channels, first.height, first.width)
-        precondition(channels == mean.count, "DataLoader: transforms produced \(channels) channels, mean/std have \(mean.count)")
+        require(channels == mean.count, "DataLoader: transforms produced \(channels) channels, mean/std have \(mean.count)")
         let plane = height * width
         return Tensor(shape: [indices.count, channels, height, width]) { buffer in
             for (row, image) in images.enumerated() {
-                precondition(image.channels == channels && image.height == height && image.width == width,
+                require(image.channels == channels && image.height == height && image.width == width,
                              "DataLoader: transform produced \(image.channels)x\(image.height)x\(image.width), expected \(channels)x\(height)x\(width)")
                 for channel in 0..<channels {
                     let scale = 1 / std[channel], offset = mean[channel] / std[channel]
@@ -110,12 +116,12 @@ public final class DataLoader: @unchecked Sendable {
 /// One epoch's batches; iterating starts the background producer.
 public struct BatchSequence: Sequence {
     let loader: DataLoader
-    let epoch: Int
-    let groups: [[Int]]
+    /// Each batch's indices and the epoch its augmentation is seeded with.
+    let groups: [(indices: [Int], epoch: Int)]
 
     public var count: Int { groups.count }
 
-    public func makeIterator() -> BatchIterator { BatchIterator(loader: loader, epoch: epoch, groups: groups) }
+    public func makeIterator() -> BatchIterator { BatchIterator(loader: loader, groups: groups) }
 }
 
 /// Hands out batches in order while a background thread prepares up to `prefetch` more.
@@ -132,11 +138,11 @@ public final class BatchIterator: IteratorProtocol {
     private var position = 0
     private let shared = Shared()
 
-    init(loader: DataLoader, epoch: Int, groups: [[Int]]) {
+    init(loader: DataLoader, groups: [(indices: [Int], epoch: Int)]) {
         count = groups.count
         let shared = self.shared, prefetch = loader.prefetch
         let thread = Thread {
-            for (number, indices) in groups.enumerated() {
+            for (number, (indices, epoch)) in groups.enumerated() {
                 shared.condition.lock()
                 while number - shared.consumed >= prefetch && !shared.cancelled { shared.condition.wait() }
                 let stop = shared.cancelled

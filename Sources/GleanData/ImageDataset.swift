@@ -1,3 +1,5 @@
+import GleanTensor
+
 /// Images as bytes with integer labels, the in-memory form every reader produces.
 public struct ImageDataset: Sendable {
     /// Pixels, `count × channels × height × width`, row-major, 0–255.
@@ -12,7 +14,7 @@ public struct ImageDataset: Sendable {
 
     public init(pixels: [UInt8], labels: [Int], channels: Int, height: Int, width: Int, classCount: Int,
                 classNames: [String] = []) {
-        precondition(pixels.count == labels.count * channels * height * width,
+        require(pixels.count == labels.count * channels * height * width,
                      "ImageDataset: \(pixels.count) pixels do not fit \(labels.count) images of \(channels)x\(height)x\(width)")
         self.pixels = pixels
         self.labels = labels

@@ -1,4 +1,5 @@
 import Foundation
+import GleanTensor
 
 /// A directory tree with one sub-folder per class holding PNG/JPEG images
 /// (`root/cat/001.jpg`, `root/dog/a.png`, ...), as torchvision's ImageFolder. Classes are the
@@ -11,7 +12,7 @@ public enum ImageFolder {
     /// Files that are not images are skipped with a call to `warn` naming them.
     public static func load(root: String, channels: Int = 3, size: (height: Int, width: Int)? = nil,
                             warn: (String) -> Void = { print("warning: \($0)") }) throws -> ImageDataset {
-        precondition(channels == 1 || channels == 3, "ImageFolder: channels must be 1 or 3, got \(channels)")
+        require(channels == 1 || channels == 3, "ImageFolder: channels must be 1 or 3, got \(channels)")
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {

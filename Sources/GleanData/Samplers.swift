@@ -35,7 +35,7 @@ public struct WeightedRandomSampler: Sampler {
     private let cumulative: [Double]
 
     public init(weights: [Double], samplesPerEpoch: Int, seed: UInt64) {
-        precondition(!weights.isEmpty && weights.allSatisfy { $0 >= 0 && $0.isFinite } && weights.contains { $0 > 0 },
+        require(!weights.isEmpty && weights.allSatisfy { $0 >= 0 && $0.isFinite } && weights.contains { $0 > 0 },
                      "WeightedRandomSampler: weights must be finite, non-negative and not all zero")
         var running = 0.0
         cumulative = weights.map { running += $0; return running }
@@ -74,7 +74,7 @@ public struct EndlessBatches: IteratorProtocol, Sendable {
     private var pending: [Int] = []
 
     public init(sampler: Sampler, batchSize: Int) {
-        precondition(batchSize > 0, "EndlessBatches: batch size \(batchSize) must be positive")
+        require(batchSize > 0, "EndlessBatches: batch size \(batchSize) must be positive")
         self.sampler = sampler
         self.batchSize = batchSize
     }
@@ -82,7 +82,7 @@ public struct EndlessBatches: IteratorProtocol, Sendable {
     public mutating func next() -> [Int]? {
         while pending.count < batchSize {
             let more = sampler.indices(forEpoch: epoch)
-            precondition(!more.isEmpty, "EndlessBatches: the sampler yields no indices")
+            require(!more.isEmpty, "EndlessBatches: the sampler yields no indices")
             pending += more
             epoch += 1
         }

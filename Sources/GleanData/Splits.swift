@@ -6,7 +6,7 @@ public enum Splits {
     /// random with `generator`), the rest to `rest`. Classes with fewer images give all they have.
     public static func balanced(labels: [Int], perClass: Int, classCount: Int,
                                 generator: inout RandomGenerator) -> (selected: [Int], rest: [Int]) {
-        precondition(perClass >= 0, "Splits.balanced: perClass \(perClass) must be >= 0")
+        require(perClass >= 0, "Splits.balanced: perClass \(perClass) must be >= 0")
         var byClass = [[Int]](repeating: [], count: classCount)
         for (index, label) in labels.enumerated() { byClass[label].append(index) }
         var selected: [Int] = [], rest: [Int] = []
@@ -29,7 +29,7 @@ public enum Splits {
     /// A seeded random split into parts with sizes in proportion to `ratios` (e.g. `[8, 1, 1]`
     /// for train/validation/test); rounding leftovers go to the first part.
     public static func ratio(count: Int, ratios: [Double], generator: inout RandomGenerator) -> [[Int]] {
-        precondition(!ratios.isEmpty && ratios.allSatisfy { $0 >= 0 } && ratios.contains { $0 > 0 },
+        require(!ratios.isEmpty && ratios.allSatisfy { $0 >= 0 } && ratios.contains { $0 > 0 },
                      "Splits.ratio: ratios \(ratios) must be non-negative and not all zero")
         let order = Array(0..<count).shuffled(using: &generator)
         let total = ratios.reduce(0, +)

@@ -28,7 +28,7 @@ public final class Parameter {
 
     /// Replaces the values (same shape), e.g. when loading a checkpoint.
     public func assign(_ newValue: Tensor) {
-        precondition(newValue.shape == value.shape, "Parameter.assign: shape \(newValue.shape) differs from \(value.shape)")
+        require(newValue.shape == value.shape, "Parameter.assign: shape \(newValue.shape) differs from \(value.shape)")
         value = isTrainable ? newValue.detached().contiguous().requiringGrad() : newValue.detached().contiguous()
     }
 }
@@ -42,7 +42,7 @@ public final class Buffer {
 
     /// Replaces the values (same shape), e.g. when loading a checkpoint.
     public func assign(_ newValue: Tensor) {
-        precondition(newValue.shape == value.shape, "Buffer.assign: shape \(newValue.shape) differs from \(value.shape)")
+        require(newValue.shape == value.shape, "Buffer.assign: shape \(newValue.shape) differs from \(value.shape)")
         value = newValue.detached().contiguous()
     }
 }

@@ -68,13 +68,13 @@ extension Tensor {
     /// adds the gradients to every leaf that requires one. The graph is freed afterwards.
     public func backward(_ seed: Tensor? = nil) {
         guard let root = node else {
-            preconditionFailure("backward: tensor of shape \(shape) does not require gradients")
+            fatalError("backward: tensor of shape \(shape) does not require gradients")
         }
         if seed == nil {
-            precondition(count == 1, "backward: needs a scalar or an explicit seed, got shape \(shape)")
+            require(count == 1, "backward: needs a scalar or an explicit seed, got shape \(shape)")
         }
         let start = seed ?? Tensor.full(1, shape: shape)
-        precondition(start.shape == shape, "backward: seed shape \(start.shape) differs from tensor shape \(shape)")
+        require(start.shape == shape, "backward: seed shape \(start.shape) differs from tensor shape \(shape)")
         let order = Self.topologicalOrder(from: root)
         var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): start.detached()]
         withoutGradients {
@@ -85,12 +85,12 @@ extension Tensor {
                     continue
                 }
                 guard let pullback = vertex.pullback else {
-                    preconditionFailure("backward: the graph through \(vertex.op) was already freed by an earlier backward()")
+                    fatalError("backward: the graph through \(vertex.op) was already freed by an earlier backward()")
                 }
                 let inputGradients = pullback(gradient)
                 for (input, inputGradient) in zip(vertex.inputs, inputGradients) {
                     guard let input, let inputGradient else { continue }
-                    precondition(inputGradient.shape == input.shape,
+                    require(inputGradient.shape == input.shape,
                                  "backward: \(vertex.op) produced a gradient of shape \(inputGradient.shape) for an input of shape \(input.shape)")
                     let key = ObjectIdentifier(input)
                     pending[key] = pending[key].map { $0.addingGradient(inputGradient) } ?? inputGradient

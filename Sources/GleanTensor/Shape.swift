@@ -6,7 +6,7 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
 
     /// Creates a shape from its extents; every extent must be non-negative.
     public init(_ dims: [Int]) {
-        precondition(dims.allSatisfy { $0 >= 0 }, "Shape: negative extent in \(dims)")
+        require(dims.allSatisfy { $0 >= 0 }, "Shape: negative extent in \(dims)")
         self.dims = dims
     }
 
@@ -35,7 +35,7 @@ public struct Shape: Hashable, Sendable, ExpressibleByArrayLiteral, CustomString
     /// Resolves a negative axis (`-1` is the last) and checks the range.
     public func normalizedAxis(_ axis: Int, op: String = "axis") -> Int {
         let resolved = axis < 0 ? axis + rank : axis
-        precondition(resolved >= 0 && resolved < rank, "\(op): axis \(axis) is out of range for shape \(self)")
+        require(resolved >= 0 && resolved < rank, "\(op): axis \(axis) is out of range for shape \(self)")
         return resolved
     }
 
@@ -56,7 +56,7 @@ extension Shape {
             } else if da == 1 {
                 dims[index] = db
             } else {
-                preconditionFailure("\(op): shapes \(a) and \(b) cannot be broadcast together")
+                fatalError("\(op): shapes \(a) and \(b) cannot be broadcast together")
             }
         }
         return Shape(dims)

@@ -84,7 +84,7 @@ extension Tensor {
 
     /// Values limited to `[min, max]`; the gradient is zero outside the range.
     public func clamped(min lower: Float = -.infinity, max upper: Float = .infinity) -> Tensor {
-        precondition(lower <= upper, "clamp: min \(lower) exceeds max \(upper)")
+        require(lower <= upper, "clamp: min \(lower) exceeds max \(upper)")
         return unary("clamp", { Swift.min(Swift.max($0, lower), upper) }) { x, _ in x >= lower && x <= upper ? 1 : 0 }
     }
 

@@ -1,7 +1,7 @@
 extension Tensor {
     /// A tensor of `shape` holding `scalars` in row-major order.
     public init(_ scalars: [Float], shape: Shape) {
-        precondition(scalars.count == shape.count,
+        require(scalars.count == shape.count,
                      "Tensor(_:shape:): \(scalars.count) values do not fill shape \(shape) (\(shape.count) elements)")
         let storage = TensorStorage(count: shape.count)
         scalars.withUnsafeBufferPointer { source in
@@ -38,7 +38,7 @@ extension Tensor {
 
     /// `[start, start + step, ...)` up to but excluding `end`.
     public static func arange(_ start: Float = 0, _ end: Float, step: Float = 1) -> Tensor {
-        precondition(step != 0, "arange: step must not be zero")
+        require(step != 0, "arange: step must not be zero")
         let count = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return Tensor(shape: [count]) { buffer in
             for index in 0..<count { buffer[index] = start + Float(index) * step }
@@ -48,7 +48,7 @@ extension Tensor {
     /// Uniform values in `[low, high)` drawn from `generator`.
     public static func uniform(_ shape: Shape, low: Float = 0, high: Float = 1,
                                generator: inout RandomGenerator) -> Tensor {
-        precondition(high >= low, "uniform: high \(high) is below low \(low)")
+        require(high >= low, "uniform: high \(high) is below low \(low)")
         var local = generator
         let result = Tensor(shape: shape) { buffer in
             for index in buffer.indices { buffer[index] = low + (high - low) * local.nextUniform() }
@@ -73,7 +73,7 @@ extension Tensor {
         Tensor(shape: [labels.count, classes]) { buffer in
             buffer.initialize(repeating: 0)
             for (row, label) in labels.enumerated() {
-                precondition(label >= 0 && label < classes, "oneHot: label \(label) is outside 0..<\(classes)")
+                require(label >= 0 && label < classes, "oneHot: label \(label) is outside 0..<\(classes)")
                 buffer[row * classes + label] = 1
             }
         }

@@ -1,7 +1,7 @@
 extension Tensor {
     /// The same elements in a new shape.
     public func reshaped(to target: Shape) -> Tensor {
-        precondition(target.count == count, "reshape: cannot reshape \(shape) (\(count) elements) to \(target) (\(target.count) elements)")
+        require(target.count == count, "reshape: cannot reshape \(shape) (\(count) elements) to \(target) (\(target.count) elements)")
         let original = shape
         return Tensor.recorded("reshape", shape: target, storage: plainStorage, inputs: [self]) { g in
             [g.reshaped(to: original)]
@@ -13,7 +13,7 @@ extension Tensor {
         var dims = extents
         if let inferred = dims.firstIndex(of: -1) {
             let known = dims.enumerated().filter { $0.offset != inferred }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && count % known == 0, "reshape: cannot reshape \(shape) to \(extents)")
+            require(known > 0 && count % known == 0, "reshape: cannot reshape \(shape) to \(extents)")
             dims[inferred] = count / known
         }
         return reshaped(to: Shape(dims))
@@ -28,7 +28,7 @@ extension Tensor {
     /// Removes an axis of extent 1.
     public func squeezed(axis: Int) -> Tensor {
         let axis = shape.normalizedAxis(axis, op: "squeeze")
-        precondition(shape.dims[axis] == 1, "squeeze: axis \(axis) of shape \(shape) has extent \(shape.dims[axis]), expected 1")
+        require(shape.dims[axis] == 1, "squeeze: axis \(axis) of shape \(shape) has extent \(shape.dims[axis]), expected 1")
         var dims = shape.dims
         dims.remove(at: axis)
         return reshaped(to: Shape(dims))
@@ -37,7 +37,7 @@ extension Tensor {
     /// Inserts an axis of extent 1 before `axis` (`axis == rank` appends).
     public func unsqueezed(axis: Int) -> Tensor {
         let resolved = axis < 0 ? axis + rank + 1 : axis
-        precondition(resolved >= 0 && resolved <= rank, "unsqueeze: axis \(axis) is out of range for shape \(shape)")
+        require(resolved >= 0 && resolved <= rank, "unsqueeze: axis \(axis) is out of range for shape \(shape)")
         var dims = shape.dims
         dims.insert(1, at: resolved)
         return reshaped(to: Shape(dims))
@@ -45,7 +45,7 @@ extension Tensor {
 
     /// Reorders the axes: result axis i is input axis `order[i]`.
     public func permuted(_ order: [Int]) -> Tensor {
-        precondition(order.sorted() == Array(0..<rank), "permute: \(order) is not a permutation of the axes of \(shape)")
+        require(order.sorted() == Array(0..<rank), "permute: \(order) is not a permutation of the axes of \(shape)")
         let target = Shape(order.map { shape.dims[$0] })
         let sourceStrides = shape.strides
         let readStrides = order.map { sourceStrides[$0] }
@@ -73,15 +73,15 @@ extension Tensor {
 
     /// Joins tensors along an existing axis; all other extents must agree.
     public static func concat(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "concat: needs at least one tensor")
+        require(!tensors.isEmpty, "concat: needs at least one tensor")
         let first = tensors[0].shape
         let axis = first.normalizedAxis(axis, op: "concat")
         for tensor in tensors {
             var a = tensor.shape.dims, b = first.dims
-            precondition(a.count == b.count, "concat: shapes \(first) and \(tensor.shape) differ in rank")
+            require(a.count == b.count, "concat: shapes \(first) and \(tensor.shape) differ in rank")
             a[axis] = 0
             b[axis] = 0
-            precondition(a == b, "concat: shapes \(first) and \(tensor.shape) differ outside axis \(axis)")
+            require(a == b, "concat: shapes \(first) and \(tensor.shape) differ outside axis \(axis)")
         }
         var dims = first.dims
         dims[axis] = tensors.reduce(0) { $0 + $1.shape.dims[axis] }
@@ -111,9 +111,9 @@ extension Tensor {
 
     /// Stacks same-shaped tensors along a new axis.
     public static func stack(_ tensors: [Tensor], axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "stack: needs at least one tensor")
+        require(!tensors.isEmpty, "stack: needs at least one tensor")
         for tensor in tensors {
-            precondition(tensor.shape == tensors[0].shape, "stack: shapes \(tensors[0].shape) and \(tensor.shape) differ")
+            require(tensor.shape == tensors[0].shape, "stack: shapes \(tensors[0].shape) and \(tensor.shape) differ")
         }
         return concat(tensors.map { $0.unsqueezed(axis: axis) }, axis: axis)
     }
@@ -121,7 +121,7 @@ extension Tensor {
     /// The elements with index in `range` along `axis`.
     public func sliced(axis: Int, _ range: Range<Int>) -> Tensor {
         let axis = shape.normalizedAxis(axis, op: "slice")
-        precondition(range.lowerBound >= 0 && range.upperBound <= shape.dims[axis],
+        require(range.lowerBound >= 0 && range.upperBound <= shape.dims[axis],
                      "slice: range \(range) is outside 0..<\(shape.dims[axis]) on axis \(axis) of shape \(shape)")
         return indexSelect(axis: axis, Array(range))
     }
@@ -131,7 +131,7 @@ extension Tensor {
         let axis = shape.normalizedAxis(axis, op: "indexSelect")
         let (outer, length, inner) = ReductionKernels.split(shape, axis: axis)
         for index in indices {
-            precondition(index >= 0 && index < length, "indexSelect: index \(index) is outside 0..<\(length) on axis \(axis) of shape \(shape)")
+            require(index >= 0 && index < length, "indexSelect: index \(index) is outside 0..<\(length) on axis \(axis) of shape \(shape)")
         }
         var dims = shape.dims
         dims[axis] = indices.count
@@ -165,16 +165,16 @@ extension Tensor {
     /// where `index` has this tensor's rank and holds integral values.
     public func gathered(axis: Int, index: Tensor) -> Tensor {
         let axis = shape.normalizedAxis(axis, op: "gather")
-        precondition(index.rank == rank, "gather: index shape \(index.shape) must have the rank of \(shape)")
+        require(index.rank == rank, "gather: index shape \(index.shape) must have the rank of \(shape)")
         for other in 0..<rank where other != axis {
-            precondition(index.shape.dims[other] == shape.dims[other],
+            require(index.shape.dims[other] == shape.dims[other],
                          "gather: index shape \(index.shape) and input shape \(shape) differ on axis \(other)")
         }
         let (outer, length, inner) = ReductionKernels.split(shape, axis: axis)
         let picks = index.shape.dims[axis]
         let positions = index.scalars.map { Int($0) }
         for position in positions {
-            precondition(position >= 0 && position < length, "gather: index \(position) is outside 0..<\(length)")
+            require(position >= 0 && position < length, "gather: index \(position) is outside 0..<\(length)")
         }
         let source = plainStorage
         let values = Tensor(shape: index.shape) { buffer in

@@ -60,14 +60,14 @@ public struct Tensor: @unchecked Sendable {
 
     /// The single element of a one-element tensor.
     public var item: Float {
-        precondition(count == 1, "item: tensor of shape \(shape) has \(count) elements, expected 1")
+        require(count == 1, "item: tensor of shape \(shape) has \(count) elements, expected 1")
         return plainStorage.pointer[0]
     }
 
     /// Overwrites the values in place. Only for optimizer updates and running statistics:
     /// every other op returns a new tensor. The body sees plain row-major elements.
     public func withUnsafeMutableScalars<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        precondition(storage.layout == nil, "withUnsafeMutableScalars: tensor is in a blocked layout")
+        require(storage.layout == nil, "withUnsafeMutableScalars: tensor is in a blocked layout")
         storage.version &+= 1
         return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: count))
     }

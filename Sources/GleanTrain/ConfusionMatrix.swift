@@ -1,4 +1,5 @@
 import Foundation
+import GleanTensor
 
 /// Counts of (true class, predicted class) pairs, and the metrics derived from them.
 public struct ConfusionMatrix: Sendable, Equatable {
@@ -7,16 +8,16 @@ public struct ConfusionMatrix: Sendable, Equatable {
     public private(set) var counts: [[Int]]
 
     public init(classCount: Int) {
-        precondition(classCount > 0, "ConfusionMatrix: class count \(classCount) must be positive")
+        require(classCount > 0, "ConfusionMatrix: class count \(classCount) must be positive")
         self.classCount = classCount
         counts = [[Int]](repeating: [Int](repeating: 0, count: classCount), count: classCount)
     }
 
     /// Adds predictions against their true labels.
     public mutating func add(predictions: [Int], labels: [Int]) {
-        precondition(predictions.count == labels.count, "ConfusionMatrix: \(predictions.count) predictions for \(labels.count) labels")
+        require(predictions.count == labels.count, "ConfusionMatrix: \(predictions.count) predictions for \(labels.count) labels")
         for (prediction, label) in zip(predictions, labels) {
-            precondition((0..<classCount).contains(label) && (0..<classCount).contains(prediction),
+            require((0..<classCount).contains(label) && (0..<classCount).contains(prediction),
                          "ConfusionMatrix: class outside 0..<\(classCount)")
             counts[label][prediction] += 1
         }
@@ -67,7 +68,7 @@ public struct ConfusionMatrix: Sendable, Equatable {
 
 /// Fraction of rows of `[N, C]` scores whose true label is among the `k` highest.
 public func topKAccuracy(scores: [Float], classCount: Int, labels: [Int], k: Int) -> Double {
-    precondition(scores.count == labels.count * classCount, "topKAccuracy: \(scores.count) scores for \(labels.count) rows of \(classCount)")
+    require(scores.count == labels.count * classCount, "topKAccuracy: \(scores.count) scores for \(labels.count) rows of \(classCount)")
     var hits = 0
     for (row, label) in labels.enumerated() {
         let own = scores[row * classCount + label]

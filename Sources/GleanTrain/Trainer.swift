@@ -24,7 +24,7 @@ public final class Trainer {
     @discardableResult
     public func fit(train: DataLoader, validation: DataLoader? = nil, epochs: Int, startEpoch: Int = 0,
                     startStep: Int = 0, history: [EpochMetrics] = []) throws -> [EpochMetrics] {
-        precondition(epochs > 0 && startEpoch >= 0, "Trainer.fit: epochs \(epochs) must be positive")
+        require(epochs > 0 && startEpoch >= 0, "Trainer.fit: epochs \(epochs) must be positive")
         let context = TrainingContext(task: task, optimizer: optimizer, totalEpochs: epochs)
         context.step = startStep
         context.history = history

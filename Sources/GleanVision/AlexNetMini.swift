@@ -31,7 +31,7 @@ public final class AlexNetMini: Module {
         side = (side - 3) / 2 + 1
         side = (side - 3) / 2 + 1
         side /= 2
-        precondition(side > 0, "AlexNetMini: image size \(imageSize) is too small")
+        require(side > 0, "AlexNetMini: image size \(imageSize) is too small")
         classifier = Sequential([
             Linear(256 * side * side, 128, initializer: .xavierUniform, generator: &generator), Lambda.relu(),
             Linear(128, 128, initializer: .xavierUniform, generator: &generator), Lambda.relu(),
@@ -48,7 +48,7 @@ public final class AlexNetMini: Module {
 extension Tensor {
     /// `[N, C, H, W]` with `amount` zero rows/columns added on every side.
     func zeroPadded(_ amount: Int) -> Tensor {
-        precondition(rank == 4, "zeroPadded: input must be [N, C, H, W], got \(shape)")
+        require(rank == 4, "zeroPadded: input must be [N, C, H, W], got \(shape)")
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let rows = Tensor.zeros([n, c, amount, w]), columns = Tensor.zeros([n, c, h + 2 * amount, amount])
         let tall = Tensor.concat([rows, self, rows], axis: 2)

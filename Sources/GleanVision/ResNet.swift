@@ -33,7 +33,7 @@ public final class ResNet: Module {
     ///     instead of ImageNet's 7x7 stride-2 convolution and max pool.
     public init(_ depth: Depth, classCount: Int = 1000, inputChannels: Int = 3, cifarStem: Bool = false,
                 generator: inout RandomGenerator) {
-        precondition(classCount > 0 && inputChannels > 0, "ResNet: classes \(classCount) and input channels \(inputChannels) must be positive")
+        require(classCount > 0 && inputChannels > 0, "ResNet: classes \(classCount) and input channels \(inputChannels) must be positive")
         conv1 = cifarStem
             ? Conv2d(inputChannels, 64, kernelSize: 3, stride: 1, padding: 1, bias: false,
                      initializer: .kaimingNormalFanOut, generator: &generator)

@@ -7,7 +7,7 @@ public struct CenterCrop: Transform {
     public init(size: Int) { height = size; width = size }
 
     public func apply(_ image: ImageBuffer, generator: inout RandomGenerator) -> ImageBuffer {
-        precondition(image.height >= height && image.width >= width,
+        require(image.height >= height && image.width >= width,
                      "CenterCrop: \(height)x\(width) exceeds the \(image.height)x\(image.width) image")
         return image.cropped(top: (image.height - height) / 2, left: (image.width - width) / 2, height: height, width: width)
     }
@@ -38,7 +38,7 @@ public struct RandomResizedCrop: Transform {
     public let scale: ClosedRange<Float>, ratio: ClosedRange<Float>
 
     public init(size: Int, scale: ClosedRange<Float> = 0.08...1, ratio: ClosedRange<Float> = 0.75...(4.0 / 3.0)) {
-        precondition(size > 0 && scale.lowerBound > 0 && scale.upperBound <= 1 && ratio.lowerBound > 0,
+        require(size > 0 && scale.lowerBound > 0 && scale.upperBound <= 1 && ratio.lowerBound > 0,
                      "RandomResizedCrop: size \(size), scale \(scale), ratio \(ratio) out of range")
         self.size = size
         self.scale = scale

@@ -1,3 +1,5 @@
+import GleanTensor
+
 /// One image as channel-planar floats in [0, 1] (`[C, H, W]` row-major), what transforms edit.
 public struct ImageBuffer: Sendable, Equatable {
     public var channels: Int, height: Int, width: Int
@@ -5,7 +7,7 @@ public struct ImageBuffer: Sendable, Equatable {
     public var values: [Float]
 
     public init(channels: Int, height: Int, width: Int, values: [Float]) {
-        precondition(values.count == channels * height * width,
+        require(values.count == channels * height * width,
                      "ImageBuffer: \(values.count) values do not fill \(channels)x\(height)x\(width)")
         self.channels = channels
         self.height = height

@@ -8,7 +8,7 @@ public struct ColorJitter: Transform {
     public let brightness: Float, contrast: Float, saturation: Float, hue: Float
 
     public init(brightness: Float = 0, contrast: Float = 0, saturation: Float = 0, hue: Float = 0) {
-        precondition(brightness >= 0 && contrast >= 0 && saturation >= 0 && hue >= 0 && hue <= 0.5,
+        require(brightness >= 0 && contrast >= 0 && saturation >= 0 && hue >= 0 && hue <= 0.5,
                      "ColorJitter: amounts must be >= 0 and hue <= 0.5")
         self.brightness = brightness
         self.contrast = contrast
@@ -53,7 +53,7 @@ public struct RandomGrayscale: Transform {
 public struct GaussianBlur: Transform {
     public let kernelSize: Int, sigma: ClosedRange<Float>
     public init(kernelSize: Int, sigma: ClosedRange<Float> = 0.1...2) {
-        precondition(kernelSize > 0 && kernelSize % 2 == 1 && sigma.lowerBound > 0,
+        require(kernelSize > 0 && kernelSize % 2 == 1 && sigma.lowerBound > 0,
                      "GaussianBlur: kernel size \(kernelSize) must be odd and positive, sigma positive")
         self.kernelSize = kernelSize
         self.sigma = sigma

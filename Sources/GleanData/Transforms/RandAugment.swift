@@ -14,7 +14,7 @@ public struct RandAugment: Transform {
     public let count: Int, magnitude: Int
 
     public init(count: Int = 2, magnitude: Int = 9) {
-        precondition(count >= 0 && (0...30).contains(magnitude), "RandAugment: count \(count) >= 0, magnitude \(magnitude) in 0...30")
+        require(count >= 0 && (0...30).contains(magnitude), "RandAugment: count \(count) >= 0, magnitude \(magnitude) in 0...30")
         self.count = count
         self.magnitude = magnitude
     }

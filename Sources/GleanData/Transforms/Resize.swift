@@ -4,7 +4,7 @@ extension ImageBuffer {
     /// Bilinear resampling to `height` x `width` with half-pixel centres (PyTorch's
     /// `interpolate(mode="bilinear", align_corners=False)`, no antialiasing).
     public func resized(height newHeight: Int, width newWidth: Int) -> ImageBuffer {
-        precondition(newHeight > 0 && newWidth > 0, "resize: target \(newHeight)x\(newWidth) must be positive")
+        require(newHeight > 0 && newWidth > 0, "resize: target \(newHeight)x\(newWidth) must be positive")
         if newHeight == height && newWidth == width { return self }
         return resizedWindow(top: 0, left: 0, height: height, width: width, to: newHeight, newWidth)
     }
@@ -51,7 +51,7 @@ extension ImageBuffer {
 public struct Resize: Transform {
     public let height: Int, width: Int
     public init(height: Int, width: Int) {
-        precondition(height > 0 && width > 0, "Resize: size \(height)x\(width) must be positive")
+        require(height > 0 && width > 0, "Resize: size \(height)x\(width) must be positive")
         self.height = height
         self.width = width
     }

@@ -44,7 +44,7 @@ public struct RandomCrop: Transform {
     public let height: Int, width: Int, padding: Int, mode: PaddingMode
 
     public init(size: Int, padding: Int = 0, mode: PaddingMode = .zero) {
-        precondition(size > 0 && padding >= 0, "RandomCrop: size \(size) must be positive and padding \(padding) >= 0")
+        require(size > 0 && padding >= 0, "RandomCrop: size \(size) must be positive and padding \(padding) >= 0")
         height = size
         width = size
         self.padding = padding
@@ -53,7 +53,7 @@ public struct RandomCrop: Transform {
 
     public func apply(_ image: ImageBuffer, generator: inout RandomGenerator) -> ImageBuffer {
         let paddedHeight = image.height + 2 * padding, paddedWidth = image.width + 2 * padding
-        precondition(paddedHeight >= height && paddedWidth >= width,
+        require(paddedHeight >= height && paddedWidth >= width,
                      "RandomCrop: \(height)x\(width) is larger than the padded \(paddedHeight)x\(paddedWidth) image")
         let top = Int(generator.next() % UInt64(paddedHeight - height + 1))
         let left = Int(generator.next() % UInt64(paddedWidth - width + 1))

@@ -14,7 +14,7 @@ public final class BatchNorm: Module {
     public var batchesTracked: Int64 = 0
 
     public init(_ channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
-        precondition(channels > 0, "BatchNorm: channels \(channels) must be positive")
+        require(channels > 0, "BatchNorm: channels \(channels) must be positive")
         weight = Parameter(.ones([channels]))
         bias = Parameter(.zeros([channels]))
         runningMean = Buffer(.zeros([channels]))

@@ -14,7 +14,7 @@ public final class Conv2d: Module {
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
                 padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, bias: Bool = true,
                 initializer: Initializer = .pytorchDefault, generator: inout RandomGenerator) {
-        precondition(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
+        require(inChannels > 0 && outChannels > 0 && groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2d: channels \(inChannels)→\(outChannels) must be positive multiples of groups \(groups)")
         let shape: Shape = [outChannels, inChannels / groups, kernelSize.0, kernelSize.1]
         weight = Parameter(initializer.make(shape, generator: &generator))

@@ -34,7 +34,7 @@ extension Conv2d {
 
     private func computeFolded(with batchNorm: BatchNorm) -> (Tensor, Tensor) {
         let channels = weight.value.shape[0]
-        precondition(batchNorm.weight.value.shape == [channels],
+        require(batchNorm.weight.value.shape == [channels],
                      "Conv2d+BatchNorm fusion: \(channels) output channels but batch norm has \(batchNorm.weight.value.shape)")
         let gamma = batchNorm.weight.value.scalars, beta = batchNorm.bias.value.scalars
         let mean = batchNorm.runningMean.value.scalars, variance = batchNorm.runningVariance.value.scalars

@@ -7,7 +7,7 @@ public final class Dropout: Module {
     private var generator: RandomGenerator
 
     public init(probability: Float = 0.5, generator: inout RandomGenerator) {
-        precondition(probability >= 0 && probability < 1, "Dropout: probability \(probability) must be in [0, 1)")
+        require(probability >= 0 && probability < 1, "Dropout: probability \(probability) must be in [0, 1)")
         self.probability = probability
         self.generator = RandomGenerator(seed: generator.next())
     }

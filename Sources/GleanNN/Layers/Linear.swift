@@ -7,7 +7,7 @@ public final class Linear: Module {
 
     public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, initializer: Initializer = .pytorchDefault,
                 generator: inout RandomGenerator) {
-        precondition(inFeatures > 0 && outFeatures > 0, "Linear: features \(inFeatures)→\(outFeatures) must be positive")
+        require(inFeatures > 0 && outFeatures > 0, "Linear: features \(inFeatures)→\(outFeatures) must be positive")
         weight = Parameter(initializer.make([outFeatures, inFeatures], generator: &generator))
         let bound = 1 / Float(inFeatures).squareRoot()
         self.bias = bias ? Parameter(.uniform([outFeatures], low: -bound, high: bound, generator: &generator)) : nil

@@ -10,8 +10,8 @@ public final class Adam: Optimizer {
 
     public init(groups: [ParameterGroup], beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
                 decoupledWeightDecay: Bool = false) {
-        precondition((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam: betas (\(beta1), \(beta2)) must be in [0, 1)")
-        precondition(epsilon > 0, "Adam: epsilon \(epsilon) must be positive")
+        require((0..<1).contains(beta1) && (0..<1).contains(beta2), "Adam: betas (\(beta1), \(beta2)) must be in [0, 1)")
+        require(epsilon > 0, "Adam: epsilon \(epsilon) must be positive")
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon

@@ -11,7 +11,7 @@ public final class LARS: Optimizer {
 
     public init(groups: [ParameterGroup], momentum: Float = 0.9, trustCoefficient: Float = 0.001,
                 excluded: [Parameter] = []) {
-        precondition(momentum >= 0 && trustCoefficient > 0, "LARS: momentum \(momentum) must be >= 0 and trust coefficient \(trustCoefficient) > 0")
+        require(momentum >= 0 && trustCoefficient > 0, "LARS: momentum \(momentum) must be >= 0 and trust coefficient \(trustCoefficient) > 0")
         self.momentum = momentum
         self.trustCoefficient = trustCoefficient
         self.excluded = Set(excluded.map(ObjectIdentifier.init))

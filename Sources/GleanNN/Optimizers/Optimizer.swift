@@ -11,8 +11,8 @@ public struct ParameterGroup {
     public var weightDecay: Float
 
     public init(_ parameters: [Parameter], learningRate: Float, weightDecay: Float = 0) {
-        precondition(learningRate >= 0 && learningRate.isFinite, "ParameterGroup: learning rate \(learningRate) must be finite and >= 0")
-        precondition(weightDecay >= 0, "ParameterGroup: weight decay \(weightDecay) must be >= 0")
+        require(learningRate >= 0 && learningRate.isFinite, "ParameterGroup: learning rate \(learningRate) must be finite and >= 0")
+        require(weightDecay >= 0, "ParameterGroup: weight decay \(weightDecay) must be >= 0")
         self.parameters = parameters
         self.learningRate = learningRate
         initialLearningRate = learningRate

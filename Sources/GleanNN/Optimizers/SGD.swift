@@ -7,8 +7,8 @@ public final class SGD: Optimizer {
     public let nesterov: Bool
 
     public init(groups: [ParameterGroup], momentum: Float = 0, nesterov: Bool = false) {
-        precondition(momentum >= 0, "SGD: momentum \(momentum) must be >= 0")
-        precondition(!nesterov || momentum > 0, "SGD: Nesterov momentum needs momentum > 0")
+        require(momentum >= 0, "SGD: momentum \(momentum) must be >= 0")
+        require(!nesterov || momentum > 0, "SGD: Nesterov momentum needs momentum > 0")
         self.momentum = momentum
         self.nesterov = nesterov
         super.init(groups: groups, slotCount: momentum > 0 ? 1 : 0)

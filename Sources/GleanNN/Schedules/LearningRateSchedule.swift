@@ -1,4 +1,5 @@
 import Foundation
+import GleanTensor
 
 /// A learning-rate multiplier as a function of the step (or epoch) count; the optimizer's rate
 /// is its groups' initial rates times the multiplier (`Optimizer.scaleLearningRates(by:)`).
@@ -12,7 +13,7 @@ public struct StepDecay: LearningRateSchedule {
     public let stepSize: Int, gamma: Float
 
     public init(stepSize: Int, gamma: Float = 0.1) {
-        precondition(stepSize > 0 && gamma > 0, "StepDecay: step size \(stepSize) and gamma \(gamma) must be positive")
+        require(stepSize > 0 && gamma > 0, "StepDecay: step size \(stepSize) and gamma \(gamma) must be positive")
         self.stepSize = stepSize
         self.gamma = gamma
     }
@@ -25,7 +26,7 @@ public struct MultiStepDecay: LearningRateSchedule {
     public let milestones: [Int], gamma: Float
 
     public init(milestones: [Int], gamma: Float = 0.1) {
-        precondition(gamma > 0, "MultiStepDecay: gamma \(gamma) must be positive")
+        require(gamma > 0, "MultiStepDecay: gamma \(gamma) must be positive")
         self.milestones = milestones.sorted()
         self.gamma = gamma
     }
@@ -41,7 +42,7 @@ public struct CosineWithWarmup: LearningRateSchedule {
     public let warmupSteps: Int, totalSteps: Int, minimumMultiplier: Float
 
     public init(warmupSteps: Int = 0, totalSteps: Int, minimumMultiplier: Float = 0) {
-        precondition(warmupSteps >= 0 && totalSteps > warmupSteps,
+        require(warmupSteps >= 0 && totalSteps > warmupSteps,
                      "CosineWithWarmup: need 0 <= warmup (\(warmupSteps)) < total (\(totalSteps))")
         self.warmupSteps = warmupSteps
         self.totalSteps = totalSteps
@@ -62,7 +63,7 @@ public struct OneCycle: LearningRateSchedule {
     public let totalSteps: Int, warmupFraction: Float, divFactor: Float, finalDivFactor: Float
 
     public init(totalSteps: Int, warmupFraction: Float = 0.3, divFactor: Float = 25, finalDivFactor: Float = 1e4) {
-        precondition(totalSteps > 1 && warmupFraction > 0 && warmupFraction < 1,
+        require(totalSteps > 1 && warmupFraction > 0 && warmupFraction < 1,
                      "OneCycle: need total steps > 1 (\(totalSteps)) and 0 < warmup fraction (\(warmupFraction)) < 1")
         self.totalSteps = totalSteps
         self.warmupFraction = warmupFraction

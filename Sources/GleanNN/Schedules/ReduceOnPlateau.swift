@@ -1,3 +1,5 @@
+import GleanTensor
+
 /// Cuts the learning rate by `factor` when a monitored metric has not improved for
 /// `patience` epochs (Keras' and PyTorch's ReduceLROnPlateau, relative threshold mode).
 public final class ReduceOnPlateau {
@@ -10,8 +12,8 @@ public final class ReduceOnPlateau {
 
     public init(mode: Mode = .min, factor: Float = 0.1, patience: Int = 10, threshold: Float = 1e-4,
                 cooldown: Int = 0, minimumRate: Float = 0) {
-        precondition(factor > 0 && factor < 1, "ReduceOnPlateau: factor \(factor) must be in (0, 1)")
-        precondition(patience >= 0 && cooldown >= 0, "ReduceOnPlateau: patience and cooldown must be >= 0")
+        require(factor > 0 && factor < 1, "ReduceOnPlateau: factor \(factor) must be in (0, 1)")
+        require(patience >= 0 && cooldown >= 0, "ReduceOnPlateau: patience and cooldown must be >= 0")
         self.mode = mode
         self.factor = factor
         self.patience = patience

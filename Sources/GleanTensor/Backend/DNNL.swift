@@ -35,7 +35,7 @@ enum DNNL {
 
     /// A `dnnl_dims_t` argument (12 slots) from an array; pass the result where C expects dims.
     static func dims(_ values: [Int]) -> [dnnl_dim_t] {
-        precondition(values.count <= 12, "oneDNN supports at most 12 dimensions")
+        require(values.count <= 12, "oneDNN supports at most 12 dimensions")
         return values.map { dnnl_dim_t($0) } + [dnnl_dim_t](repeating: 0, count: 12 - values.count)
     }
 

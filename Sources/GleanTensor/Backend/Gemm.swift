@@ -6,14 +6,14 @@ enum Gemm {
     /// `a` is `[batch?, m, k]` (or `[batch?, k, m]` when `transposeA`), likewise `b`;
     /// a 2-D operand is shared by every batch.
     static func product(_ a: Tensor, transposeA: Bool = false, _ b: Tensor, transposeB: Bool = false) -> Tensor {
-        precondition(a.rank >= 2 && a.rank <= 3 && b.rank >= 2 && b.rank <= 3,
+        require(a.rank >= 2 && a.rank <= 3 && b.rank >= 2 && b.rank <= 3,
                      "matmul: expects 2-D or 3-D operands, got \(a.shape) and \(b.shape)")
         let aRows = a.shape[-2], aCols = a.shape[-1], bRows = b.shape[-2], bCols = b.shape[-1]
         let m = transposeA ? aCols : aRows, k = transposeA ? aRows : aCols
         let kB = transposeB ? bCols : bRows, n = transposeB ? bRows : bCols
-        precondition(k == kB, "matmul: inner extents differ for shapes \(a.shape) and \(b.shape)")
+        require(k == kB, "matmul: inner extents differ for shapes \(a.shape) and \(b.shape)")
         let batchA = a.rank == 3 ? a.shape[0] : 1, batchB = b.rank == 3 ? b.shape[0] : 1
-        precondition(batchA == batchB || batchA == 1 || batchB == 1,
+        require(batchA == batchB || batchA == 1 || batchB == 1,
                      "matmul: batch extents differ for shapes \(a.shape) and \(b.shape)")
         let batch = Swift.max(batchA, batchB)
         let shape: Shape = (a.rank == 3 || b.rank == 3) ? [batch, m, n] : [m, n]

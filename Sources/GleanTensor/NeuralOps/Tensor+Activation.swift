@@ -8,7 +8,7 @@ extension Tensor {
 
     /// x for x > 0, `negativeSlope · x` otherwise.
     public func leakyRelu(negativeSlope: Float = 0.01) -> Tensor {
-        precondition(negativeSlope >= 0, "leakyRelu: negative slope \(negativeSlope) must be >= 0")
+        require(negativeSlope >= 0, "leakyRelu: negative slope \(negativeSlope) must be >= 0")
         return activation("leakyRelu", .init(algorithm: dnnl_eltwise_relu_use_dst_for_bwd, alpha: negativeSlope,
                                             usesOutputForBackward: true))
     }
@@ -44,7 +44,7 @@ extension Tensor {
     /// When nothing is recorded and `a` is the only reference to its memory (a block's own
     /// intermediate in inference), the result is written into that memory instead of new memory.
     public static func reluOfSum(_ a: consuming Tensor, _ b: Tensor) -> Tensor {
-        precondition(a.shape == b.shape, "reluOfSum: shapes \(a.shape) and \(b.shape) differ")
+        require(a.shape == b.shape, "reluOfSum: shapes \(a.shape) and \(b.shape) differ")
         if !(GradMode.isEnabled && (a.requiresGrad || b.requiresGrad)),
            isKnownUniquelyReferenced(&a.storage) {
             let target = a.storage

@@ -11,16 +11,16 @@ extension Tensor {
     ///   - runningMean, runningVariance: `[C]`, plain; updated in place when training.
     public func batchNorm(scale: Tensor, shift: Tensor, runningMean: Tensor, runningVariance: Tensor,
                           training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5) -> Tensor {
-        precondition(rank == 2 || rank == 4, "batchNorm: input must be [N, C] or [N, C, H, W], got \(shape)")
+        require(rank == 2 || rank == 4, "batchNorm: input must be [N, C] or [N, C, H, W], got \(shape)")
         let channels = shape[1]
         for (name, vector) in [("scale", scale), ("shift", shift), ("runningMean", runningMean), ("runningVariance", runningVariance)] {
-            precondition(vector.shape == [channels], "batchNorm: \(name) shape \(vector.shape) must be [\(channels)] for input \(shape)")
+            require(vector.shape == [channels], "batchNorm: \(name) shape \(vector.shape) must be [\(channels)] for input \(shape)")
         }
         // oneDNN normalises 4-D data; a [N, C] batch is treated as [N, C, 1, 1].
         let input = rank == 2 ? reshaped(to: [shape[0], channels, 1, 1]) : self
         let reduced = input.count / Swift.max(channels, 1)
         if training {
-            precondition(reduced > 1, "batchNorm: training needs more than one value per channel, got input shape \(shape)")
+            require(reduced > 1, "batchNorm: training needs more than one value per channel, got input shape \(shape)")
         }
         let result = BatchNormKernels.forward(input, scale: scale, shift: shift,
                                               mean: training ? nil : runningMean, variance: training ? nil : runningVariance,

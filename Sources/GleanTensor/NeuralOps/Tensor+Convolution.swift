@@ -31,16 +31,16 @@ extension Tensor {
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
                        padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1,
                        fusedReLU: Bool = false) -> Tensor {
-        precondition(rank == 4, "conv2d: input must be [N, C, H, W], got \(shape)")
-        precondition(weight.rank == 4, "conv2d: weight must be [O, I/groups, KH, KW], got \(weight.shape)")
-        precondition(groups >= 1 && shape[1] % groups == 0 && weight.shape[0] % groups == 0,
+        require(rank == 4, "conv2d: input must be [N, C, H, W], got \(shape)")
+        require(weight.rank == 4, "conv2d: weight must be [O, I/groups, KH, KW], got \(weight.shape)")
+        require(groups >= 1 && shape[1] % groups == 0 && weight.shape[0] % groups == 0,
                      "conv2d: groups \(groups) must divide input channels \(shape[1]) and output channels \(weight.shape[0])")
-        precondition(weight.shape[1] * groups == shape[1],
+        require(weight.shape[1] * groups == shape[1],
                      "conv2d: input shape \(shape) has \(shape[1]) channels but weight shape \(weight.shape) expects \(weight.shape[1] * groups)")
         if let bias {
-            precondition(bias.shape == [weight.shape[0]], "conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]")
+            require(bias.shape == [weight.shape[0]], "conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]")
         }
-        precondition(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
+        require(stride.0 > 0 && stride.1 > 0 && dilation.0 > 0 && dilation.1 > 0 && padding.0 >= 0 && padding.1 >= 0,
                      "conv2d: stride \(stride) and dilation \(dilation) must be positive, padding \(padding) non-negative")
         var geometry = ConvolutionGeometry(
             batch: shape[0], inputChannels: shape[1], height: shape[2], width: shape[3],
@@ -48,7 +48,7 @@ extension Tensor {
             stride: stride, padding: padding, dilation: dilation, groups: groups, hasBias: bias != nil,
             winograd: ConvolutionSettings.algorithm == .auto && groups == 1 && stride == (1, 1) && dilation == (1, 1)
                 && weight.shape[2] == 3 && weight.shape[3] == 3 && shape[1] >= 16 && weight.shape[0] >= 16)
-        precondition(geometry.outputHeight > 0 && geometry.outputWidth > 0,
+        require(geometry.outputHeight > 0 && geometry.outputWidth > 0,
                      "conv2d: input shape \(shape) is too small for kernel \(weight.shape) with padding \(padding)")
         FlopCounter.add(geometry.flops)
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])

@@ -3,7 +3,7 @@ extension Tensor {
     /// 1 / (1 − probability) (inverted dropout). The mask comes from `generator`, so the same
     /// seed drops the same elements. Works in any layout.
     public func dropout(probability: Float, generator: inout RandomGenerator) -> Tensor {
-        precondition(probability >= 0 && probability < 1, "dropout: probability \(probability) must be in [0, 1)")
+        require(probability >= 0 && probability < 1, "dropout: probability \(probability) must be in [0, 1)")
         if probability == 0 { return self }
         let keep = 1 / (1 - probability)
         let mask = storage.layout.map { TensorStorage(layout: $0) } ?? TensorStorage(count: count)
@@ -12,12 +12,14 @@ extension Tensor {
         // falls below probability · 2³².
         let threshold = UInt32(Swift.min(Double(probability) * 4_294_967_296, 4_294_967_295))
         var local = generator
-        var index = 0
-        while index < physical {
+        let output = mask.pointer
+        for pair in 0..<(physical / 2) {
             let bits = local.next()
-            mask.pointer[index] = UInt32(truncatingIfNeeded: bits) < threshold ? 0 : keep
-            if index + 1 < physical { mask.pointer[index + 1] = UInt32(truncatingIfNeeded: bits >> 32) < threshold ? 0 : keep }
-            index += 2
+            output[2 &* pair] = UInt32(truncatingIfNeeded: bits) < threshold ? 0 : keep
+            output[2 &* pair &+ 1] = UInt32(truncatingIfNeeded: bits >> 32) < threshold ? 0 : keep
+        }
+        if physical % 2 == 1 {
+            output[physical - 1] = UInt32(truncatingIfNeeded: local.next()) < threshold ? 0 : keep
         }
         generator = local
         let maskTensor = Tensor(shape: shape, storage: mask)

@@ -6,11 +6,11 @@ extension Tensor {
     ///   - bias: `[out]` or nil.
     /// - Returns: `[N, out]` for an input of `[N, in]`.
     public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
-        precondition(rank == 2, "linear: input must be [N, in], got \(shape)")
-        precondition(weight.rank == 2 && weight.shape[1] == shape[1],
+        require(rank == 2, "linear: input must be [N, in], got \(shape)")
+        require(weight.rank == 2 && weight.shape[1] == shape[1],
                      "linear: input shape \(shape) does not match weight shape \(weight.shape) ([out, in])")
         if let bias {
-            precondition(bias.shape == [weight.shape[0]], "linear: bias shape \(bias.shape) must be [\(weight.shape[0])]")
+            require(bias.shape == [weight.shape[0]], "linear: bias shape \(bias.shape) must be [\(weight.shape[0])]")
         }
         var value = Gemm.product(self, weight, transposeB: true)
         if let bias {

@@ -7,7 +7,7 @@ extension Tensor {
     /// - Parameter positiveWeight: weight of the positive term (PyTorch's `pos_weight`), one value
     ///   for all outputs.
     public func binaryCrossEntropyWithLogits(targets: Tensor, positiveWeight: Float = 1) -> Tensor {
-        precondition(targets.shape == shape, "binaryCrossEntropyWithLogits: logits shape \(shape) and target shape \(targets.shape) differ")
+        require(targets.shape == shape, "binaryCrossEntropyWithLogits: logits shape \(shape) and target shape \(targets.shape) differ")
         let logits = plainStorage, labels = targets.plainStorage
         let n = count
         var total: Double = 0
@@ -30,14 +30,14 @@ extension Tensor {
 
     /// Mean squared error against `targets` of the same shape.
     public func meanSquaredError(targets: Tensor) -> Tensor {
-        precondition(targets.shape == shape, "meanSquaredError: prediction shape \(shape) and target shape \(targets.shape) differ")
+        require(targets.shape == shape, "meanSquaredError: prediction shape \(shape) and target shape \(targets.shape) differ")
         return (self - targets.detached()).squared().mean()
     }
 
     /// Kullback–Leibler divergence `Σ p·(log p − log q) / N` where this tensor holds log q
     /// (`[N, C]` log-probabilities) and `targets` holds p (PyTorch's `kl_div(..., reduction="batchmean")`).
     public func klDivergence(targets: Tensor) -> Tensor {
-        precondition(rank == 2 && targets.shape == shape, "klDivergence: log-probability shape \(shape) and target shape \(targets.shape) must both be [N, C]")
+        require(rank == 2 && targets.shape == shape, "klDivergence: log-probability shape \(shape) and target shape \(targets.shape) must both be [N, C]")
         let p = targets.detached()
         let logP = ElementwiseKernels.map(p) { $0 > 0 ? Foundation.log($0) : 0 }
         return (p * (logP - self)).sum() * (1 / Float(Swift.max(shape[0], 1)))
@@ -46,14 +46,14 @@ extension Tensor {
     /// Negative log-likelihood of `[N, C]` log-probabilities (e.g. a LogSoftmax head) at integer
     /// labels, optionally class-weighted (`Σ w_y·(−x_y) / Σ w_y`, as PyTorch).
     public func negativeLogLikelihood(labels: [Int], classWeights: [Float]? = nil) -> Tensor {
-        precondition(rank == 2, "negativeLogLikelihood: input must be [N, C], got \(shape)")
-        precondition(labels.count == shape[0], "negativeLogLikelihood: \(labels.count) labels for input of shape \(shape)")
+        require(rank == 2, "negativeLogLikelihood: input must be [N, C], got \(shape)")
+        require(labels.count == shape[0], "negativeLogLikelihood: \(labels.count) labels for input of shape \(shape)")
         if let classWeights {
-            precondition(classWeights.count == shape[1], "negativeLogLikelihood: \(classWeights.count) class weights for \(shape[1]) classes")
+            require(classWeights.count == shape[1], "negativeLogLikelihood: \(classWeights.count) class weights for \(shape[1]) classes")
         }
         let classes = shape[1]
         let weights = labels.map { label -> Float in
-            precondition(label >= 0 && label < classes, "negativeLogLikelihood: label \(label) is outside 0..<\(classes)")
+            require(label >= 0 && label < classes, "negativeLogLikelihood: label \(label) is outside 0..<\(classes)")
             return classWeights?[label] ?? 1
         }
         let total = Swift.max(weights.reduce(0, +), .leastNormalMagnitude)

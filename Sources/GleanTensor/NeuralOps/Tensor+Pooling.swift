@@ -16,9 +16,9 @@ extension Tensor {
     /// Adaptive average pooling to `outputSize`; `(1, 1)` is global average pooling.
     /// Each output cell averages PyTorch's window `[floor(i·H/out), ceil((i+1)·H/out))`.
     public func adaptiveAvgPool2d(_ outputSize: (Int, Int)) -> Tensor {
-        precondition(rank == 4, "adaptiveAvgPool2d: input must be [N, C, H, W], got \(shape)")
+        require(rank == 4, "adaptiveAvgPool2d: input must be [N, C, H, W], got \(shape)")
         let (height, width) = (shape[2], shape[3])
-        precondition(outputSize.0 > 0 && outputSize.1 > 0, "adaptiveAvgPool2d: output size \(outputSize) must be positive")
+        require(outputSize.0 > 0 && outputSize.1 > 0, "adaptiveAvgPool2d: output size \(outputSize) must be positive")
         if height % outputSize.0 == 0 && width % outputSize.1 == 0 {
             let kernel = (height / outputSize.0, width / outputSize.1)
             return avgPool2d(kernel: kernel, stride: kernel)
@@ -39,13 +39,13 @@ extension Tensor {
 
     private func pool2d(_ name: String, _ algorithm: dnnl_alg_kind_t, kernel: (Int, Int), stride: (Int, Int),
                         padding: (Int, Int)) -> Tensor {
-        precondition(rank == 4, "\(name): input must be [N, C, H, W], got \(shape)")
-        precondition(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0,
+        require(rank == 4, "\(name): input must be [N, C, H, W], got \(shape)")
+        require(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0,
                      "\(name): kernel \(kernel) and stride \(stride) must be positive")
-        precondition(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1,
+        require(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1,
                      "\(name): padding \(padding) must be at most half the kernel \(kernel)")
         let geometry = PoolingGeometry(input: shape, kernel: kernel, stride: stride, padding: padding, algorithm: algorithm)
-        precondition(geometry.outputHeight > 0 && geometry.outputWidth > 0,
+        require(geometry.outputHeight > 0 && geometry.outputWidth > 0,
                      "\(name): input shape \(shape) is smaller than kernel \(kernel)")
         let training = GradMode.isEnabled && requiresGrad
         let (output, backward) = PoolingKernels.pool(self, geometry, training: training)

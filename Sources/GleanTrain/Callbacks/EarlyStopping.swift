@@ -12,7 +12,7 @@ public final class EarlyStopping: Callback {
 
     public init(monitor: String = "val_loss", minDelta: Double = 0, patience: Int = 7, mode: MonitorMode? = nil,
                 restoreBestWeights: Bool = true) {
-        precondition(patience >= 0 && minDelta >= 0, "EarlyStopping: patience and minDelta must be >= 0")
+        require(patience >= 0 && minDelta >= 0, "EarlyStopping: patience and minDelta must be >= 0")
         self.monitor = monitor
         self.minDelta = minDelta
         self.patience = patience
