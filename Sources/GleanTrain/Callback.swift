@@ -1,3 +1,4 @@
+import GleanData
 import GleanNN
 
 /// Figures of one finished epoch: `loss`, `accuracy`, `val_loss`, `val_accuracy`, `lr`,
@@ -9,6 +10,8 @@ public final class TrainingContext {
     public let task: TrainingTask
     public let optimizer: Optimizer
     public let totalEpochs: Int
+    /// The weight average the trainer keeps, if any.
+    public let weightAverage: ExponentialMovingAverage?
     /// Current epoch, 0-based.
     public var epoch = 0
     /// Optimizer steps taken so far (across epochs).
@@ -16,18 +19,30 @@ public final class TrainingContext {
     public internal(set) var stepsPerEpoch = 0
     /// Training accuracy of the current epoch so far (nil when the task has no logits).
     public internal(set) var runningAccuracy: Double?
+    /// The named figures of the last step (e.g. `loss_u`, `mask_rate`).
+    public internal(set) var stepScalars: [String: Double] = [:]
+    /// The endless labeled stream of a step that also consumes unlabeled batches.
+    public internal(set) var labeledStream: EndlessBatchStream?
+    /// The trainer's callbacks (the resume file saves those with state).
+    public internal(set) var callbacks: [Callback] = []
     /// Metrics of every finished epoch.
     public internal(set) var history: [EpochMetrics] = []
     /// Set by a callback to end training after the current epoch.
     public var stopRequested = false
 
-    public init(task: TrainingTask, optimizer: Optimizer, totalEpochs: Int) {
+    public init(task: TrainingTask, optimizer: Optimizer, totalEpochs: Int, weightAverage: ExponentialMovingAverage? = nil) {
         self.task = task
         self.optimizer = optimizer
         self.totalEpochs = totalEpochs
+        self.weightAverage = weightAverage
     }
 
     public var model: Module { task.model }
+
+    /// The weights that validation measured: the average when the trainer keeps one.
+    public func evaluationStateDict() -> [(String, StoredTensor)] {
+        weightAverage?.stateDict() ?? model.stateDict()
+    }
 }
 
 /// Hooks into the training loop (Keras/fastai style). Every method has an empty default.
@@ -46,6 +61,14 @@ extension Callback {
     public func batchFinished(_ context: TrainingContext, loss: Float, batchIndex: Int, imagesPerSecond: Double) throws {}
     public func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws {}
     public func fitFinished(_ context: TrainingContext) throws {}
+}
+
+/// A callback whose progress (best value so far, epochs waited) must survive `--resume`.
+public protocol ResumableCallback: Callback {
+    /// Unique name of its entries in the resume file.
+    var resumeKey: String { get }
+    func saveState() -> SavedState
+    func restoreState(_ state: SavedState) throws
 }
 
 /// Whether a monitored metric is better when lower or higher.

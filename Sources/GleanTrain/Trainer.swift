@@ -3,39 +3,60 @@ import GleanData
 import GleanNN
 import GleanTensor
 
-/// The training loop shared by every method: steps a `TrainingTask` over a loader's batches,
-/// applies the optimizer and learning-rate schedule, validates each epoch and drives callbacks.
+/// The training loop shared by every method. Each step it draws what the task consumes (a
+/// labeled batch, an unlabeled batch, or both), runs the task's step, back-propagates, applies
+/// the schedule and the optimizer, calls the task's after-step hook and updates the weight
+/// average; after each epoch it validates and drives the callbacks.
+///
+/// With an unlabeled loader, an epoch is one pass over the unlabeled images and labeled batches
+/// come from an endless stream over the labeled loader; otherwise an epoch is one pass over
+/// the labeled loader.
 public final class Trainer {
     public let task: TrainingTask
     public let optimizer: Optimizer
     /// Multiplier of the optimizer's initial rates, as a function of the optimizer step.
     public let schedule: LearningRateSchedule?
     public var callbacks: [Callback]
+    /// When set, validation, checkpoints and the final evaluation use these averaged weights.
+    public let weightAverage: ExponentialMovingAverage?
 
-    public init(task: TrainingTask, optimizer: Optimizer, schedule: LearningRateSchedule? = nil, callbacks: [Callback] = []) {
+    public init(task: TrainingTask, optimizer: Optimizer, schedule: LearningRateSchedule? = nil,
+                callbacks: [Callback] = [], weightAverage: ExponentialMovingAverage? = nil) {
         self.task = task
         self.optimizer = optimizer
         self.schedule = schedule
         self.callbacks = callbacks
+        self.weightAverage = weightAverage
     }
 
-    /// Trains epochs `startEpoch..<epochs` and returns the metrics of each (validation metrics
-    /// included when `validation` is given). `startEpoch`/`startStep` continue a resumed run.
+    /// Trains epochs `resuming.nextEpoch..<epochs` and returns the metrics of every epoch
+    /// (validation metrics prefixed `val_`). `resuming` comes from `restore(from:)`.
     @discardableResult
-    public func fit(train: DataLoader, validation: DataLoader? = nil, epochs: Int, startEpoch: Int = 0,
-                    startStep: Int = 0, history: [EpochMetrics] = []) throws -> [EpochMetrics] {
-        require(epochs > 0 && startEpoch >= 0, "Trainer.fit: epochs \(epochs) must be positive")
-        let context = TrainingContext(task: task, optimizer: optimizer, totalEpochs: epochs)
-        context.step = startStep
-        context.history = history
+    public func fit(labeled: DataLoader? = nil, unlabeled: DataLoader? = nil, validation: Validation? = nil,
+                    epochs: Int, resuming: ResumeState.Position? = nil) throws -> [EpochMetrics] {
+        require(epochs > 0, "Trainer.fit: epochs \(epochs) must be positive")
+        require(!task.inputs.needsLabeled || labeled != nil, "Trainer.fit: \(type(of: task)) needs a labeled loader")
+        require(!task.inputs.needsUnlabeled || unlabeled != nil, "Trainer.fit: \(type(of: task)) needs an unlabeled loader")
+        let epochLoader = (task.inputs.needsUnlabeled ? unlabeled : labeled)!
+        let labeledStream = task.inputs == .labeledAndUnlabeled
+            ? EndlessBatchStream(loader: labeled!, position: resuming?.labeledStreamPosition ?? 0) : nil
+        let context = TrainingContext(task: task, optimizer: optimizer, totalEpochs: epochs, weightAverage: weightAverage)
+        context.step = resuming?.step ?? 0
+        context.history = resuming?.history ?? []
+        context.labeledStream = labeledStream
+        // The resume file is written last, after every other callback has updated its state.
+        let callbacks = self.callbacks.filter { !($0 is ResumeCheckpoint) } + self.callbacks.filter { $0 is ResumeCheckpoint }
+        context.callbacks = callbacks
         try callbacks.forEach { try $0.fitStarted(context) }
-        for epoch in startEpoch..<epochs where !context.stopRequested {
+        for epoch in (resuming?.nextEpoch ?? 0)..<epochs where !context.stopRequested {
             context.epoch = epoch
-            context.stepsPerEpoch = train.batchCount(epoch: epoch)
+            context.stepsPerEpoch = epochLoader.batchCount(epoch: epoch)
             try callbacks.forEach { try $0.epochStarted(context) }
-            var metrics = try trainEpoch(train, context: context)
+            let batches = epochLoader.batches(epoch: epoch)
+            var metrics = try trainEpoch(batches.makeIterator(), labeledStream: labeledStream?.next(batches.count).makeIterator(),
+                                         context: context)
             if let validation {
-                let (validationMetrics, _) = evaluate(validation)
+                let validationMetrics = withEvaluationWeights { validation.validate(task.model) }
                 for (key, value) in validationMetrics { metrics["val_" + key] = value }
             }
             metrics["lr"] = Double(optimizer.groups.first?.learningRate ?? 0)
@@ -46,61 +67,67 @@ public final class Trainer {
         return context.history
     }
 
-    private func trainEpoch(_ loader: DataLoader, context: TrainingContext) throws -> EpochMetrics {
-        var lossSum = 0.0, correct = 0, seen = 0
+    /// `fit` for supervised training: `train` is the labeled loader, `validation` is classified.
+    @discardableResult
+    public func fit(train: DataLoader, validation: DataLoader? = nil, epochs: Int,
+                    resuming: ResumeState.Position? = nil) throws -> [EpochMetrics] {
+        try fit(labeled: train, validation: validation.map(ClassificationValidation.init), epochs: epochs, resuming: resuming)
+    }
+
+    private func trainEpoch(_ epochBatches: BatchIterator, labeledStream: BatchIterator?,
+                            context: TrainingContext) throws -> EpochMetrics {
+        var lossSum = 0.0, correct = 0, classified = 0, examples = 0, steps = 0
+        var scalarSums: [String: Double] = [:]
         let start = Date()
-        for (index, batch) in loader.batches(epoch: context.epoch).enumerated() {
+        let totalSteps = context.stepsPerEpoch * context.totalEpochs
+        while let epochBatch = epochBatches.next() {
+            let stepContext = StepContext(globalStep: context.step, epoch: context.epoch, stepInEpoch: steps,
+                                          stepsPerEpoch: context.stepsPerEpoch, totalSteps: totalSteps)
+            let batch = task.inputs == .labeled ? StepBatch(labeled: epochBatch)
+                : StepBatch(labeled: labeledStream?.next(), unlabeled: epochBatch)
             if let schedule { optimizer.scaleLearningRates(by: schedule.multiplier(at: context.step)) }
             optimizer.zeroGrad()
-            let output = task.trainingStep(batch)
-            output.loss.backward()
-            optimizer.step()
+            let output = task.trainingStep(batch, context: stepContext)
             let loss = output.loss.item
             guard loss.isFinite else {
-                throw TrainingError.nonFiniteLoss(epoch: context.epoch + 1, step: index + 1)
+                throw TrainingError.nonFiniteLoss(epoch: context.epoch + 1, step: steps + 1)
             }
-            lossSum += Double(loss) * Double(output.labels.count)
+            output.loss.backward()
+            optimizer.step()
+            task.afterOptimizerStep(stepContext)
+            weightAverage?.update()
+            lossSum += Double(loss)
+            for (key, value) in output.scalars { scalarSums[key, default: 0] += value }
             if let logits = output.logits {
                 correct += zip(logits.argmax(axis: 1), output.labels).filter { $0 == $1 }.count
+                classified += output.labels.count
             }
-            seen += output.labels.count
-            context.runningAccuracy = output.logits == nil ? nil : Double(correct) / Double(seen)
+            examples += output.exampleCount
+            steps += 1
+            context.runningAccuracy = classified == 0 ? nil : Double(correct) / Double(classified)
+            context.stepScalars = output.scalars
             context.step += 1
-            let rate = Double(seen) / max(Date().timeIntervalSince(start), 1e-9)
-            try callbacks.forEach { try $0.batchFinished(context, loss: loss, batchIndex: index, imagesPerSecond: rate) }
+            let rate = Double(examples) / max(Date().timeIntervalSince(start), 1e-9)
+            try context.callbacks.forEach { try $0.batchFinished(context, loss: loss, batchIndex: steps - 1, imagesPerSecond: rate) }
         }
         let seconds = Date().timeIntervalSince(start)
-        return ["loss": lossSum / Double(max(seen, 1)), "accuracy": Double(correct) / Double(max(seen, 1)),
-                "seconds": seconds, "images_per_s": Double(seen) / max(seconds, 1e-9)]
+        var metrics: EpochMetrics = ["loss": lossSum / Double(max(steps, 1)), "seconds": seconds,
+                                     "images_per_s": Double(examples) / max(seconds, 1e-9)]
+        if classified > 0 { metrics["accuracy"] = Double(correct) / Double(classified) }
+        for (key, sum) in scalarSums { metrics[key] = sum / Double(max(steps, 1)) }
+        return metrics
     }
 
-    /// Loss, accuracy and top-5 accuracy (five or more classes) over a loader, with the
-    /// confusion matrix.
-    public func evaluate(_ loader: DataLoader) -> (EpochMetrics, ConfusionMatrix) {
-        Self.evaluate(task, loader)
+    /// Runs `body` with the weights validation and checkpoints use (the average when kept).
+    public func withEvaluationWeights<R>(_ body: () throws -> R) rethrows -> R {
+        try weightAverage.map { try $0.withAveragedWeights(body) } ?? body()
     }
 
-    /// `evaluate` for any task, without a trainer.
-    public static func evaluate(_ task: TrainingTask, _ loader: DataLoader) -> (EpochMetrics, ConfusionMatrix) {
-        let classCount = loader.dataset.classCount
-        var confusion = ConfusionMatrix(classCount: classCount)
-        var lossSum = 0.0, topFive = 0.0, seen = 0
-        for batch in loader.batches(epoch: 0) {
-            let output = task.evaluationStep(batch)
-            lossSum += Double(output.loss.item) * Double(output.labels.count)
-            if let logits = output.logits {
-                confusion.add(predictions: logits.argmax(axis: 1), labels: output.labels)
-                if classCount >= 5 {
-                    topFive += topKAccuracy(scores: logits.scalars, classCount: classCount, labels: output.labels, k: 5)
-                        * Double(output.labels.count)
-                }
-            }
-            seen += output.labels.count
-        }
-        var metrics: EpochMetrics = ["loss": lossSum / Double(max(seen, 1)), "accuracy": confusion.accuracy,
-                                     "balanced_accuracy": confusion.balancedAccuracy]
-        if classCount >= 5 { metrics["top5"] = topFive / Double(max(seen, 1)) }
-        return (metrics, confusion)
+    /// Loads a resume file written by `ResumeCheckpoint` into the model, optimizer, task,
+    /// weight average and callbacks; pass the result to `fit(… resuming:)`.
+    public func restore(from path: String) throws -> ResumeState.Position {
+        try ResumeState.restore(from: path, task: task, optimizer: optimizer, weightAverage: weightAverage,
+                                callbacks: callbacks)
     }
 }
 

@@ -89,15 +89,6 @@ struct TrainCommand: ParsableCommand {
                                     mean: mean, std: std, seed: settings.seed)
         let runDirectory = try resume.map { RunDirectory(path: $0) } ?? RunDirectory.create(name: runName ?? settings.model)
         let resumePath = runDirectory.path + "/resume.safetensors"
-        var position = ResumeState.Position(nextEpoch: 0, step: 0, history: [], config: settings.yaml)
-        if resume != nil {
-            position = try ResumeState.restore(from: resumePath, model: network, optimizer: optimizer)
-            guard position.config == settings.yaml else {
-                throw ValidationError("--resume \(runDirectory.path): the run was started with other options:\n\(position.config)")
-            }
-        } else {
-            try runDirectory.writeConfig(settings.yaml)
-        }
         let log = try RunLog(path: runDirectory.path + "/train.log")
         func say(_ text: String) {
             print(text)
@@ -106,13 +97,12 @@ struct TrainCommand: ParsableCommand {
         say("glean train: \(settings.model) on \(settings.dataset) (\(train.channels)x\(train.height)x\(train.width)), \(train.count) labelled images "
             + "(\(Self.subsetDescription(settings.labelsPerClass, classCounts: fullTrain.classCounts))), \(test.count) test images, "
             + "\(settings.optimizer), augment \(settings.augment), seed \(settings.seed)")
-        if resume != nil { say("resuming \(runDirectory.path) at epoch \(position.nextEpoch + 1)") }
         let info = CheckpointInfo(model: settings.model, classCount: train.classCount, inputChannels: train.channels,
                                   imageSize: train.height,
                                   mean: mean, std: std, classNames: train.classNames)
         var callbacks: [Callback] = [
             ProgressPrinter(log: log),
-            CSVLogger(path: runDirectory.path + "/metrics.csv", previous: position.history),
+            CSVLogger(path: runDirectory.path + "/metrics.csv"),
             ModelCheckpoint(directory: runDirectory.path, monitor: "val_accuracy", extraMetadata: info.metadata),
             ResumeCheckpoint(path: resumePath, config: settings.yaml),
         ]
@@ -122,10 +112,19 @@ struct TrainCommand: ParsableCommand {
         let trainer = Trainer(task: SupervisedClassification(model: network, labelSmoothing: settings.labelSmoothing),
                               optimizer: optimizer, schedule: settings.makeSchedule(stepsPerEpoch: loader.batchCount(epoch: 0)),
                               callbacks: callbacks)
+        var position = ResumeState.Position(nextEpoch: 0, step: 0, history: [], config: settings.yaml)
+        if resume != nil {
+            position = try trainer.restore(from: resumePath)
+            guard position.config == settings.yaml else {
+                throw ValidationError("--resume \(runDirectory.path): the run was started with other options:\n\(position.config)")
+            }
+        } else {
+            try runDirectory.writeConfig(settings.yaml)
+        }
+        if resume != nil { say("resuming \(runDirectory.path) at epoch \(position.nextEpoch + 1)") }
         say("run directory: \(runDirectory.path)  (validation = the held-out test split)")
-        try trainer.fit(train: loader, validation: testLoader, epochs: settings.epochs, startEpoch: position.nextEpoch,
-                        startStep: position.step, history: position.history)
-        let (metrics, confusion) = trainer.evaluate(testLoader)
+        try trainer.fit(train: loader, validation: testLoader, epochs: settings.epochs, resuming: position)
+        let (metrics, confusion) = trainer.withEvaluationWeights { ClassificationValidation.evaluate(network, on: testLoader) }
         let report = confusion.report(classNames: test.classNames)
         try AtomicFile.write(Data(report.utf8), to: runDirectory.path + "/report.txt")
         let history = try CSVHistory.read(runDirectory.path + "/metrics.csv")

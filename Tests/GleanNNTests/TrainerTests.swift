@@ -1,5 +1,6 @@
 import Foundation
 import Glean
+@testable import GleanTrain
 import Testing
 
 @Suite struct TrainerTests {
@@ -123,11 +124,9 @@ import Testing
         let (first, _, _) = build()
         try first.fit(train: loader, epochs: 2)
         let (second, secondModel, _) = build()
-        let position = try ResumeState.restore(from: scratch.path + "/resume.safetensors", model: secondModel,
-                                               optimizer: second.optimizer)
+        let position = try second.restore(from: scratch.path + "/resume.safetensors")
         #expect(position.nextEpoch == 2 && position.step == 8 && position.config == "test")
-        let resumedHistory = try second.fit(train: loader, epochs: 4, startEpoch: position.nextEpoch,
-                                            startStep: position.step, history: position.history)
+        let resumedHistory = try second.fit(train: loader, epochs: 4, resuming: position)
         #expect(secondModel.parameters.map(\.value.scalars) == straightModel.parameters.map(\.value.scalars))
         #expect(resumedHistory.map { $0["loss"]! } == fullHistory.map { $0["loss"]! })
     }
@@ -138,7 +137,8 @@ import Testing
         let other = Sequential([Linear(3, 2, generator: &generator)])
         let path = scratch.write("resume.safetensors", [])
         #expect(throws: CheckpointError.self) {
-            try ResumeState.restore(from: path, model: other, optimizer: SGD(other.trainableParameters, learningRate: 1))
+            try ResumeState.restore(from: path, task: SupervisedClassification(model: other),
+                                    optimizer: SGD(other.trainableParameters, learningRate: 1))
         }
     }
 }
@@ -172,10 +172,12 @@ import Testing
 
     @Test func csvHistoryRoundTrips() throws {
         let scratch = ScratchDirectory("history")
-        let logger = CSVLogger(path: scratch.path + "/m.csv", previous: [["loss": 0.5]])
+        let logger = CSVLogger(path: scratch.path + "/m.csv")
         let model = Sequential([Lambda.identity()])
-        let context = TrainingContext(task: SupervisedClassification(model: model),
-                                      optimizer: SGD([], learningRate: 1), totalEpochs: 2)
+        let trainer = Trainer(task: SupervisedClassification(model: model), optimizer: SGD([], learningRate: 1))
+        let context = TrainingContext(task: trainer.task, optimizer: trainer.optimizer, totalEpochs: 2)
+        context.history = [["loss": 0.5]]
+        try logger.fitStarted(context)
         context.epoch = 1
         try logger.epochFinished(context, metrics: ["loss": 0.25, "accuracy": 0.75])
         let history = try CSVHistory.read(scratch.path + "/m.csv")

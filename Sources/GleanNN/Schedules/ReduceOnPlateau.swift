@@ -22,6 +22,12 @@ public final class ReduceOnPlateau {
         self.minimumRate = minimumRate
     }
 
+    /// Best value, epochs without improvement and cooldown epochs left, for resume files.
+    public var progress: (best: Float?, badEpochs: Int, cooldownLeft: Int) {
+        get { (best, badEpochs, cooldownLeft) }
+        set { (best, badEpochs, cooldownLeft) = newValue }
+    }
+
     /// Records the epoch's metric; lowers the rates of `optimizer` when the plateau lasted long
     /// enough. Returns whether it did.
     @discardableResult

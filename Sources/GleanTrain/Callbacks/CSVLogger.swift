@@ -6,10 +6,11 @@ public final class CSVLogger: Callback {
     public let path: String
     private var rows: [EpochMetrics] = []
 
-    /// `previous`: rows of epochs already logged (when a run resumes).
-    public init(path: String, previous: [EpochMetrics] = []) {
-        self.path = path
-        rows = previous.enumerated().map { index, metrics in
+    public init(path: String) { self.path = path }
+
+    /// Starts from the epochs already trained (a resumed run's history).
+    public func fitStarted(_ context: TrainingContext) throws {
+        rows = context.history.enumerated().map { index, metrics in
             var row = metrics
             row["epoch"] = Double(index + 1)
             return row

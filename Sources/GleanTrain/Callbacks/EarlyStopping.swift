@@ -26,7 +26,7 @@ public final class EarlyStopping: Callback {
             bestValue = value
             bestEpoch = context.epoch
             wait = 0
-            if restoreBestWeights { bestWeights = context.model.stateDict() }
+            if restoreBestWeights { bestWeights = context.evaluationStateDict() }
         } else {
             wait += 1
             if wait >= patience { context.stopRequested = true }
@@ -35,8 +35,33 @@ public final class EarlyStopping: Callback {
 
     public func fitFinished(_ context: TrainingContext) throws {
         if restoreBestWeights, let bestWeights {
-            try context.model.loadStateDict(Dictionary(uniqueKeysWithValues: bestWeights))
+            let best = Dictionary(uniqueKeysWithValues: bestWeights)
+            try context.model.loadStateDict(best)
+            try context.weightAverage?.load(best)
         }
+    }
+}
+
+extension EarlyStopping: ResumableCallback {
+    public var resumeKey: String { "early_stopping" }
+
+    public func saveState() -> SavedState {
+        var metadata = ["wait": String(wait)]
+        if let bestValue, let bestEpoch {
+            metadata["best_value"] = String(bestValue)
+            metadata["best_epoch"] = String(bestEpoch)
+        }
+        return SavedState(tensors: bestWeights ?? [], metadata: metadata)
+    }
+
+    public func restoreState(_ state: SavedState) throws {
+        guard let wait = state.metadata["wait"].flatMap(Int.init), wait >= 0 else {
+            throw CheckpointError.mismatch(reason: "the resume file lacks the early-stopping state (was the run started without it?)")
+        }
+        self.wait = wait
+        bestValue = state.metadata["best_value"].flatMap(Double.init)
+        bestEpoch = state.metadata["best_epoch"].flatMap(Int.init)
+        bestWeights = state.tensors.isEmpty ? nil : state.tensors
     }
 }
 
@@ -55,5 +80,24 @@ public final class ReduceLearningRateOnPlateau: Callback {
 
     public func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws {
         plateau.observe(Float(try monitored(monitor, in: metrics)), optimizer: context.optimizer)
+    }
+}
+
+extension ReduceLearningRateOnPlateau: ResumableCallback {
+    public var resumeKey: String { "reduce_lr_on_plateau" }
+
+    public func saveState() -> SavedState {
+        let progress = plateau.progress
+        var metadata = ["bad_epochs": String(progress.badEpochs), "cooldown_left": String(progress.cooldownLeft)]
+        if let best = progress.best { metadata["best"] = String(best.bitPattern) }
+        return SavedState(metadata: metadata)
+    }
+
+    public func restoreState(_ state: SavedState) throws {
+        guard let bad = state.metadata["bad_epochs"].flatMap(Int.init), let cooldown = state.metadata["cooldown_left"].flatMap(Int.init),
+              bad >= 0, cooldown >= 0 else {
+            throw CheckpointError.mismatch(reason: "the resume file lacks the ReduceLROnPlateau state (was the run started without it?)")
+        }
+        plateau.progress = (state.metadata["best"].flatMap(UInt32.init).map(Float.init(bitPattern:)), bad, cooldown)
     }
 }

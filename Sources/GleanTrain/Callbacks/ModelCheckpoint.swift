@@ -1,7 +1,8 @@
 import GleanNN
 
 /// Saves `last.safetensors` every epoch and `best.safetensors` when `monitor` improves, in
-/// `directory`, with the epoch and metrics as metadata.
+/// `directory`, with the epoch and metrics as metadata. With a weight average, the averaged
+/// weights are saved (the ones validation measured).
 public final class ModelCheckpoint: Callback {
     public let directory: String, monitor: String, mode: MonitorMode
     /// Written into every checkpoint's metadata (e.g. the model name and input normalisation).
@@ -19,12 +20,24 @@ public final class ModelCheckpoint: Callback {
     public func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws {
         var metadata = metrics.mapValues { String($0) }.merging(extraMetadata) { _, extra in extra }
         metadata["epoch"] = String(context.epoch + 1)
-        let state = context.model.stateDict()
+        let state = context.evaluationStateDict()
         try SafeTensors.write(state, metadata: metadata, to: directory + "/last.safetensors")
         let value = try monitored(monitor, in: metrics)
         if bestValue.map({ mode.isBetter(value, than: $0, minDelta: 0) }) ?? true {
             bestValue = value
             try SafeTensors.write(state, metadata: metadata, to: directory + "/best.safetensors")
         }
+    }
+}
+
+extension ModelCheckpoint: ResumableCallback {
+    public var resumeKey: String { "model_checkpoint" }
+
+    public func saveState() -> SavedState {
+        SavedState(metadata: bestValue.map { ["best_value": String($0)] } ?? [:])
+    }
+
+    public func restoreState(_ state: SavedState) throws {
+        bestValue = state.metadata["best_value"].flatMap(Double.init)
     }
 }

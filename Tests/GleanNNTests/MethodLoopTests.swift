@@ -1,0 +1,126 @@
+import Foundation
+import Glean
+import Testing
+
+/// A two-stream task for the loop's tests: cross-entropy on the labeled batch plus a weighted
+/// consistency term between the unlabeled images and their augmented view, with a weight that
+/// grows by a counter the task keeps (state a resumed run must restore).
+final class ConsistencyTask: TrainingTask {
+    let model: Module
+    var inputs: StepInputs { .labeledAndUnlabeled }
+    private(set) var updates = 0
+    private(set) var contexts: [StepContext] = []
+
+    init(model: Module) { self.model = model }
+
+    func trainingStep(_ batch: StepBatch, context: StepContext) -> StepOutput {
+        contexts.append(context)
+        model.train()
+        let labeled = batch.labeled!, unlabeled = batch.unlabeled!
+        let logits = model(labeled.images)
+        let supervised = logits.crossEntropy(labels: labeled.labels)
+        let consistency = model(unlabeled.images).softmax(axis: 1)
+            .meanSquaredError(targets: withoutGradients { model(unlabeled.views[0]).softmax(axis: 1) })
+        let weight = Float(min(updates, 10)) / 10
+        return StepOutput(loss: supervised + weight * consistency, logits: logits, labels: labeled.labels,
+                          exampleCount: labeled.labels.count + unlabeled.labels.count,
+                          scalars: ["loss_x": Double(supervised.item), "loss_u": Double(consistency.item)])
+    }
+
+    func afterOptimizerStep(_ context: StepContext) { updates += 1 }
+
+    func saveState() -> SavedState { SavedState(metadata: ["updates": String(updates)]) }
+
+    func restoreState(_ state: SavedState) throws {
+        guard let value = state.metadata["updates"].flatMap(Int.init) else {
+            throw CheckpointError.mismatch(reason: "no 'updates'")
+        }
+        updates = value
+    }
+}
+
+@Suite struct MethodLoopTests {
+    static func loaders(seed: UInt64) -> (labeled: DataLoader, unlabeled: DataLoader, validation: DataLoader) {
+        let labeled = TrainerTests.halves(count: 12, seed: seed), unlabeled = TrainerTests.halves(count: 48, seed: seed + 1)
+        let flip = RandomHorizontalFlip()
+        return (DataLoader(dataset: labeled, batchSize: 8, sampler: RandomSampler(count: 12, seed: 1),
+                           transform: RandomCrop(size: 8, padding: 1), mean: [0.5], std: [0.25], seed: 2),
+                DataLoader(dataset: unlabeled, batchSize: 16, sampler: RandomSampler(count: 48, seed: 3),
+                           views: [Compose([flip, RandomCrop(size: 8, padding: 1)])], mean: [0.5], std: [0.25],
+                           dropLast: true, seed: 4),
+                TrainerTests.loader(TrainerTests.halves(count: 32, seed: seed + 2), shuffle: false))
+    }
+
+    @Test func twoStreamStepsSeeContextScalarsAndTheEndlessLabeledStream() throws {
+        let (labeled, unlabeled, validation) = Self.loaders(seed: 10)
+        let task = ConsistencyTask(model: TrainerTests.smallNet(seed: 1))
+        let trainer = Trainer(task: task, optimizer: SGD(task.model.trainableParameters, learningRate: 0.05, momentum: 0.9))
+        let history = try trainer.fit(labeled: labeled, unlabeled: unlabeled, validation: ClassificationValidation(validation),
+                                      epochs: 2)
+        // An epoch is one pass over the 48 unlabeled images: 3 steps; labeled batches wrap around.
+        #expect(task.contexts.count == 6 && task.updates == 6)
+        #expect(task.contexts[4] == StepContext(globalStep: 4, epoch: 1, stepInEpoch: 1, stepsPerEpoch: 3, totalSteps: 6))
+        #expect(history.allSatisfy { $0["loss_x"] != nil && $0["loss_u"] != nil && $0["val_accuracy"] != nil })
+        #expect(history[0]["images_per_s"]! > 0)
+    }
+
+    @Test func endlessStreamContinuesFromItsPosition() {
+        let (labeled, _, _) = Self.loaders(seed: 10)
+        let whole = Array(EndlessBatchStream(loader: labeled).next(7))
+        let continued = EndlessBatchStream(loader: labeled, position: 4)
+        let tail = Array(continued.next(3))
+        #expect(continued.position == 7)
+        #expect(zip(whole.suffix(3), tail).allSatisfy { $0.indices == $1.indices && $0.images.scalars == $1.images.scalars })
+        // 12 images in batches of 8: the second batch carries over into the next pass.
+        #expect(whole[1].indices.count == 8 && Set(whole[0].indices + whole[1].indices.prefix(4)).count == 12)
+    }
+
+    @Test func weightAverageFollowsTheModelAndIsWhatValidationSees() throws {
+        let model = TrainerTests.smallNet(seed: 3)
+        let average = ExponentialMovingAverage(model: model, decay: 0.5)
+        let before = model.parameters[0].value.scalars
+        model.parameters[0].assign(model.parameters[0].value + 2)
+        average.update()
+        let averaged = try #require(average.stateDict().first { $0.0 == "0.weight" }?.1)
+        guard case let .float(values, _) = averaged else { Issue.record("not float"); return }
+        #expect(zip(values, before).allSatisfy { abs($0 - ($1 + 1)) < 1e-6 })
+        let seen = average.withAveragedWeights { model.parameters[0].value.scalars }
+        #expect(seen == values && model.parameters[0].value.scalars == before.map { $0 + 2 })
+    }
+
+    /// Labeled + unlabeled streams, task state, EMA, early stopping and best-checkpoint state:
+    /// 2 epochs, a "new process", 2 more equals 4 straight, bit for bit.
+    @Test func resumeIsExactWithTaskStateAverageAndCallbacks() throws {
+        let scratch = ScratchDirectory("method-resume")
+        func build(_ directory: String) -> (Trainer, ConsistencyTask, ExponentialMovingAverage) {
+            let task = ConsistencyTask(model: TrainerTests.smallNet(seed: 4))
+            let average = ExponentialMovingAverage(model: task.model, decay: 0.9)
+            let trainer = Trainer(task: task, optimizer: Adam(task.model.trainableParameters, learningRate: 0.01),
+                                  schedule: CosineWithWarmup(warmupSteps: 2, totalSteps: 12),
+                                  callbacks: [ResumeCheckpoint(path: directory + "/resume.safetensors", config: "c"),
+                                              ModelCheckpoint(directory: directory, monitor: "val_accuracy"),
+                                              EarlyStopping(monitor: "val_loss", patience: 5),
+                                              ReduceLearningRateOnPlateau(monitor: "val_loss", patience: 1)],
+                                  weightAverage: average)
+            return (trainer, task, average)
+        }
+        let (labeled, unlabeled, validation) = Self.loaders(seed: 20)
+        try FileManager.default.createDirectory(atPath: scratch.path + "/a", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: scratch.path + "/b", withIntermediateDirectories: true)
+        let (straight, straightTask, straightAverage) = build(scratch.path + "/a")
+        let full = try straight.fit(labeled: labeled, unlabeled: unlabeled, validation: ClassificationValidation(validation), epochs: 4)
+        let (first, _, _) = build(scratch.path + "/b")
+        try first.fit(labeled: labeled, unlabeled: unlabeled, validation: ClassificationValidation(validation), epochs: 2)
+        let (second, secondTask, secondAverage) = build(scratch.path + "/b")
+        let position = try second.restore(from: scratch.path + "/b/resume.safetensors")
+        #expect(position.labeledStreamPosition == 6 && secondTask.updates == 6)
+        let resumed = try second.fit(labeled: labeled, unlabeled: unlabeled, validation: ClassificationValidation(validation),
+                                     epochs: 4, resuming: position)
+        #expect(secondTask.model.parameters.map(\.value.scalars) == straightTask.model.parameters.map(\.value.scalars))
+        #expect(secondAverage.stateDict().map(\.1) == straightAverage.stateDict().map(\.1))
+        #expect(resumed.map { $0.filter { $0.key != "seconds" && $0.key != "images_per_s" } }
+                == full.map { $0.filter { $0.key != "seconds" && $0.key != "images_per_s" } })
+        let bestA = try SafeTensors.read(scratch.path + "/a/best.safetensors"), bestB = try SafeTensors.read(scratch.path + "/b/best.safetensors")
+        #expect(bestA.tensors == bestB.tensors && bestA.metadata["epoch"] == bestB.metadata["epoch"])
+    }
+}
