@@ -1,3 +1,4 @@
+import Foundation
 import GleanTensor
 
 /// A neural-network building block with named children, parameters and buffers.
@@ -36,9 +37,26 @@ open class Module {
         return output
     }
 
-    /// Sees every module's output while set (used by `ModelSummary` to find output shapes).
-    /// Process-wide: set it only around a single-threaded forward pass.
-    public nonisolated(unsafe) static var observer: ((Module, Tensor) -> Void)?
+    /// Sees every module's output on the current thread while set (used by `ModelSummary` to
+    /// find output shapes); forward passes on other threads are not reported.
+    public static var observer: ((Module, Tensor) -> Void)? {
+        get { pthread_getspecific(observerKey).map { Unmanaged<ObserverBox>.fromOpaque($0).takeUnretainedValue().body } }
+        set {
+            if let old = pthread_getspecific(observerKey) { Unmanaged<ObserverBox>.fromOpaque(old).release() }
+            pthread_setspecific(observerKey, newValue.map { Unmanaged.passRetained(ObserverBox($0)).toOpaque() })
+        }
+    }
+
+    private final class ObserverBox {
+        let body: (Module, Tensor) -> Void
+        init(_ body: @escaping (Module, Tensor) -> Void) { self.body = body }
+    }
+
+    private static let observerKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 
     /// Switches this module and all descendants to training mode.
     public func train() { setTraining(true) }

@@ -4,35 +4,50 @@ import Glean
 @testable import glean
 
 @Suite struct TrainSettingsTests {
-    @Test func yamlThenOverridesAndRoundTrip() throws {
+    @Test func yamlThenFlagsAndRoundTrip() throws {
         var settings = TrainSettings()
         try settings.apply(yaml: "epochs: 3\nbatch-size: 64\noptimizer: adamw\nlabel-smoothing: 0.1\n", source: "run.yaml")
         try settings.set("epochs", "7", source: "--epochs")
-        #expect(settings.epochs == 7 && settings.batchSize == 64 && settings.optimizer == "adamw" && settings.labelSmoothing == 0.1)
+        #expect(settings.optimization.epochs == 7 && settings.optimization.batchSize == 64
+                && settings.optimization.optimizer == .adamw && settings.labelSmoothing == 0.1)
         var reloaded = TrainSettings()
         try reloaded.apply(yaml: settings.yaml, source: "config.yaml")
-        #expect(reloaded.yaml == settings.yaml)
+        #expect(reloaded == settings && reloaded.yaml == settings.yaml)
+    }
+
+    @Test func commandLineParsingWithConfigFile() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("glean-cfg-\(UInt32.random(in: 0...UInt32.max)).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try "model: resnet18\nepochs: 2\n".write(toFile: scratch, atomically: true, encoding: .utf8)
+        let request = try TrainSettings.parse(["--config", scratch, "--epochs=9", "--learning-rate", "0.2"])
+        #expect(request.resume == nil && request.settings.model.model == .resnet18)
+        #expect(request.settings.optimization.epochs == 9 && request.settings.optimization.learningRate == 0.2)
+        #expect { try TrainSettings.parse(["--epochs"]) } throws: { "\($0)".contains("needs a value") }
+        #expect { try TrainSettings.parse(["epochs", "3"]) } throws: { "\($0)".contains("not an option") }
+        #expect { try TrainSettings.parse(["--config", "/nowhere.yaml"]) } throws: { "\($0)".contains("/nowhere.yaml") }
     }
 
     @Test func badKeysAndValuesNameTheSource() {
         var settings = TrainSettings()
         #expect { try settings.apply(yaml: "batch_size: 4", source: "run.yaml") } throws: {
-            "\($0)".contains("run.yaml") && "\($0)".contains("batch_size")
+            "\($0)".contains("run.yaml") && "\($0)".contains("batch_size") && "\($0)".contains("batch-size")
         }
-        #expect { try settings.set("schedule", "linear", source: "--schedule") } throws: { "\($0)".contains("cosine") }
+        #expect { try settings.set("schedule", "linear", source: "--schedule") } throws: { "\($0)".contains("cosine, onecycle") }
+        #expect { try settings.set("epochs", "many", source: "--epochs") } throws: { "\($0)".contains("whole number") }
+        #expect { try settings.set("learning-rate", "nan", source: "--learning-rate") } throws: { "\($0)".contains("finite") }
         #expect { try settings.apply(yaml: "- 1\n- 2", source: "list.yaml") } throws: { "\($0)".contains("mapping") }
-        settings.warmupEpochs = 9
+        #expect { try settings.apply(yaml: "epochs: [1, 2]", source: "list.yaml") } throws: { "\($0)".contains("single value") }
+        settings.optimization.warmupEpochs = 9
         #expect { try settings.validate(source: "options") } throws: { "\($0)".contains("warmup-epochs") }
     }
 
-    @Test func labelledSubsetIsDescribedHonestly() {
-        let counts = ImageDataset(pixels: [UInt8](repeating: 0, count: 6), labels: [0, 0, 0, 0, 1, 1], channels: 1,
-                                  height: 1, width: 1, classCount: 2, classNames: ["a", "b"]).classCounts
-        #expect(counts == [4, 2])
-        #expect(TrainCommand.subsetDescription(0, classCounts: counts) == "all")
-        #expect(TrainCommand.subsetDescription(1, classCounts: counts) == "1 per class")
-        #expect(TrainCommand.subsetDescription(3, classCounts: counts).contains("the smallest 2"))
-        #expect(TrainCommand.subsetDescription(4, classCounts: counts).hasPrefix("all: --labels-per-class 4"))
+    @Test func helpListsEveryOptionOnceWithItsDefault() {
+        let help = TrainSettings.helpText
+        for option in TrainSettings.options {
+            #expect(help.components(separatedBy: "--\(option.key) ").count == 2, "\(option.key)")
+        }
+        #expect(Set(TrainSettings.options.map(\.key)).count == TrainSettings.options.count)
+        #expect(help.contains("--optimizer sgd|nesterov|adam|adamw|lars") && help.contains("(default: 128)"))
     }
 
     @Test func datasetsNeedTheirFolder() throws {
@@ -41,8 +56,44 @@ import Glean
         #expect { try settings.validate(source: "options") } throws: { "\($0)".contains("data-dir") }
         try settings.set("data-dir", "/nowhere", source: "--data-dir")
         try settings.validate(source: "options")
-        #expect { try settings.loadData() } throws: { "\($0)".contains("/nowhere/data_batch_1.bin") }
+        #expect { try settings.data.load(seed: 0) } throws: { "\($0)".contains("/nowhere/data_batch_1.bin") }
         #expect { try settings.set("validation-split", "x", source: "--validation-split") } throws: { "\($0)".contains("number") }
+    }
+
+    /// Labeled, validation and unlabeled images come from the training split only, never overlap
+    /// the labeled or validation images with each other, and validation labels are counted.
+    @Test func validationIsCarvedFromTheTrainingImages() throws {
+        let pool = ImageDataset(pixels: (0..<60).map { UInt8($0) }, labels: (0..<60).map { $0 % 3 }, channels: 1, height: 1,
+                                width: 1, classCount: 3)
+        var options = DataOptions()
+        options.labelsPerClass = 4
+        options.validationPerClass = 2
+        let split = try options.split(pool: pool, test: pool.subset([0, 1, 2]), seed: 5)
+        #expect(split.labeled.classCounts == [4, 4, 4] && split.validation?.classCounts == [2, 2, 2])
+        let labeledPixels = Set(split.labeled.pixels), validationPixels = Set(split.validation!.pixels)
+        #expect(labeledPixels.isDisjoint(with: validationPixels) && split.labelsUsed == 18)
+        #expect(split.unlabeled.count == 54 && Set(split.unlabeled.pixels).isDisjoint(with: validationPixels))
+        #expect(try options.split(pool: pool, test: pool, seed: 5).labeled.pixels == split.labeled.pixels)
+        options.labelsPerClass = 0
+        options.validationSplit = 0.25
+        let full = try options.split(pool: pool, test: pool, seed: 5)
+        #expect(full.labeled.count == 45 && full.validation?.count == 15 && full.labelsUsed == 60)
+        #expect(options.describe(full).contains("15 held out for validation"))
+        options.validationSplit = 0
+        #expect(try options.split(pool: pool, test: pool, seed: 5).validation == nil)
+    }
+
+    @Test func labelledSubsetIsDescribedHonestly() throws {
+        let pool = ImageDataset(pixels: [UInt8](repeating: 0, count: 12), labels: [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1], channels: 1,
+                                height: 1, width: 1, classCount: 2, classNames: ["a", "b"])
+        var options = DataOptions()
+        options.validationPerClass = 1
+        options.labelsPerClass = 1
+        #expect(options.describe(try options.split(pool: pool, test: pool, seed: 0)).contains("1 per class"))
+        options.labelsPerClass = 5
+        #expect(options.describe(try options.split(pool: pool, test: pool, seed: 0)).contains("the smallest 4"))
+        options.labelsPerClass = 8
+        #expect(options.describe(try options.split(pool: pool, test: pool, seed: 0)).contains("all: --labels-per-class 8"))
     }
 }
 

@@ -4,16 +4,19 @@ import GleanNN
 /// `directory`, with the epoch and metrics as metadata. With a weight average, the averaged
 /// weights are saved (the ones validation measured).
 public final class ModelCheckpoint: Callback {
-    public let directory: String, monitor: String, mode: MonitorMode
+    public let directory: String
+    /// The metric that picks `best.safetensors` (nil: only `last.safetensors` is written).
+    public let monitor: String?
+    public let mode: MonitorMode
     /// Written into every checkpoint's metadata (e.g. the model name and input normalisation).
     public let extraMetadata: [String: String]
     public private(set) var bestValue: Double?
 
-    public init(directory: String, monitor: String = "val_loss", mode: MonitorMode? = nil,
+    public init(directory: String, monitor: String? = "val_loss", mode: MonitorMode? = nil,
                 extraMetadata: [String: String] = [:]) {
         self.directory = directory
         self.monitor = monitor
-        self.mode = mode ?? .inferred(for: monitor)
+        self.mode = mode ?? .inferred(for: monitor ?? "")
         self.extraMetadata = extraMetadata
     }
 
@@ -22,6 +25,7 @@ public final class ModelCheckpoint: Callback {
         metadata["epoch"] = String(context.epoch + 1)
         let state = context.evaluationStateDict()
         try SafeTensors.write(state, metadata: metadata, to: directory + "/last.safetensors")
+        guard let monitor else { return }
         let value = try monitored(monitor, in: metrics)
         if bestValue.map({ mode.isBetter(value, than: $0, minDelta: 0) }) ?? true {
             bestValue = value

@@ -1,0 +1,47 @@
+import Foundation
+import GleanData
+import GleanNN
+import GleanTensor
+
+/// Turns a wall-clock budget into a number of epochs, so that `--minutes` runs are as
+/// reproducible as `--epochs` runs: the chosen count is decided once, before training, and
+/// recorded in the run's config.
+public enum TimeBudget {
+    /// Seconds one training step of `task` takes on this machine: the mean of `steps` forward
+    /// and backward passes over the first batches (after one warm-up pass). The model's
+    /// weights, statistics and dropout generators are put back afterwards, so timing changes
+    /// nothing about the run.
+    public static func secondsPerStep(task: TrainingTask, labeled: DataLoader?, unlabeled: DataLoader?, steps: Int = 3) -> Double {
+        let model = task.model
+        let saved = model.stateDict()
+        let dropouts = model.namedModules().compactMap { $0.1 as? Dropout }
+        let generators = dropouts.map(\.generatorState)
+        defer {
+            try! model.loadStateDict(Dictionary(uniqueKeysWithValues: saved))
+            for (dropout, generator) in zip(dropouts, generators) { dropout.generatorState = generator }
+            model.zeroGrad()
+        }
+        let epochLoader = (task.inputs == .labeled ? labeled : unlabeled)!
+        var epochBatches = epochLoader.batches(epoch: 0).makeIterator()
+        var labeledBatches = task.inputs == .labeledAndUnlabeled ? labeled!.batches(epoch: 0).makeIterator() : nil
+        var seconds: [Double] = []
+        for index in 0...steps {
+            guard let first = epochBatches.next() else { break }
+            let batch = task.inputs == .labeled ? StepBatch(labeled: first) : StepBatch(labeled: labeledBatches?.next(), unlabeled: first)
+            let context = StepContext(globalStep: 0, epoch: 0, stepInEpoch: index, stepsPerEpoch: 1, totalSteps: 1)
+            let start = Date()
+            let output = task.trainingStep(batch, context: context)
+            output.loss.backward()
+            model.zeroGrad()
+            if index > 0 { seconds.append(Date().timeIntervalSince(start)) }
+        }
+        return seconds.isEmpty ? 1 : seconds.reduce(0, +) / Double(seconds.count)
+    }
+
+    /// Epochs of `stepsPerEpoch` steps that fit in `minutes`, keeping `reserve` of the time
+    /// for validation, checkpoints and the optimizer's own work (at least one epoch).
+    public static func epochs(fitting minutes: Double, secondsPerStep: Double, stepsPerEpoch: Int, reserve: Double = 0.15) -> Int {
+        let epochSeconds = max(secondsPerStep * Double(max(stepsPerEpoch, 1)), 1e-6)
+        return max(1, Int((minutes * 60 * (1 - reserve) / epochSeconds).rounded(.down)))
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Glean
+
+/// What every experiment command does around its method: the run directory with its
+/// `config.yaml`, `train.log`, checkpoints and metrics, the standard callbacks, exact resume,
+/// and the final test report (`report.txt`, `report.html`). The test split is touched once,
+/// in `report`.
+final class Experiment {
+    let command: String
+    let directory: RunDirectory
+    let log: RunLog
+    let settingsYAML: String
+    let settingsEntries: [(name: String, value: String)]
+    let isResuming: Bool
+    var resumePath: String { directory.path + "/resume.safetensors" }
+
+    /// Opens `resume` or creates `runs/<date>_<time>_<name>` and writes the config.
+    init<Settings: CommandSettings>(command: String, settings: Settings, name: String, resume: String?) throws {
+        self.command = command
+        settingsYAML = settings.yaml
+        settingsEntries = settings.entries
+        isResuming = resume != nil
+        if let resume {
+            directory = RunDirectory(path: resume)
+            guard FileManager.default.fileExists(atPath: directory.path + "/resume.safetensors") else {
+                throw ValidationError("--resume \(resume): no resume.safetensors there (the run ended before its first epoch, or this is not a run directory)")
+            }
+        } else {
+            directory = try RunDirectory.create(name: name)
+            try directory.writeConfig(settings.yaml)
+        }
+        log = try RunLog(path: directory.path + "/train.log")
+    }
+
+    /// Prints a line and appends it to the run's log.
+    func say(_ text: String) {
+        print(text)
+        fflush(stdout)
+        log.write(text)
+    }
+
+    /// Progress, CSV metrics, checkpoints (`best.safetensors` by `monitor` when there is
+    /// validation, `last.safetensors` always), early stopping and the resume file.
+    func callbacks(monitor: String?, checkpointMetadata: [String: String], earlyStoppingPatience: Int) -> [Callback] {
+        var callbacks: [Callback] = [
+            ProgressPrinter(log: log),
+            CSVLogger(path: directory.path + "/metrics.csv"),
+            ModelCheckpoint(directory: directory.path, monitor: monitor, extraMetadata: checkpointMetadata),
+            ResumeCheckpoint(path: resumePath, config: settingsYAML),
+        ]
+        if earlyStoppingPatience > 0, let monitor {
+            callbacks.append(EarlyStopping(monitor: monitor, patience: earlyStoppingPatience))
+        }
+        return callbacks
+    }
+
+    /// Runs (or continues) the training.
+    @discardableResult
+    func fit(_ trainer: Trainer, labeled: DataLoader? = nil, unlabeled: DataLoader? = nil, validation: Validation?,
+             epochs: Int) throws -> [EpochMetrics] {
+        var position: ResumeState.Position?
+        if isResuming {
+            let restored = try trainer.restore(from: resumePath)
+            guard restored.config == settingsYAML else {
+                throw ValidationError("--resume \(directory.path): resume.safetensors was written with other options than config.yaml:\n\(restored.config)")
+            }
+            say("resuming \(directory.path) at epoch \(restored.nextEpoch + 1) of \(epochs)")
+            position = restored
+        }
+        say("run directory: \(directory.path)" + (validation == nil ? "  (no validation: the last epoch's weights are kept)" : ""))
+        return try trainer.fit(labeled: labeled, unlabeled: unlabeled, validation: validation, epochs: epochs, resuming: position)
+    }
+
+    /// Writes `report.txt` and `report.html` (curves from `metrics.csv`, the confusion matrix
+    /// when given) and prints the summary.
+    func report(title: String, summary: [String], confusion: ConfusionMatrix?, classNames: [String]) throws {
+        let text = confusion.map { $0.report(classNames: classNames) } ?? ""
+        try AtomicFile.write(Data((summary.joined(separator: "\n") + "\n" + text).utf8), to: directory.path + "/report.txt")
+        let history = (try? CSVHistory.read(directory.path + "/metrics.csv")) ?? []
+        try HTMLReport(title: title, history: history, confusion: confusion, classNames: classNames, summary: summary,
+                       settings: settingsEntries).write(to: directory.path + "/report.html")
+        if !text.isEmpty { say(text) }
+        say("report: \(directory.path)/report.html")
+        summary.forEach(say)
+    }
+}

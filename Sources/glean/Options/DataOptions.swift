@@ -1,0 +1,143 @@
+import Foundation
+import Glean
+
+/// Datasets the command line reads.
+enum DatasetChoice: String, OptionChoice {
+    case fashionMNIST = "fashion-mnist", cifar10, imagefolder
+}
+
+/// Training augmentation presets.
+enum AugmentChoice: String, OptionChoice {
+    case none, flipCrop = "flip-crop"
+}
+
+/// The images of an experiment, split once from the seed: labeled training images, the
+/// labeled validation images that select epochs and checkpoints, the unlabeled pool (every
+/// training image not held out for validation; labels hidden from the methods) and the test
+/// split, which only the final report touches.
+struct ExperimentData {
+    let labeled: ImageDataset
+    let validation: ImageDataset?
+    let unlabeled: ImageDataset
+    let test: ImageDataset
+    /// The full training split the others came from.
+    let trainingPool: ImageDataset
+    /// Per-channel statistics of the training pool, for normalisation.
+    let mean: [Float], std: [Float]
+
+    /// Labels a run used: labeled plus validation images.
+    var labelsUsed: Int { labeled.count + (validation?.count ?? 0) }
+}
+
+/// Options shared by every command that reads a dataset.
+struct DataOptions: Equatable {
+    var dataset = DatasetChoice.fashionMNIST
+    var dataDir = ""
+    var imageSize = 0
+    var testSplit: Float = 0.2
+    var labelsPerClass = 0
+    var validationPerClass = 5
+    var validationSplit: Float = 0.1
+    var augment = AugmentChoice.none
+
+    static let options: [OptionSpec<DataOptions>] = [
+        .value("dataset", \.dataset, "Dataset to read."),
+        .value("data-dir", \.dataDir, "Data folder: Fashion-MNIST IDX files (empty: $GLEAN_FASHION_MNIST or Debian's dataset-fashion-mnist), CIFAR-10 .bin files, or an ImageFolder root (one sub-folder per class)."),
+        .value("image-size", \.imageSize, "ImageFolder: resize images to this square size (0 = keep; all must then be square and equal)."),
+        .value("test-split", \.testSplit, "ImageFolder: fraction of the images held out as the test split (seeded)."),
+        .value("labels-per-class", \.labelsPerClass, "Labeled training images per class (0 = every training image)."),
+        .value("validation-per-class", \.validationPerClass, "With --labels-per-class: labeled validation images per class, drawn from the other training images and counted in the labels used (0 = no validation)."),
+        .value("validation-split", \.validationSplit, "Without --labels-per-class: fraction of the training images held out for validation (0 = none)."),
+        .value("augment", \.augment, "Training augmentation."),
+    ]
+
+    func validate(source: String) throws {
+        try check(imageSize >= 0 && imageSize <= ModelZoo.maximumImageSize, source, "image-size",
+                  "must be in 0...\(ModelZoo.maximumImageSize), got \(imageSize)")
+        try check(testSplit > 0 && testSplit < 1, source, "test-split", "must be in (0, 1), got \(testSplit)")
+        try check(labelsPerClass >= 0, source, "labels-per-class", "must be >= 0, got \(labelsPerClass)")
+        try check(validationPerClass >= 0, source, "validation-per-class", "must be >= 0, got \(validationPerClass)")
+        try check(validationSplit >= 0 && validationSplit < 1, source, "validation-split", "must be in [0, 1), got \(validationSplit)")
+        try check(dataset == .fashionMNIST || !dataDir.isEmpty, source, "data-dir", "is required for dataset \(dataset.rawValue)")
+    }
+
+    /// The data folder actually read.
+    var resolvedDataDir: String { dataset == .fashionMNIST ? IDXReader.fashionMNISTDirectory(dataDir.isEmpty ? nil : dataDir) : dataDir }
+
+    /// Training and test images of the dataset (ImageFolder: a seeded split by `testSplit`).
+    func loadTrainAndTest(seed: UInt64) throws -> (train: ImageDataset, test: ImageDataset) {
+        switch dataset {
+        case .cifar10:
+            let trainFiles = (1...5).map { "\(dataDir)/data_batch_\($0).bin" }
+            let names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+            return (try BinaryImageReader.cifar(files: trainFiles, variant: .cifar10, classNames: names),
+                    try BinaryImageReader.cifar(files: ["\(dataDir)/test_batch.bin"], variant: .cifar10, classNames: names))
+        case .imagefolder:
+            let all = try ImageFolder.load(root: dataDir, channels: 3, size: imageSize > 0 ? (imageSize, imageSize) : nil)
+            guard all.height == all.width else {
+                throw SettingError(source: dataDir, key: "image-size",
+                                   reason: "must be set: the images are \(all.height)x\(all.width), models need square input")
+            }
+            var generator = RandomGenerator(seed: seed, stream: "holdout")
+            let parts = Splits.ratio(count: all.count, ratios: [Double(1 - testSplit), Double(testSplit)], generator: &generator)
+            return (all.subset(parts[0]), all.subset(parts[1]))
+        case .fashionMNIST:
+            return try IDXReader.fashionMNIST(directory: dataDir.isEmpty ? nil : dataDir)
+        }
+    }
+
+    /// Loads the dataset and splits its training images into labeled, validation and unlabeled
+    /// parts (seeded by `seed`); see `ExperimentData`.
+    func load(seed: UInt64) throws -> ExperimentData {
+        let (pool, test) = try loadTrainAndTest(seed: seed)
+        return try split(pool: pool, test: test, seed: seed)
+    }
+
+    /// Splits the training images `pool` into labeled, validation and unlabeled parts.
+    func split(pool: ImageDataset, test: ImageDataset, seed: UInt64) throws -> ExperimentData {
+        guard pool.count > 0, test.count > 0 else {
+            throw SettingError(source: resolvedDataDir, key: "dataset", reason: "has an empty training or test split (\(pool.count) and \(test.count) images)")
+        }
+        var generator = RandomGenerator(seed: seed, stream: "split")
+        let labeledIndices: [Int], validationIndices: [Int]
+        if labelsPerClass > 0 {
+            let (labeled, rest) = Splits.balanced(labels: pool.labels, perClass: labelsPerClass, classCount: pool.classCount,
+                                                  generator: &generator)
+            let restLabels = rest.map { pool.labels[$0] }
+            let held = Splits.balanced(labels: restLabels, perClass: validationPerClass, classCount: pool.classCount,
+                                       generator: &generator).selected
+            (labeledIndices, validationIndices) = (labeled, held.map { rest[$0] })
+        } else {
+            let parts = Splits.ratio(count: pool.count, ratios: [Double(1 - validationSplit), Double(validationSplit)],
+                                     generator: &generator)
+            (labeledIndices, validationIndices) = (parts[0], parts[1])
+        }
+        let heldOut = Set(validationIndices)
+        let (mean, std) = pool.channelStatistics()
+        return ExperimentData(labeled: pool.subset(labeledIndices),
+                              validation: validationIndices.isEmpty ? nil : pool.subset(validationIndices),
+                              unlabeled: pool.subset((0..<pool.count).filter { !heldOut.contains($0) }),
+                              test: test, trainingPool: pool, mean: mean, std: std)
+    }
+
+    /// The training augmentation for images of `size` x `size` (crop padding is 1/8 of the size).
+    func transform(size: Int) -> Transform? {
+        switch augment {
+        case .none: return nil
+        case .flipCrop: return Compose([RandomCrop(size: size, padding: max(1, size / 8)), RandomHorizontalFlip()])
+        }
+    }
+
+    /// How the labeled images were drawn, e.g. "100 per class + 5 per class for validation".
+    func describe(_ data: ExperimentData) -> String {
+        let counts = data.trainingPool.classCounts
+        let validation = data.validation.map { labelsPerClass > 0 ? " + \(validationPerClass) per class for validation (\($0.count))"
+                                                                 : " + \($0.count) held out for validation" } ?? ", no validation"
+        guard labelsPerClass > 0 else { return "\(data.labeled.count) labeled images (all but validation)" + validation }
+        let (smallest, largest) = (counts.min() ?? 0, counts.max() ?? 0)
+        let perClass = labelsPerClass >= largest ? "all: --labels-per-class \(labelsPerClass) is at least the largest class, \(largest) images"
+            : labelsPerClass > smallest ? "\(labelsPerClass) per class; smaller classes give all theirs, the smallest \(smallest)"
+            : "\(labelsPerClass) per class"
+        return "\(data.labeled.count) labeled images (\(perClass))" + validation + "; \(data.labelsUsed) labels used"
+    }
+}

@@ -1,0 +1,80 @@
+import Glean
+
+/// Optimizers the command line offers.
+enum OptimizerChoice: String, OptionChoice {
+    case sgd, nesterov, adam, adamw, lars
+}
+
+/// Learning-rate schedules the command line offers.
+enum ScheduleChoice: String, OptionChoice {
+    case cosine, onecycle, constant
+}
+
+/// How long and how a command optimises: epochs or a time budget, batch size, optimizer,
+/// rate and schedule, early stopping and weight averaging.
+struct OptimizationOptions: Equatable {
+    var epochs = 5
+    var minutes: Double = 0
+    var batchSize = 128
+    var optimizer = OptimizerChoice.sgd
+    var learningRate: Float = 0.05
+    var momentum: Float = 0.9
+    var weightDecay: Float = 5e-4
+    var schedule = ScheduleChoice.cosine
+    var warmupEpochs = 0
+    var earlyStoppingPatience = 0
+    var emaDecay: Float = 0
+
+    static let options: [OptionSpec<OptimizationOptions>] = [
+        .value("epochs", \.epochs, "Training epochs."),
+        .value("minutes", \.minutes, "Time budget: when > 0, the epochs are chosen from a timing of the first steps so that training ends within it (the chosen count goes into config.yaml)."),
+        .value("batch-size", \.batchSize, "Images per batch."),
+        .value("optimizer", \.optimizer, "Optimizer (nesterov = SGD with Nesterov momentum; lars for large-batch SimCLR)."),
+        .value("learning-rate", \.learningRate, "Peak learning rate."),
+        .value("momentum", \.momentum, "Momentum of SGD, Nesterov and LARS."),
+        .value("weight-decay", \.weightDecay, "Weight decay (decoupled for adamw)."),
+        .value("schedule", \.schedule, "Learning-rate schedule over the whole run."),
+        .value("warmup-epochs", \.warmupEpochs, "Linear warm-up epochs before the cosine decay."),
+        .value("early-stopping-patience", \.earlyStoppingPatience, "Stop after this many epochs without validation improvement and keep the best weights (0 = off)."),
+        .value("ema-decay", \.emaDecay, "Keep an exponential moving average of the weights with this decay (e.g. 0.999) and validate, checkpoint and report with it (0 = off)."),
+    ]
+
+    func validate(source: String) throws {
+        try check(epochs > 0 && epochs <= 100_000, source, "epochs", "must be in 1...100000, got \(epochs)")
+        try check(minutes >= 0 && minutes <= 7 * 24 * 60, source, "minutes", "must be in 0...10080 (a week), got \(minutes)")
+        try check(batchSize > 1 && batchSize <= 65_536, source, "batch-size", "must be in 2...65536, got \(batchSize)")
+        try check(learningRate > 0, source, "learning-rate", "must be positive, got \(learningRate)")
+        try check(momentum >= 0 && momentum < 1, source, "momentum", "must be in [0, 1), got \(momentum)")
+        try check(optimizer != .nesterov || momentum > 0, source, "momentum", "must be positive for nesterov")
+        try check(weightDecay >= 0, source, "weight-decay", "must be >= 0, got \(weightDecay)")
+        try check(warmupEpochs >= 0 && (warmupEpochs < epochs || minutes > 0), source, "warmup-epochs",
+                  "must be in 0..<epochs, got \(warmupEpochs)")
+        try check(earlyStoppingPatience >= 0, source, "early-stopping-patience", "must be >= 0, got \(earlyStoppingPatience)")
+        try check(emaDecay >= 0 && emaDecay < 1, source, "ema-decay", "must be in [0, 1), got \(emaDecay)")
+    }
+
+    /// The optimizer over `groups` (each group's rate is relative: 1 = `learningRate`).
+    func makeOptimizer(_ groups: [(parameters: [Parameter], rateScale: Float)]) -> Optimizer {
+        let parameterGroups = groups.map { ParameterGroup($0.parameters, learningRate: learningRate * $0.rateScale, weightDecay: weightDecay) }
+        switch optimizer {
+        case .adam: return Adam(groups: parameterGroups)
+        case .adamw: return Adam(groups: parameterGroups, decoupledWeightDecay: true)
+        case .lars: return LARS(groups: parameterGroups, momentum: momentum,
+                                excluded: groups.flatMap(\.parameters).filter { $0.value.rank <= 1 })
+        case .sgd, .nesterov: return SGD(groups: parameterGroups, momentum: momentum, nesterov: optimizer == .nesterov)
+        }
+    }
+
+    /// The optimizer over `parameters` at `learningRate`.
+    func makeOptimizer(_ parameters: [Parameter]) -> Optimizer { makeOptimizer([(parameters, 1)]) }
+
+    /// The schedule for `epochs` epochs of `stepsPerEpoch` steps.
+    func makeSchedule(stepsPerEpoch: Int, epochs: Int) -> LearningRateSchedule? {
+        let total = stepsPerEpoch * epochs
+        switch schedule {
+        case .onecycle: return OneCycle(totalSteps: max(total, 2))
+        case .constant: return warmupEpochs > 0 ? CosineWithWarmup(warmupSteps: warmupEpochs * stepsPerEpoch, totalSteps: max(total, 1), minimumMultiplier: 1) : nil
+        case .cosine: return CosineWithWarmup(warmupSteps: warmupEpochs * stepsPerEpoch, totalSteps: max(total, 1))
+        }
+    }
+}
