@@ -22,7 +22,8 @@ let package = Package(
         .target(name: "GleanData", dependencies: ["GleanTensor", "CZlib", "CPNG", "CTurboJPEG"]),
         .target(name: "GleanVision", dependencies: ["GleanNN"]),
         .target(name: "GleanTrain", dependencies: ["GleanNN", "GleanData"]),
-        .target(name: "Glean", dependencies: ["GleanTensor", "GleanNN", "GleanData", "GleanVision", "GleanTrain"]),
+        .target(name: "GleanMethods", dependencies: ["GleanTrain", "GleanVision"]),
+        .target(name: "Glean", dependencies: ["GleanTensor", "GleanNN", "GleanData", "GleanVision", "GleanTrain", "GleanMethods"]),
         .target(name: "CPeakProbe", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "GleanBench", dependencies: ["Glean", "CPeakProbe"]),
         .executableTarget(name: "glean", dependencies: [
@@ -34,6 +35,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean"]),
         .testTarget(name: "GleanNNTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GleanMethodsTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

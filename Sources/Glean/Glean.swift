@@ -4,3 +4,4 @@
 @_exported import GleanTensor
 @_exported import GleanVision
 @_exported import GleanTrain
+@_exported import GleanMethods

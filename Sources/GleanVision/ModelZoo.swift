@@ -5,6 +5,36 @@ import GleanTensor
 public enum ModelZoo {
     public enum Name: String, CaseIterable, Sendable {
         case seednet, resnet18, resnet34, resnet50, alexnetMini = "alexnet-mini", googlenet
+
+        var isResNet: Bool { self == .resnet18 || self == .resnet34 || self == .resnet50 }
+    }
+
+    /// A zoo model without its classifier: images `[N, C, H, W]` in, features `[N, featureCount]`
+    /// out. Parameter names are those of the full model (the classifier's are absent), so an
+    /// encoder checkpoint loads into the classifier with only the head missing.
+    public struct Encoder {
+        public let module: Module
+        public let featureCount: Int
+        /// Names of the classifier's parameters that the encoder lacks (e.g. `fc.weight`).
+        public let headPrefix: String
+    }
+
+    /// The encoder of zoo model `name` (ResNets: everything up to the pooled features, `fc`
+    /// replaced by identity; SeedNet: everything up to its 512-wide last hidden layer).
+    public static func makeEncoder(_ name: String, inputChannels: Int, imageSize: Int, width: Int = 64,
+                                   generator: inout RandomGenerator) throws -> Encoder {
+        let network = try make(name, classCount: 1, inputChannels: inputChannels, imageSize: imageSize, width: width,
+                               generator: &generator)
+        switch network {
+        case let resnet as ResNet:
+            resnet.fc = Lambda.identity()
+            return Encoder(module: resnet, featureCount: resnet.featureCount, headPrefix: "fc.")
+        case let seednet as SeedNet:
+            seednet.dropHead()
+            return Encoder(module: seednet, featureCount: 512, headPrefix: "classifier.6.")
+        default:
+            throw ModelError.unsupportedInput(model: name, reason: "has no encoder form yet; use seednet or a resnet")
+        }
     }
 
     /// Why a model could not be built.
@@ -27,10 +57,15 @@ public enum ModelZoo {
     public static let maximumImageSize = 1024, maximumChannels = 64, maximumClasses = 100_000
 
     /// A model for `classCount` classes on `inputChannels` x `imageSize` x `imageSize` images.
-    /// ResNets use the CIFAR stem below 64 px.
-    public static func make(_ name: String, classCount: Int, inputChannels: Int, imageSize: Int,
+    /// ResNets use the CIFAR stem below 64 px; `width` is their base channel count (64 as in
+    /// torchvision; other models accept only 64).
+    public static func make(_ name: String, classCount: Int, inputChannels: Int, imageSize: Int, width: Int = 64,
                             generator: inout RandomGenerator) throws -> Module {
         guard let model = Name(rawValue: name) else { throw ModelError.unknownModel(name) }
+        guard width == 64 || (model.isResNet && (1...512).contains(width)) else {
+            throw ModelError.unsupportedInput(model: name, reason: model.isResNet ? "width must be in 1...512, got \(width)"
+                                                  : "has a fixed width; only ResNets take a width other than 64 (got \(width))")
+        }
         guard classCount > 0, inputChannels > 0, imageSize > 0 else {
             throw ModelError.unsupportedInput(model: name, reason: "classes, channels and image size must be positive")
         }
@@ -47,7 +82,7 @@ public enum ModelZoo {
             return SeedNet(classCount: classCount, inputChannels: inputChannels, generator: &generator)
         case .resnet18, .resnet34, .resnet50:
             return ResNet(ResNet.Depth(rawValue: model.rawValue)!, classCount: classCount, inputChannels: inputChannels,
-                          cifarStem: imageSize < 64, generator: &generator)
+                          cifarStem: imageSize < 64, width: width, generator: &generator)
         case .alexnetMini:
             guard imageSize >= 67 else {
                 throw ModelError.unsupportedInput(model: name, reason: "needs images of at least 67x67, got \(imageSize)")

@@ -6,7 +6,7 @@ import GleanTensor
 /// Linear(6912→1024) ReLU Dropout(0.5) Linear(1024→512) ReLU Linear(512→classes).
 public final class SeedNet: Module {
     public let features: Sequential
-    public let classifier: Sequential
+    public private(set) var classifier: Sequential
 
     public init(classCount: Int = 10, inputChannels: Int = 1, dropout: Float = 0.5, generator: inout RandomGenerator) {
         features = Sequential([
@@ -23,6 +23,12 @@ public final class SeedNet: Module {
     }
 
     public override var children: [(String, Module)] { [("features", features), ("classifier", classifier)] }
+
+    /// Removes the last linear layer, so that the network outputs its 512 hidden features
+    /// (the encoder form; the remaining names are unchanged).
+    public func dropHead() {
+        classifier = Sequential(named: Array(classifier.layers.dropLast()))
+    }
 
     /// Logits `[N, classCount]` for images `[N, 1, 28, 28]`.
     public override func forward(_ input: Tensor) -> Tensor {

@@ -79,3 +79,17 @@ public struct RandomCrop: Transform {
         return p
     }
 }
+
+/// Applies `transform` with probability `probability` (SimCLR's colour jitter with p = 0.8).
+public struct RandomApply: Transform {
+    public let transform: Transform, probability: Float
+    public init(_ transform: Transform, probability: Float) {
+        require(probability >= 0 && probability <= 1, "RandomApply: probability \(probability) must be in [0, 1]")
+        self.transform = transform
+        self.probability = probability
+    }
+
+    public func apply(_ image: ImageBuffer, generator: inout RandomGenerator) -> ImageBuffer {
+        generator.nextUniform() < probability ? transform.apply(image, generator: &generator) : image
+    }
+}
