@@ -4,7 +4,7 @@ import GleanTensor
 
 /// A batch ready for the model.
 public struct Batch: @unchecked Sendable {
-    /// `[B, C, H, W]`, normalised per channel.
+    /// `[B, C, H, W]` images normalised per channel (or `[B, D]` rows from a `FeatureLoader`).
     public let images: Tensor
     public let labels: [Int]
     /// Positions of the examples in the dataset.
@@ -14,8 +14,8 @@ public struct Batch: @unchecked Sendable {
     public let views: [Tensor]
 
     public init(images: Tensor, labels: [Int], indices: [Int], views: [Tensor] = []) {
-        require(images.rank == 4 && images.shape[0] == labels.count,
-                     "Batch: images \(images.shape) must be [B, C, H, W] with one label per image (\(labels.count))")
+        require(images.rank >= 2 && images.shape[0] == labels.count,
+                "Batch: inputs \(images.shape) need a batch axis with one label per example (\(labels.count))")
         self.images = images
         self.labels = labels
         self.indices = indices
@@ -23,10 +23,47 @@ public struct Batch: @unchecked Sendable {
     }
 }
 
+/// Where a trainer draws batches from: a sampler's order cut into batches, each made
+/// deterministically from its indices and epoch and prepared ahead on a background thread.
+/// `DataLoader` (images) and `FeatureLoader` (cached feature rows) are the two kinds.
+public protocol BatchSource: AnyObject, Sendable {
+    var sampler: Sampler { get }
+    var batchSize: Int { get }
+    var dropLast: Bool { get }
+    /// How many batches may be prepared ahead of the consumer.
+    var prefetch: Int { get }
+    /// Number of classes the labels come from.
+    var classCount: Int { get }
+    /// Builds one batch (deterministic in its arguments).
+    func makeBatch(_ indices: [Int], epoch: Int) -> Batch
+}
+
+extension BatchSource {
+    /// Number of batches in `epoch`.
+    public func batchCount(epoch: Int) -> Int {
+        let count = sampler.indices(forEpoch: epoch).count
+        return dropLast ? count / batchSize : (count + batchSize - 1) / batchSize
+    }
+
+    /// The batches of `epoch`, produced ahead on a background thread.
+    public func batches(epoch: Int) -> BatchSequence {
+        let order = sampler.indices(forEpoch: epoch)
+        var groups = stride(from: 0, to: order.count, by: batchSize).map { Array(order[$0 ..< min($0 + batchSize, order.count)]) }
+        if dropLast, let last = groups.last, last.count < batchSize { groups.removeLast() }
+        return BatchSequence(source: self, groups: groups.map { ($0, epoch) })
+    }
+
+    /// Batches of the given index groups, each augmented as in the paired epoch, produced
+    /// ahead on a background thread (how `EndlessBatchStream` draws across epochs).
+    public func batches(_ groups: [(indices: [Int], epoch: Int)]) -> BatchSequence {
+        BatchSequence(source: self, groups: groups)
+    }
+}
+
 /// Turns a dataset into batches of tensors, augmenting each image with its own seeded
 /// generator and preparing the next batches on one background thread while the model computes.
 /// Batch contents depend only on (seed, epoch, batch position), never on thread timing.
-public final class DataLoader: @unchecked Sendable {
+public final class DataLoader: BatchSource, @unchecked Sendable {
     public let dataset: ImageDataset
     public let batchSize: Int
     public let sampler: Sampler
@@ -57,25 +94,7 @@ public final class DataLoader: @unchecked Sendable {
         self.prefetch = prefetch
     }
 
-    /// Number of batches in `epoch`.
-    public func batchCount(epoch: Int) -> Int {
-        let count = sampler.indices(forEpoch: epoch).count
-        return dropLast ? count / batchSize : (count + batchSize - 1) / batchSize
-    }
-
-    /// The batches of `epoch`, produced ahead on a background thread.
-    public func batches(epoch: Int) -> BatchSequence {
-        let order = sampler.indices(forEpoch: epoch)
-        var groups = stride(from: 0, to: order.count, by: batchSize).map { Array(order[$0 ..< min($0 + batchSize, order.count)]) }
-        if dropLast, let last = groups.last, last.count < batchSize { groups.removeLast() }
-        return BatchSequence(loader: self, groups: groups.map { ($0, epoch) })
-    }
-
-    /// Batches of the given index groups, each augmented as in the paired epoch, produced
-    /// ahead on a background thread (how `EndlessBatchStream` draws across epochs).
-    public func batches(_ groups: [(indices: [Int], epoch: Int)]) -> BatchSequence {
-        BatchSequence(loader: self, groups: groups)
-    }
+    public var classCount: Int { dataset.classCount }
 
     /// Builds one batch (deterministic in its arguments).
     public func makeBatch(_ indices: [Int], epoch: Int) -> Batch {
@@ -115,13 +134,13 @@ public final class DataLoader: @unchecked Sendable {
 
 /// One epoch's batches; iterating starts the background producer.
 public struct BatchSequence: Sequence {
-    let loader: DataLoader
+    let source: BatchSource
     /// Each batch's indices and the epoch its augmentation is seeded with.
     let groups: [(indices: [Int], epoch: Int)]
 
     public var count: Int { groups.count }
 
-    public func makeIterator() -> BatchIterator { BatchIterator(loader: loader, groups: groups) }
+    public func makeIterator() -> BatchIterator { BatchIterator(source: source, groups: groups) }
 }
 
 /// Hands out batches in order while a background thread prepares up to `prefetch` more.
@@ -138,9 +157,9 @@ public final class BatchIterator: IteratorProtocol {
     private var position = 0
     private let shared = Shared()
 
-    init(loader: DataLoader, groups: [(indices: [Int], epoch: Int)]) {
+    init(source: BatchSource, groups: [(indices: [Int], epoch: Int)]) {
         count = groups.count
-        let shared = self.shared, prefetch = loader.prefetch
+        let shared = self.shared, prefetch = source.prefetch
         let thread = Thread {
             for (number, (indices, epoch)) in groups.enumerated() {
                 shared.condition.lock()
@@ -148,7 +167,7 @@ public final class BatchIterator: IteratorProtocol {
                 let stop = shared.cancelled
                 shared.condition.unlock()
                 if stop { return }
-                let batch = loader.makeBatch(indices, epoch: epoch)
+                let batch = source.makeBatch(indices, epoch: epoch)
                 shared.condition.lock()
                 shared.ready[number] = batch
                 shared.condition.broadcast()

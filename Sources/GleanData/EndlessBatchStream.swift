@@ -6,13 +6,13 @@ import GleanTensor
 /// epoch k, so its contents depend only on the loader's seed and k. `position` (batches handed
 /// out) is all a resumed run needs to continue the stream exactly.
 public final class EndlessBatchStream {
-    public let loader: DataLoader
+    public let loader: BatchSource
     /// Batches handed out so far.
     public private(set) var position = 0
     private var indexBatches: EndlessBatches
 
     /// A stream that continues after `position` batches.
-    public init(loader: DataLoader, position: Int = 0) {
+    public init(loader: BatchSource, position: Int = 0) {
         require(position >= 0, "EndlessBatchStream: position \(position) must be >= 0")
         self.loader = loader
         indexBatches = EndlessBatches(sampler: loader.sampler, batchSize: loader.batchSize)

@@ -11,7 +11,7 @@ public enum TimeBudget {
     /// and backward passes over the first batches (after one warm-up pass). The model's
     /// weights, statistics and dropout generators are put back afterwards, so timing changes
     /// nothing about the run.
-    public static func secondsPerStep(task: TrainingTask, labeled: DataLoader?, unlabeled: DataLoader?, steps: Int = 3) -> Double {
+    public static func secondsPerStep(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, steps: Int = 3) -> Double {
         let model = task.model
         let saved = model.stateDict()
         let dropouts = model.namedModules().compactMap { $0.1 as? Dropout }

@@ -32,7 +32,7 @@ public final class Trainer {
     /// Trains epochs `resuming.nextEpoch..<epochs` and returns the metrics of every epoch
     /// (validation metrics prefixed `val_`). `resuming` comes from `restore(from:)`.
     @discardableResult
-    public func fit(labeled: DataLoader? = nil, unlabeled: DataLoader? = nil, validation: Validation? = nil,
+    public func fit(labeled: BatchSource? = nil, unlabeled: BatchSource? = nil, validation: Validation? = nil,
                     epochs: Int, resuming: ResumeState.Position? = nil) throws -> [EpochMetrics] {
         require(epochs > 0, "Trainer.fit: epochs \(epochs) must be positive")
         require(!task.inputs.needsLabeled || labeled != nil, "Trainer.fit: \(type(of: task)) needs a labeled loader")
@@ -69,7 +69,7 @@ public final class Trainer {
 
     /// `fit` for supervised training: `train` is the labeled loader, `validation` is classified.
     @discardableResult
-    public func fit(train: DataLoader, validation: DataLoader? = nil, epochs: Int,
+    public func fit(train: BatchSource, validation: BatchSource? = nil, epochs: Int,
                     resuming: ResumeState.Position? = nil) throws -> [EpochMetrics] {
         try fit(labeled: train, validation: validation.map(ClassificationValidation.init), epochs: epochs, resuming: resuming)
     }

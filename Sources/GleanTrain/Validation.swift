@@ -13,15 +13,15 @@ public protocol Validation {
 /// Loss, top-1, top-5 (five or more classes) and balanced accuracy of a classifier's logits
 /// on a loader's labeled images.
 public struct ClassificationValidation: Validation {
-    public let loader: DataLoader
+    public let loader: BatchSource
 
-    public init(_ loader: DataLoader) { self.loader = loader }
+    public init(_ loader: BatchSource) { self.loader = loader }
 
     public func validate(_ model: Module) -> EpochMetrics { Self.evaluate(model, on: loader).metrics }
 
     /// Metrics and confusion matrix of `model` on every batch of `loader` (eval mode, no gradients).
-    public static func evaluate(_ model: Module, on loader: DataLoader) -> (metrics: EpochMetrics, confusion: ConfusionMatrix) {
-        let classCount = loader.dataset.classCount
+    public static func evaluate(_ model: Module, on loader: BatchSource) -> (metrics: EpochMetrics, confusion: ConfusionMatrix) {
+        let classCount = loader.classCount
         var confusion = ConfusionMatrix(classCount: classCount)
         var lossSum = 0.0, topFive = 0.0, seen = 0
         let wasTraining = model.isTraining

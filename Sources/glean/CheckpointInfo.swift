@@ -1,19 +1,28 @@
 import Foundation
 import Glean
 
-/// What `glean evaluate` and `glean predict` need to rebuild a trained model: the zoo name,
-/// its input geometry and the per-channel normalisation, kept in checkpoint metadata.
+/// What the commands need to rebuild a saved model: the zoo name and width, its input
+/// geometry and the per-channel normalisation, kept in checkpoint metadata. A classifier's
+/// checkpoint also names its classes; an encoder's (`kind: encoder`, from `glean pretrain`)
+/// gives its feature width in place of the class count.
 struct CheckpointInfo: Equatable {
     let model: String
-    let classCount: Int, inputChannels: Int, imageSize: Int
+    /// Classes of a classifier; features of an encoder.
+    let classCount: Int
+    let inputChannels: Int, imageSize: Int
     let mean: [Float], std: [Float]
     /// Class names in label order (may be empty).
     var classNames: [String] = []
+    /// Base width of a ResNet (64 as in torchvision).
+    var width = 64
+    /// Whether the checkpoint holds an encoder (the model without its classifier).
+    var isEncoder = false
 
     var metadata: [String: String] {
-        ["model": model, "classes": String(classCount), "input_channels": String(inputChannels),
+        ["model": model, (isEncoder ? "features" : "classes"): String(classCount), "input_channels": String(inputChannels),
          "image_size": String(imageSize), "mean": mean.map { String($0) }.joined(separator: ","),
-         "std": std.map { String($0) }.joined(separator: ","),
+         "std": std.map { String($0) }.joined(separator: ","), "width": String(width),
+         "kind": isEncoder ? "encoder" : "classifier",
          "class_names": String(decoding: (try? JSONSerialization.data(withJSONObject: classNames)) ?? Data("[]".utf8), as: UTF8.self)]
     }
 
@@ -32,7 +41,8 @@ struct CheckpointInfo: Equatable {
             }
             return values.map { $0! }
         }
-        guard let classes = Int(try field("classes")), let channels = Int(try field("input_channels")),
+        let isEncoder = metadata["kind"] == "encoder"
+        guard let classes = Int(try field(isEncoder ? "features" : "classes")), let channels = Int(try field("input_channels")),
               let size = Int(try field("image_size")) else {
             throw CheckpointError.corrupt(path: path, reason: "metadata 'classes', 'input_channels' or 'image_size' is not a number")
         }
@@ -41,6 +51,11 @@ struct CheckpointInfo: Equatable {
             throw CheckpointError.corrupt(path: path, reason: "metadata 'mean'/'std' need \(channels) values (std > 0), got \(mean) and \(std)")
         }
         self.init(model: try field("model"), classCount: classes, inputChannels: channels, imageSize: size, mean: mean, std: std)
+        self.isEncoder = isEncoder
+        guard let width = Int(metadata["width"] ?? "64"), width > 0 else {
+            throw CheckpointError.corrupt(path: path, reason: "metadata 'width' must be a positive number, got '\(metadata["width"] ?? "")'")
+        }
+        self.width = width
         classNames = metadata["class_names"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
     }
 
@@ -48,14 +63,24 @@ struct CheckpointInfo: Equatable {
     func name(of index: Int) -> String { index < classNames.count ? classNames[index] : String(index) }
 
     init(model: String, classCount: Int, inputChannels: Int, imageSize: Int, mean: [Float], std: [Float],
-         classNames: [String] = []) {
+         classNames: [String] = [], width: Int = 64, isEncoder: Bool = false) {
         self.classNames = classNames
+        self.width = width
+        self.isEncoder = isEncoder
         self.model = model
         self.classCount = classCount
         self.inputChannels = inputChannels
         self.imageSize = imageSize
         self.mean = mean
         self.std = std
+    }
+
+    /// Throws unless the checkpoint holds a classifier (not an encoder from `glean pretrain`).
+    func requireClassifier(_ checkpoint: String) throws {
+        guard !isEncoder else {
+            throw CheckpointError.corrupt(path: checkpoint, reason: "holds an encoder (features, no classifier): evaluate it with "
+                                          + "glean linear-eval or glean knn-eval, or train a classifier on it with glean finetune")
+        }
     }
 
     /// Throws unless `data` has the checkpoint's image geometry and class count.
@@ -70,11 +95,14 @@ struct CheckpointInfo: Equatable {
         }
     }
 
-    /// The zoo model with the checkpoint's weights loaded.
+    /// The zoo model (or encoder) with the checkpoint's weights loaded, in eval mode.
     func loadModel(from tensors: [String: StoredTensor]) throws -> Module {
         var generator = RandomGenerator(seed: 0)
-        let network = try ModelZoo.make(model, classCount: classCount, inputChannels: inputChannels,
-                                        imageSize: imageSize, generator: &generator)
+        let network = isEncoder
+            ? try ModelZoo.makeEncoder(model, inputChannels: inputChannels, imageSize: imageSize, width: width,
+                                       generator: &generator).module
+            : try ModelZoo.make(model, classCount: classCount, inputChannels: inputChannels, imageSize: imageSize,
+                                width: width, generator: &generator)
         try network.loadStateDict(tensors)
         network.eval()
         return network

@@ -26,9 +26,9 @@ struct ClassificationLoaders {
 extension Experiment {
     /// The one look at the test split: top-1/top-5 and the confusion matrix of the trained
     /// classifier (with its evaluation weights), written to the reports.
-    func reportTest(_ trainer: Trainer, loaders: ClassificationLoaders, data: ExperimentData, title: String,
+    func reportTest(_ trainer: Trainer, test: BatchSource, data: ExperimentData, title: String,
                     extraSummary: [String] = []) throws {
-        let (metrics, confusion) = trainer.withEvaluationWeights { ClassificationValidation.evaluate(trainer.task.model, on: loaders.test) }
+        let (metrics, confusion) = trainer.withEvaluationWeights { ClassificationValidation.evaluate(trainer.task.model, on: test) }
         let summary = [String(format: "final test accuracy: %.2f%% (top-5 %.2f%%) on %d test images; %d labels used",
                               100 * (metrics["accuracy"] ?? 0), 100 * (metrics["top5"] ?? 0), data.test.count, data.labelsUsed)]
             + extraSummary
@@ -39,7 +39,7 @@ extension Experiment {
 extension OptimizationOptions {
     /// With a time budget (`minutes` > 0) on a new run, times the first steps of `task` and
     /// sets `epochs` to what fits; the chosen count is then part of the run's config.
-    mutating func resolveEpochs(task: TrainingTask, labeled: DataLoader?, unlabeled: DataLoader?, resuming: Bool) throws {
+    mutating func resolveEpochs(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, resuming: Bool) throws {
         guard minutes > 0, !resuming else { return }
         let seconds = TimeBudget.secondsPerStep(task: task, labeled: labeled, unlabeled: unlabeled)
         let stepsPerEpoch = (task.inputs == .labeled ? labeled : unlabeled)!.batchCount(epoch: 0)

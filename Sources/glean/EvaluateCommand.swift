@@ -17,6 +17,7 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let (tensors, metadata) = try SafeTensors.read(checkpoint)
         let info = try CheckpointInfo(metadata: metadata, path: checkpoint)
+        try info.requireClassifier(checkpoint)
         let network = try info.loadModel(from: tensors)
         let test = try RunTestSplit.load(checkpoint: checkpoint, info: info, dataDir: dataDir)
         let loader = DataLoader(dataset: test, batchSize: 500, sampler: SequentialSampler(count: test.count),

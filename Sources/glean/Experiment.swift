@@ -15,8 +15,9 @@ final class Experiment {
     let isResuming: Bool
     var resumePath: String { directory.path + "/resume.safetensors" }
 
-    /// Opens `resume` or creates `runs/<date>_<time>_<name>` and writes the config.
-    init<Settings: CommandSettings>(command: String, settings: Settings, name: String, resume: String?) throws {
+    /// Opens `resume` or creates `<runs-dir>/<date>_<time>_<name>` (name: `--run-name`, else
+    /// `defaultName`) and writes the config.
+    init<Settings: CommandSettings>(command: String, settings: Settings, run: RunOptions, defaultName: String, resume: String?) throws {
         self.command = command
         settingsYAML = settings.yaml
         settingsEntries = settings.entries
@@ -27,7 +28,7 @@ final class Experiment {
                 throw ValidationError("--resume \(resume): no resume.safetensors there (the run ended before its first epoch, or this is not a run directory)")
             }
         } else {
-            directory = try RunDirectory.create(name: name)
+            directory = try RunDirectory.create(name: run.runName.isEmpty ? defaultName : run.runName, root: run.runsDir)
             try directory.writeConfig(settings.yaml)
         }
         log = try RunLog(path: directory.path + "/train.log")
@@ -42,11 +43,13 @@ final class Experiment {
 
     /// Progress, CSV metrics, checkpoints (`best.safetensors` by `monitor` when there is
     /// validation, `last.safetensors` always), early stopping and the resume file.
-    func callbacks(monitor: String?, checkpointMetadata: [String: String], earlyStoppingPatience: Int) -> [Callback] {
+    /// `checkpointState` turns the trained model's state into what the checkpoints hold.
+    func callbacks(monitor: String?, checkpointMetadata: [String: String], earlyStoppingPatience: Int,
+                   checkpointState: (([(String, StoredTensor)]) -> [(String, StoredTensor)])? = nil) -> [Callback] {
         var callbacks: [Callback] = [
             ProgressPrinter(log: log),
             CSVLogger(path: directory.path + "/metrics.csv"),
-            ModelCheckpoint(directory: directory.path, monitor: monitor, extraMetadata: checkpointMetadata),
+            ModelCheckpoint(directory: directory.path, monitor: monitor, extraMetadata: checkpointMetadata, stateTransform: checkpointState),
             ResumeCheckpoint(path: resumePath, config: settingsYAML),
         ]
         if earlyStoppingPatience > 0, let monitor {
@@ -57,7 +60,7 @@ final class Experiment {
 
     /// Runs (or continues) the training.
     @discardableResult
-    func fit(_ trainer: Trainer, labeled: DataLoader? = nil, unlabeled: DataLoader? = nil, validation: Validation?,
+    func fit(_ trainer: Trainer, labeled: BatchSource? = nil, unlabeled: BatchSource? = nil, validation: Validation?,
              epochs: Int) throws -> [EpochMetrics] {
         var position: ResumeState.Position?
         if isResuming {

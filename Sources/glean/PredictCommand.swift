@@ -28,6 +28,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         let (tensors, metadata) = try SafeTensors.read(checkpoint)
         let info = try CheckpointInfo(metadata: metadata, path: checkpoint)
+        try info.requireClassifier(checkpoint)
         let network = try info.loadModel(from: tensors)
         var inputs: [(String, ImageBuffer, Int?)] = []
         if let count = testImages {

@@ -47,7 +47,7 @@ struct TrainCommand: ParsableCommand {
                                             transform: settings.data.transform(size: labeled.height), seed: settings.run.seed)
         try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: nil, resuming: resume != nil)
         let experiment = try Experiment(command: "train", settings: settings,
-                                        name: settings.run.runName.isEmpty ? settings.model.model.rawValue : settings.run.runName,
+                                        run: settings.run, defaultName: settings.model.model.rawValue,
                                         resume: resume)
         experiment.say("glean train: \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue) "
             + "(\(labeled.channels)x\(labeled.height)x\(labeled.width)); \(settings.data.describe(data)); "
@@ -55,7 +55,7 @@ struct TrainCommand: ParsableCommand {
             + "\(settings.optimization.epochs) epochs, seed \(settings.run.seed)")
         let info = CheckpointInfo(model: settings.model.model.rawValue, classCount: labeled.classCount,
                                   inputChannels: labeled.channels, imageSize: labeled.height,
-                                  mean: data.mean, std: data.std, classNames: labeled.classNames)
+                                  mean: data.mean, std: data.std, classNames: labeled.classNames, width: settings.model.width)
         let trainer = Trainer(
             task: task, optimizer: settings.optimization.makeOptimizer(network.trainableParameters),
             schedule: settings.optimization.makeSchedule(stepsPerEpoch: loaders.labeled.batchCount(epoch: 0),
@@ -65,7 +65,7 @@ struct TrainCommand: ParsableCommand {
             weightAverage: settings.optimization.emaDecay > 0 ? ExponentialMovingAverage(model: network, decay: settings.optimization.emaDecay) : nil)
         try experiment.fit(trainer, labeled: loaders.labeled, validation: loaders.validation.map(ClassificationValidation.init),
                            epochs: settings.optimization.epochs)
-        try experiment.reportTest(trainer, loaders: loaders, data: data,
+        try experiment.reportTest(trainer, test: loaders.test, data: data,
                                   title: "glean train: \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue)")
     }
 }

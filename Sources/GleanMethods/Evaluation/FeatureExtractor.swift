@@ -20,7 +20,7 @@ public struct FeatureSet {
     }
 
     /// Runs `encoder` over every batch of `loader` (in the loader's order).
-    public static func extract(_ encoder: Module, from loader: DataLoader) -> FeatureSet {
+    public static func extract(_ encoder: Module, from loader: BatchSource) -> FeatureSet {
         let wasTraining = encoder.isTraining
         encoder.eval()
         defer { if wasTraining { encoder.train() } }
@@ -30,7 +30,7 @@ public struct FeatureSet {
             labels += batch.labels
         }
         let features = chunks.count == 1 ? chunks[0] : Tensor.concat(chunks, axis: 0)
-        return FeatureSet(features: features, labels: labels, classCount: loader.dataset.classCount)
+        return FeatureSet(features: features, labels: labels, classCount: loader.classCount)
     }
 
     public var count: Int { labels.count }

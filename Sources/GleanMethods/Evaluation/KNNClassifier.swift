@@ -72,10 +72,10 @@ public struct KNNClassifier {
 /// (`knn_accuracy`, `knn_top5`). SimCLR's monitor while it trains without labels.
 public struct KNNValidation: Validation {
     public let encoder: Module
-    public let bank: DataLoader, queries: DataLoader
+    public let bank: BatchSource, queries: BatchSource
     public let k: Int, temperature: Float
 
-    public init(encoder: Module, bank: DataLoader, queries: DataLoader, k: Int = 200, temperature: Float = 0.1) {
+    public init(encoder: Module, bank: BatchSource, queries: BatchSource, k: Int = 200, temperature: Float = 0.1) {
         self.encoder = encoder
         self.bank = bank
         self.queries = queries
@@ -87,7 +87,7 @@ public struct KNNValidation: Validation {
         let classifier = KNNClassifier(bank: FeatureSet.extract(encoder, from: bank), k: k, temperature: temperature)
         let (top1, top5) = classifier.evaluate(FeatureSet.extract(encoder, from: queries))
         var metrics: EpochMetrics = ["knn_accuracy": top1]
-        if bank.dataset.classCount >= 5 { metrics["knn_top5"] = top5 }
+        if bank.classCount >= 5 { metrics["knn_top5"] = top5 }
         return metrics
     }
 }

@@ -12,8 +12,14 @@ public final class ModelCheckpoint: Callback {
     public let extraMetadata: [String: String]
     public private(set) var bestValue: Double?
 
+    /// Turns the model's state into what the files hold (e.g. a frozen encoder plus a
+    /// separately trained head saved as one classifier under the zoo model's names).
+    public let stateTransform: (([(String, StoredTensor)]) -> [(String, StoredTensor)])?
+
     public init(directory: String, monitor: String? = "val_loss", mode: MonitorMode? = nil,
-                extraMetadata: [String: String] = [:]) {
+                extraMetadata: [String: String] = [:],
+                stateTransform: (([(String, StoredTensor)]) -> [(String, StoredTensor)])? = nil) {
+        self.stateTransform = stateTransform
         self.directory = directory
         self.monitor = monitor
         self.mode = mode ?? .inferred(for: monitor ?? "")
@@ -23,7 +29,7 @@ public final class ModelCheckpoint: Callback {
     public func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws {
         var metadata = metrics.mapValues { String($0) }.merging(extraMetadata) { _, extra in extra }
         metadata["epoch"] = String(context.epoch + 1)
-        let state = context.evaluationStateDict()
+        let state = stateTransform.map { $0(context.evaluationStateDict()) } ?? context.evaluationStateDict()
         try SafeTensors.write(state, metadata: metadata, to: directory + "/last.safetensors")
         guard let monitor else { return }
         let value = try monitored(monitor, in: metrics)

@@ -5,13 +5,25 @@ extension ModelZoo.Name: OptionChoice {}
 /// The zoo model a command builds.
 struct ModelOptions: Equatable {
     var model = ModelZoo.Name.seednet
+    var width = 64
 
-    static let options: [OptionSpec<ModelOptions>] = [.value("model", \.model, "Model from the zoo.")]
+    static let options: [OptionSpec<ModelOptions>] = [
+        .value("model", \.model, "Model from the zoo."),
+        .value("width", \.width, "ResNets: channels of the first stage (64 as in torchvision; 32 or 16 train several times faster on small images)."),
+    ]
 
-    /// The model for `data`'s images and classes, initialised from the run's seed.
+    /// The classifier for `classCount` classes of `channels` x `imageSize` x `imageSize` images,
+    /// initialised from the run's seed.
     func make(classCount: Int, channels: Int, imageSize: Int, seed: UInt64) throws -> Module {
         var generator = RandomGenerator(seed: seed, stream: "init")
         return try ModelZoo.make(model.rawValue, classCount: classCount, inputChannels: channels, imageSize: imageSize,
-                                 generator: &generator)
+                                 width: width, generator: &generator)
+    }
+
+    /// The model without its classifier (see `ModelZoo.makeEncoder`).
+    func makeEncoder(channels: Int, imageSize: Int, seed: UInt64) throws -> ModelZoo.Encoder {
+        var generator = RandomGenerator(seed: seed, stream: "init")
+        return try ModelZoo.makeEncoder(model.rawValue, inputChannels: channels, imageSize: imageSize, width: width,
+                                        generator: &generator)
     }
 }

@@ -62,6 +62,22 @@ extension Bool: OptionValue {
     static var placeholder: String { "true|false" }
 }
 
+/// An option that may be left to the command (`auto`, stored as nil), e.g. a default that
+/// depends on the image size.
+extension Optional: OptionValue where Wrapped: OptionValue {
+    init?(optionText: String) {
+        if optionText == "auto" {
+            self = .none
+        } else if let value = Wrapped(optionText: optionText) {
+            self = .some(value)
+        } else {
+            return nil
+        }
+    }
+    var optionText: String { map(\.optionText) ?? "auto" }
+    static var placeholder: String { "auto|" + Wrapped.placeholder }
+}
+
 /// An option whose value is one of a fixed set of names (an enum with `String` raw values).
 protocol OptionChoice: OptionValue, CaseIterable, RawRepresentable where RawValue == String {}
 

@@ -1,0 +1,24 @@
+import GleanNN
+import GleanTensor
+
+/// A frozen encoder followed by a trainable head (linear evaluation with augmentation, or the
+/// frozen phase of fine-tuning): the encoder always runs in eval mode without gradients, so
+/// only the head learns. Parameters are named `encoder.…` and `head.…`.
+public final class FrozenEncoderClassifier: Module {
+    public let encoder: Module
+    public let head: Module
+
+    public init(encoder: Module, head: Module) {
+        self.encoder = encoder
+        self.head = head
+        for parameter in encoder.parameters { parameter.isTrainable = false }
+    }
+
+    public override var children: [(String, Module)] { [("encoder", encoder), ("head", head)] }
+
+    /// Class scores `[N, classes]` of images `[N, C, H, W]`.
+    public override func forward(_ input: Tensor) -> Tensor {
+        encoder.eval()
+        return head(withoutGradients { encoder(input).flattened() })
+    }
+}

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import Glean
+
+/// Everything `glean linear-eval` can be told.
+struct LinearEvalSettings: CommandSettings {
+    var encoder = EncoderOptions()
+    var data = DataOptions()
+    var model = ModelOptions()
+    var optimization = OptimizationOptions()
+    var run = RunOptions()
+
+    init() {
+        model.model = .resnet18
+        model.width = 32
+        optimization.epochs = 30
+        optimization.batchSize = 256
+        optimization.optimizer = .adam
+        optimization.learningRate = 1e-3
+        optimization.weightDecay = 0
+    }
+
+    static let options: [OptionSpec<LinearEvalSettings>] = EncoderOptions.options.lifted(\.encoder) + DataOptions.options.lifted(\.data)
+        + ModelOptions.options.lifted(\.model) + OptimizationOptions.options.lifted(\.optimization) + RunOptions.options.lifted(\.run)
+    static let sections: [(title: String, firstKey: String)] = [("Encoder", "encoder"), ("Data", "dataset"),
+                                                                 ("Model of --encoder random", "model"), ("Optimization", "epochs"), ("Run", "seed")]
+
+    func validate(source: String) throws {
+        try encoder.validate(source: source)
+        try data.validate(source: source)
+        try optimization.validate(source: source)
+    }
+}
+
+/// `glean linear-eval`: freezes an encoder and trains a linear classifier on its features,
+/// reporting top-1/top-5 per epoch on the validation images and once on the test split.
+/// Without augmentation the features are computed once and the classifier trains on them.
+struct LinearEvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "linear-eval",
+        abstract: "Linear evaluation: a linear classifier trained on a frozen encoder's features.",
+        discussion: LinearEvalSettings.helpText)
+
+    @Argument(parsing: .allUnrecognized, help: "Options as listed above, e.g. --encoder runs/…/encoder.safetensors --labels-per-class 10.")
+    var options: [String] = []
+
+    func run() throws {
+        let request = try LinearEvalSettings.parse(options)
+        var settings = request.settings
+        let seed = settings.run.seed
+        let data = try settings.data.load(seed: seed)
+        let labeled = data.labeled
+        let (encoder, model, description) = try settings.encoder.load(model: settings.model, channels: labeled.channels,
+                                                                      imageSize: labeled.height, seed: seed)
+        var headGenerator = RandomGenerator(seed: seed, stream: "init/head")
+        let head = Linear(encoder.featureCount, labeled.classCount, generator: &headGenerator)
+        let batchSize = settings.optimization.batchSize
+        let cached = settings.data.augment == .none
+        let task: SupervisedClassification, train: BatchSource, validation: BatchSource?, test: BatchSource
+        let checkpointState: ([(String, StoredTensor)]) -> [(String, StoredTensor)]
+        if cached {
+            print("computing the encoder's features once: \(labeled.count) labeled, \(data.validation?.count ?? 0) validation, "
+                  + "\(data.test.count) test images")
+            let features = { FeatureSet.extract(encoder.module, from: ClassificationLoaders.inOrder($0, data: data)) }
+            let labeledFeatures = features(labeled)
+            train = FeatureLoader(labeledFeatures, batchSize: batchSize, sampler: RandomSampler(count: labeled.count, seed: seed),
+                                  dropLast: labeled.count >= batchSize)
+            validation = data.validation.map { FeatureLoader(features($0), batchSize: 1000, sampler: SequentialSampler(count: $0.count)) }
+            test = FeatureLoader(features(data.test), batchSize: 1000, sampler: SequentialSampler(count: data.test.count))
+            task = SupervisedClassification(model: head)
+            let encoderState = encoder.module.stateDict()
+            checkpointState = { headState in encoderState + headState.map { (encoder.headPrefix + $0.0, $0.1) } }
+        } else {
+            let loaders = ClassificationLoaders(data: data, batchSize: batchSize, transform: settings.data.transform(size: labeled.height),
+                                                seed: seed)
+            (train, validation, test) = (loaders.labeled, loaders.validation, loaders.test)
+            task = SupervisedClassification(model: FrozenEncoderClassifier(encoder: encoder.module, head: head))
+            checkpointState = { state in
+                state.map { name, tensor in
+                    (name.hasPrefix("encoder.") ? String(name.dropFirst(8)) : encoder.headPrefix + name.dropFirst(5), tensor)
+                }
+            }
+        }
+        try settings.optimization.resolveEpochs(task: task, labeled: train, unlabeled: nil, resuming: request.resume != nil)
+        let experiment = try Experiment(command: "linear-eval", settings: settings,
+                                        run: settings.run, defaultName: "linear-eval", resume: request.resume)
+        experiment.say("glean linear-eval: \(description), \(encoder.featureCount) features, "
+                       + (cached ? "cached (no augmentation)" : "augment \(settings.data.augment.rawValue)")
+                       + "; \(settings.data.describe(data)); \(settings.optimization.optimizer.rawValue), \(settings.optimization.epochs) epochs")
+        let info = CheckpointInfo(model: model.model.rawValue, classCount: labeled.classCount, inputChannels: labeled.channels,
+                                  imageSize: labeled.height, mean: data.mean, std: data.std, classNames: labeled.classNames,
+                                  width: model.width)
+        let trainer = Trainer(
+            task: task, optimizer: settings.optimization.makeOptimizer(task.model.trainableParameters),
+            schedule: settings.optimization.makeSchedule(stepsPerEpoch: train.batchCount(epoch: 0), epochs: settings.optimization.epochs),
+            callbacks: experiment.callbacks(monitor: validation == nil ? nil : "val_accuracy", checkpointMetadata: info.metadata,
+                                            earlyStoppingPatience: settings.optimization.earlyStoppingPatience,
+                                            checkpointState: checkpointState),
+            weightAverage: nil)
+        try experiment.fit(trainer, labeled: train, validation: validation.map(ClassificationValidation.init),
+                           epochs: settings.optimization.epochs)
+        try experiment.reportTest(trainer, test: test, data: data, title: "glean linear-eval: \(description)",
+                                  extraSummary: ["classifier (encoder + linear head, loads with glean evaluate): \(experiment.directory.path)/best.safetensors"])
+    }
+}
+
+/// Everything `glean knn-eval` can be told.
+struct KNNEvalSettings: CommandSettings {
+    var encoder = EncoderOptions()
+    var data = DataOptions()
+    var model = ModelOptions()
+    var k = 200
+    var temperature: Float = 0.1
+    var run = RunOptions()
+
+    init() {
+        model.model = .resnet18
+        model.width = 32
+    }
+
+    static let options: [OptionSpec<KNNEvalSettings>] = EncoderOptions.options.lifted(\.encoder) + DataOptions.options.lifted(\.data)
+        + ModelOptions.options.lifted(\.model)
+        + [.value("k", \.k, "Neighbours that vote."), .value("temperature", \.temperature, "Vote weights are exp(cosine similarity / temperature).")]
+        + RunOptions.options.lifted(\.run)
+    static let sections: [(title: String, firstKey: String)] = [("Encoder", "encoder"), ("Data (the labeled images are the bank)", "dataset"),
+                                                                 ("Model of --encoder random", "model"), ("kNN", "k"), ("Run", "seed")]
+
+    func validate(source: String) throws {
+        try encoder.validate(source: source)
+        try data.validate(source: source)
+        try check(k > 0, source, "k", "must be positive, got \(k)")
+        try check(temperature > 0, source, "temperature", "must be positive, got \(temperature)")
+    }
+}
+
+/// `glean knn-eval`: classifies the test images by a weighted vote of their nearest labeled
+/// training images in an encoder's feature space (cosine similarity).
+struct KNNEvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "knn-eval",
+        abstract: "kNN evaluation: test images classified by their nearest labeled images in an encoder's feature space.",
+        discussion: KNNEvalSettings.helpText)
+
+    @Argument(parsing: .allUnrecognized, help: "Options as listed above, e.g. --encoder runs/…/encoder.safetensors.")
+    var options: [String] = []
+
+    func run() throws {
+        let request = try KNNEvalSettings.parse(options)
+        guard request.resume == nil else { throw ValidationError("glean knn-eval does not train, so there is nothing to resume") }
+        let settings = request.settings, seed = settings.run.seed
+        let data = try settings.data.load(seed: seed)
+        let (encoder, _, description) = try settings.encoder.load(model: settings.model, channels: data.labeled.channels,
+                                                                  imageSize: data.labeled.height, seed: seed)
+        let experiment = try Experiment(command: "knn-eval", settings: settings,
+                                        run: settings.run, defaultName: "knn-eval", resume: nil)
+        experiment.say("glean knn-eval: \(description); bank: \(settings.data.describe(data)); k \(settings.k), temperature \(settings.temperature)")
+        let start = Date()
+        let classifier = KNNClassifier(bank: FeatureSet.extract(encoder.module, from: ClassificationLoaders.inOrder(data.labeled, data: data)),
+                                       k: settings.k, temperature: settings.temperature)
+        let (top1, top5) = classifier.evaluate(FeatureSet.extract(encoder.module, from: ClassificationLoaders.inOrder(data.test, data: data)))
+        try experiment.report(title: "glean knn-eval: \(description)",
+                              summary: [String(format: "kNN test accuracy: %.2f%% (top-5 %.2f%%) on %d test images; bank of %d labeled images; %.1fs",
+                                               100 * top1, 100 * top5, data.test.count, data.labeled.count, Date().timeIntervalSince(start))],
+                              confusion: nil, classNames: [])
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import Glean
+
+/// Which encoder an evaluation or fine-tuning command starts from: a checkpoint (an encoder
+/// from `glean pretrain`, or any classifier checkpoint whose head is dropped) or `random`, a
+/// freshly initialised encoder of `--model`/`--width` (the baseline).
+struct EncoderOptions: Equatable {
+    var encoder = ""
+
+    static let options: [OptionSpec<EncoderOptions>] = [
+        .value("encoder", \.encoder, "Encoder checkpoint (encoder.safetensors from glean pretrain, or a classifier's best.safetensors) or 'random' for a freshly initialised --model."),
+    ]
+
+    func validate(source: String) throws {
+        try check(!encoder.isEmpty, source, "encoder", "is required: a checkpoint path, or 'random' for the untrained baseline")
+    }
+
+    /// The encoder, its description, and the model options that rebuild it (from the
+    /// checkpoint's metadata, or `model` for `random`). Throws when the checkpoint or its
+    /// geometry does not fit `channels` x `imageSize` images, naming the file and the tensor.
+    func load(model: ModelOptions, channels: Int, imageSize: Int, seed: UInt64)
+        throws -> (encoder: ModelZoo.Encoder, model: ModelOptions, description: String) {
+        guard encoder != "random" else {
+            return (try model.makeEncoder(channels: channels, imageSize: imageSize, seed: seed), model,
+                    "randomly initialised \(model.model.rawValue) (width \(model.width), seed \(seed))")
+        }
+        let (tensors, metadata) = try SafeTensors.read(encoder)
+        let info = try CheckpointInfo(metadata: metadata, path: encoder)
+        guard info.inputChannels == channels, info.imageSize == imageSize else {
+            throw CheckpointError.corrupt(path: encoder, reason: "the encoder takes \(info.inputChannels)x\(info.imageSize)x\(info.imageSize) "
+                                          + "images; the data has \(channels)x\(imageSize)x\(imageSize)")
+        }
+        guard let name = ModelZoo.Name(rawValue: info.model) else { throw ModelZoo.ModelError.unknownModel(info.model) }
+        var options = ModelOptions()
+        options.model = name
+        options.width = info.width
+        let built = try options.makeEncoder(channels: channels, imageSize: imageSize, seed: seed)
+        let kept = info.isEncoder ? tensors : tensors.filter { !$0.key.hasPrefix(built.headPrefix) }
+        do {
+            try built.module.loadStateDict(kept)
+        } catch let error as CheckpointError {
+            throw CheckpointError.corrupt(path: encoder, reason: "does not fit a \(info.model) encoder of width \(info.width): \(error)")
+        }
+        let epoch = metadata["epoch"].map { ", epoch \($0)" } ?? ""
+        return (built, options, "\(info.model) (width \(info.width)) from \(encoder)\(epoch)")
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import Glean
+import Testing
+@testable import glean
+
+/// Tiny Fashion-MNIST-format data (three classes of 28x28 stripes: horizontal, vertical,
+/// diagonal, with noise) in a scratch folder, and helpers to run commands on it.
+struct TinyDataset {
+    let directory: String
+    let runs: String
+
+    init(_ label: String, trainPerClass: Int = 20, testPerClass: Int = 8) {
+        directory = NSTemporaryDirectory() + "glean-cli-\(label)-\(UUID().uuidString)"
+        runs = directory + "/runs"
+        try! FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
+        var generator = RandomGenerator(seed: 42)
+        for (split, perClass) in [("train", trainPerClass), ("t10k", testPerClass)] {
+            var pixels: [UInt8] = [], labels: [UInt8] = []
+            for index in 0..<(3 * perClass) {
+                let label = index % 3
+                labels.append(UInt8(label))
+                let phase = Int(generator.next() % 4)
+                for y in 0..<28 {
+                    for x in 0..<28 {
+                        let coordinate = label == 0 ? y : label == 1 ? x : (x + y)
+                        let bright = (coordinate + phase) % 6 < 3
+                        pixels.append(UInt8((bright ? 180 : 40) + Int(generator.next() % 50)))
+                    }
+                }
+            }
+            func header(_ magic: UInt32, _ dims: [UInt32]) -> [UInt8] {
+                ([magic] + dims).flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } }
+            }
+            let count = UInt32(labels.count)
+            FileManager.default.createFile(atPath: "\(directory)/\(split)-images-idx3-ubyte",
+                                           contents: Data(header(0x803, [count, 28, 28]) + pixels))
+            FileManager.default.createFile(atPath: "\(directory)/\(split)-labels-idx1-ubyte",
+                                           contents: Data(header(0x801, [count]) + labels))
+        }
+    }
+
+    /// The one run folder named `name` under `runs`.
+    func run(_ name: String) throws -> String {
+        let entries = try FileManager.default.contentsOfDirectory(atPath: runs).filter { $0.hasSuffix("_" + name) }
+        guard entries.count == 1 else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: runs + "/*_" + name]) }
+        return runs + "/" + entries[0]
+    }
+
+    var common: [String] { ["--data-dir", directory, "--runs-dir", runs] }
+}
+
+@Suite struct CommandFlowTests {
+    @Test func pretrainThenLinearEvalEvaluateAndKNNEval() throws {
+        let data = TinyDataset("flow")
+        try SimCLRCommand.parse(data.common + ["--run-name", "pre", "--epochs", "2", "--batch-size", "16", "--width", "4",
+                                              "--knn-images", "30", "--validation-split", "0.2"]).run()
+        let pretrain = try data.run("pre")
+        for file in ["config.yaml", "metrics.csv", "train.log", "report.html", "encoder.safetensors", "projection_head.safetensors",
+                     "last.safetensors", "best.safetensors", "resume.safetensors"] {
+            #expect(FileManager.default.fileExists(atPath: pretrain + "/" + file), "\(file)")
+        }
+        let metrics = try CSVHistory.read(pretrain + "/metrics.csv")
+        #expect(metrics.count == 2 && metrics.allSatisfy { $0["val_knn_accuracy"] != nil && $0["contrastive_accuracy"] != nil })
+        let encoder = pretrain + "/encoder.safetensors"
+        #expect(try SafeTensors.read(encoder).tensors.keys.contains("layer4.1.conv2.weight"))
+
+        try LinearEvalCommand.parse(data.common + ["--run-name", "lin", "--encoder", encoder, "--epochs", "3",
+                                                   "--labels-per-class", "10", "--validation-per-class", "2"]).run()
+        let linear = try data.run("lin")
+        let linearMetrics = try CSVHistory.read(linear + "/metrics.csv")
+        #expect(linearMetrics.count == 3 && linearMetrics.allSatisfy { $0["val_accuracy"] != nil })
+        let report = try String(contentsOfFile: linear + "/report.txt", encoding: .utf8)
+        #expect(report.contains("final test accuracy") && report.contains("36 labels used"))
+        // The linear-eval classifier is an ordinary zoo checkpoint: glean evaluate rebuilds it.
+        try EvaluateCommand.parse([linear + "/best.safetensors", "--data-dir", data.directory]).run()
+
+        try KNNEvalCommand.parse(data.common + ["--run-name", "knn", "--encoder", encoder, "--k", "5"]).run()
+        #expect(try String(contentsOfFile: try data.run("knn") + "/report.txt", encoding: .utf8).contains("kNN test accuracy"))
+        try KNNEvalCommand.parse(data.common + ["--run-name", "knn-random", "--encoder", "random", "--width", "4"]).run()
+
+        // Mistakes get messages naming the file.
+        #expect { try EvaluateCommand.parse([encoder, "--data-dir", data.directory]).run() } throws: {
+            "\($0)".contains(encoder) && "\($0)".contains("encoder")
+        }
+        #expect { try LinearEvalCommand.parse(data.common + ["--encoder", pretrain + "/projection_head.safetensors"]).run() } throws: {
+            "\($0)".contains("projection_head.safetensors")
+        }
+        #expect { try LinearEvalCommand.parse(data.common).run() } throws: { "\($0)".contains("'encoder' is required") }
+        #expect { try TrainCommand.parse(["--resume", pretrain, "--epochs", "9"]).run() } throws: { "\($0)".contains("is not an option") }
+        #expect { try SimCLRCommand.parse(["--resume", pretrain, "--epochs", "9"]).run() } throws: { "\($0)".contains("epochs: 2 -> 9") }
+    }
+
+    /// `kill -9` of the release binary during `glean pretrain simclr`, then `--resume`, ends
+    /// with the same encoder bytes as an uninterrupted run.
+    @Test func killedPretrainResumesBitExactly() throws {
+        let binary = ReleaseGuardTests.releaseBinary
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the release binary first")
+        let data = TinyDataset("resume", trainPerClass: 40)
+        let options = data.common + ["--epochs", "4", "--batch-size", "16", "--width", "4", "--knn-images", "20", "--ema-decay", "0.9"]
+        func launch(_ arguments: [String]) throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["pretrain", "simclr"] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        let straight = try launch(options + ["--run-name", "straight"])
+        straight.waitUntilExit()
+        #expect(straight.terminationStatus == 0)
+
+        let interrupted = try launch(options + ["--run-name", "killed"])
+        let killedRun = try { () throws -> String in
+            while true {
+                if let run = try? data.run("killed"), let metadata = try? SafeTensors.read(run + "/resume.safetensors").metadata,
+                   metadata["next_epoch"] == "1" || metadata["next_epoch"] == "2" {
+                    return run
+                }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }()
+        kill(interrupted.processIdentifier, SIGKILL)
+        interrupted.waitUntilExit()
+        let resumed = try launch(["--resume", killedRun])
+        resumed.waitUntilExit()
+        #expect(resumed.terminationStatus == 0)
+        let straightRun = try data.run("straight")
+        for file in ["encoder.safetensors", "projection_head.safetensors", "last.safetensors"] {
+            let a = try SafeTensors.read(straightRun + "/" + file).tensors, b = try SafeTensors.read(killedRun + "/" + file).tensors
+            #expect(a == b, "\(file) differs after kill -9 and --resume")
+        }
+        let log = try String(contentsOfFile: killedRun + "/train.log", encoding: .utf8)
+        #expect(log.contains("resuming"))
+    }
+}
