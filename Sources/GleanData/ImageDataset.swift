@@ -47,6 +47,17 @@ public struct ImageDataset: Sendable {
                             width: width, classCount: classCount, classNames: classNames)
     }
 
+    /// Only the images of `classes`, relabelled `0..<classes.count` in that order (names kept).
+    public func restricted(to classes: [Int]) -> ImageDataset {
+        require(!classes.isEmpty && Set(classes).count == classes.count && classes.allSatisfy { (0..<classCount).contains($0) },
+                "ImageDataset.restricted: classes \(classes) must be distinct and in 0..<\(classCount)")
+        var newLabel = [Int](repeating: -1, count: classCount)
+        for (position, label) in classes.enumerated() { newLabel[label] = position }
+        let kept = subset(labels.indices.filter { newLabel[labels[$0]] >= 0 })
+        return ImageDataset(pixels: kept.pixels, labels: kept.labels.map { newLabel[$0] }, channels: channels, height: height,
+                            width: width, classCount: classes.count, classNames: classes.map { classNames[$0] })
+    }
+
     /// Per-channel mean and standard deviation of the pixels scaled to [0, 1].
     public func channelStatistics() -> (mean: [Float], std: [Float]) {
         var sums = [Double](repeating: 0, count: channels), squares = sums

@@ -9,6 +9,58 @@ public enum ModelZoo {
         var isResNet: Bool { self == .resnet18 || self == .resnet34 || self == .resnet50 }
     }
 
+    /// The classifier on top of a zoo model's features.
+    public enum Head: Equatable, Sendable {
+        /// One linear layer (the zoo's own head).
+        case linear
+        /// Linear–ReLU–Dropout–Linear–LogSoftmax (the source documents' transfer head; its
+        /// outputs are log-probabilities, which cross-entropy treats exactly like logits).
+        case mlp(hidden: Int, dropout: Float)
+
+        /// `linear` or `mlp-<hidden>-<dropout>`, as checkpoint metadata keeps it.
+        public var name: String {
+            switch self {
+            case .linear: return "linear"
+            case let .mlp(hidden, dropout): return "mlp-\(hidden)-\(dropout)"
+            }
+        }
+
+        /// Reads `name` back.
+        public init?(name: String) {
+            if name == "linear" { self = .linear; return }
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, parts[0] == "mlp", let hidden = Int(parts[1]), hidden > 0, let dropout = Float(parts[2]),
+                  dropout >= 0, dropout < 1 else { return nil }
+            self = .mlp(hidden: hidden, dropout: dropout)
+        }
+
+        func make(features: Int, classes: Int, generator: inout RandomGenerator) -> Module {
+            switch self {
+            case .linear: return Linear(features, classes, generator: &generator)
+            case let .mlp(hidden, dropout):
+                return MLP.classifierHead(features, hidden: hidden, classes: classes, dropout: dropout, logSoftmax: true,
+                                          generator: &generator)
+            }
+        }
+    }
+
+    /// `make` with the classifier replaced by `head` (ResNets and SeedNet).
+    public static func make(_ name: String, classCount: Int, inputChannels: Int, imageSize: Int, width: Int = 64, head: Head,
+                            generator: inout RandomGenerator) throws -> Module {
+        let network = try make(name, classCount: classCount, inputChannels: inputChannels, imageSize: imageSize, width: width,
+                               generator: &generator)
+        guard head != .linear else { return network }
+        switch network {
+        case let resnet as ResNet:
+            resnet.fc = head.make(features: resnet.featureCount, classes: classCount, generator: &generator)
+        case let seednet as SeedNet:
+            seednet.replaceHead(head.make(features: 512, classes: classCount, generator: &generator))
+        default:
+            throw ModelError.unsupportedInput(model: name, reason: "takes only its own linear head; other heads fit seednet and the resnets")
+        }
+        return network
+    }
+
     /// A zoo model without its classifier: images `[N, C, H, W]` in, features `[N, featureCount]`
     /// out. Parameter names are those of the full model (the classifier's are absent), so an
     /// encoder checkpoint loads into the classifier with only the head missing.

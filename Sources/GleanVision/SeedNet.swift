@@ -30,6 +30,12 @@ public final class SeedNet: Module {
         classifier = Sequential(named: Array(classifier.layers.dropLast()))
     }
 
+    /// Puts `head` (512 features in, class scores out) where the last linear layer was.
+    public func replaceHead(_ head: Module) {
+        let kept = classifier.layers.count == 7 ? Array(classifier.layers.dropLast()) : classifier.layers
+        classifier = Sequential(named: kept + [("6", head)])
+    }
+
     /// Logits `[N, classCount]` for images `[N, 1, 28, 28]`.
     public override func forward(_ input: Tensor) -> Tensor {
         classifier(features(input).flattened())

@@ -17,12 +17,14 @@ struct CheckpointInfo: Equatable {
     var width = 64
     /// Whether the checkpoint holds an encoder (the model without its classifier).
     var isEncoder = false
+    /// The classifier head (`glean finetune` may replace the zoo's linear one).
+    var head = ModelZoo.Head.linear
 
     var metadata: [String: String] {
         ["model": model, (isEncoder ? "features" : "classes"): String(classCount), "input_channels": String(inputChannels),
          "image_size": String(imageSize), "mean": mean.map { String($0) }.joined(separator: ","),
          "std": std.map { String($0) }.joined(separator: ","), "width": String(width),
-         "kind": isEncoder ? "encoder" : "classifier",
+         "kind": isEncoder ? "encoder" : "classifier", "head": head.name,
          "class_names": String(decoding: (try? JSONSerialization.data(withJSONObject: classNames)) ?? Data("[]".utf8), as: UTF8.self)]
     }
 
@@ -56,6 +58,10 @@ struct CheckpointInfo: Equatable {
             throw CheckpointError.corrupt(path: path, reason: "metadata 'width' must be a positive number, got '\(metadata["width"] ?? "")'")
         }
         self.width = width
+        guard let head = ModelZoo.Head(name: metadata["head"] ?? "linear") else {
+            throw CheckpointError.corrupt(path: path, reason: "metadata 'head' must be 'linear' or 'mlp-<hidden>-<dropout>', got '\(metadata["head"] ?? "")'")
+        }
+        self.head = head
         classNames = metadata["class_names"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
     }
 
@@ -63,8 +69,9 @@ struct CheckpointInfo: Equatable {
     func name(of index: Int) -> String { index < classNames.count ? classNames[index] : String(index) }
 
     init(model: String, classCount: Int, inputChannels: Int, imageSize: Int, mean: [Float], std: [Float],
-         classNames: [String] = [], width: Int = 64, isEncoder: Bool = false) {
+         classNames: [String] = [], width: Int = 64, isEncoder: Bool = false, head: ModelZoo.Head = .linear) {
         self.classNames = classNames
+        self.head = head
         self.width = width
         self.isEncoder = isEncoder
         self.model = model
@@ -102,7 +109,7 @@ struct CheckpointInfo: Equatable {
             ? try ModelZoo.makeEncoder(model, inputChannels: inputChannels, imageSize: imageSize, width: width,
                                        generator: &generator).module
             : try ModelZoo.make(model, classCount: classCount, inputChannels: inputChannels, imageSize: imageSize,
-                                width: width, generator: &generator)
+                                width: width, head: head, generator: &generator)
         try network.loadStateDict(tensors)
         network.eval()
         return network

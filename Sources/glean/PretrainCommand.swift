@@ -12,7 +12,7 @@ struct PretrainCommand: ParsableCommand {
 
 /// SimCLR's own options: the loss, the projection head, the views and the kNN monitor.
 struct SimCLROptions: Equatable {
-    var temperature: Float = 0.5
+    var temperature: Float = 0.2
     var projectionDim = 128
     var projectionHidden = 0
     var cropMinScale: Float?

@@ -23,7 +23,7 @@ enum RunTestSplit {
             try settings.apply(yaml: text, source: configPath, ignoringUnknownKeys: true)
         }
         if let dataDir { try settings.set("data-dir", dataDir, source: "--data-dir") }
-        let test = try settings.data.loadTrainAndTest(seed: settings.run.seed).test
+        let test = try settings.data.loadSelectedClasses(seed: settings.run.seed).test
         try info?.check(fits: test, checkpoint: checkpoint)
         return test
     }

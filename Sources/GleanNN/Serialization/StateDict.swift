@@ -10,13 +10,14 @@ extension Module {
     }
 
     /// Copies values by name. With `strict`, every model entry must be present and every file
-    /// entry used (as PyTorch's `load_state_dict(strict=True)`); shapes must always match.
-    /// Nothing is changed unless every check passes.
+    /// entry used (as PyTorch's `load_state_dict(strict=True)`), except integer counters such as
+    /// batch norm's `num_batches_tracked`, which torchvision and timm files often lack and which
+    /// then keep their values; shapes must always match. Nothing is changed unless every check passes.
     public func loadStateDict(_ tensors: [String: StoredTensor], strict: Bool = true) throws {
         let parameters = namedParameters(), buffers = namedBuffers(), counters = namedCounters()
         let expected = Set(parameters.map(\.0) + buffers.map(\.0) + counters.map(\.0))
         if strict {
-            let missing = expected.subtracting(tensors.keys).sorted()
+            let missing = expected.subtracting(tensors.keys).subtracting(counters.map(\.0)).sorted()
             let unexpected = Set(tensors.keys).subtracting(expected).sorted()
             guard missing.isEmpty && unexpected.isEmpty else {
                 throw CheckpointError.mismatch(reason: (missing.isEmpty ? "" : "missing \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? " and \(missing.count - 5) more" : ""); ")

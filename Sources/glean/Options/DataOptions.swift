@@ -27,6 +27,12 @@ struct ExperimentData {
 
     /// Labels a run used: labeled plus validation images.
     var labelsUsed: Int { labeled.count + (validation?.count ?? 0) }
+
+    /// The same images, normalised as the checkpoint `info` expects.
+    func renormalized(_ info: CheckpointInfo) -> ExperimentData {
+        ExperimentData(labeled: labeled, validation: validation, unlabeled: unlabeled, test: test, trainingPool: trainingPool,
+                       mean: info.mean, std: info.std)
+    }
 }
 
 /// Options shared by every command that reads a dataset.
@@ -39,6 +45,7 @@ struct DataOptions: Equatable {
     var validationPerClass = 5
     var validationSplit: Float = 0.1
     var augment = AugmentChoice.none
+    var classes = ""
 
     static let options: [OptionSpec<DataOptions>] = [
         .value("dataset", \.dataset, "Dataset to read."),
@@ -49,7 +56,25 @@ struct DataOptions: Equatable {
         .value("validation-per-class", \.validationPerClass, "With --labels-per-class: labeled validation images per class, drawn from the other training images and counted in the labels used (0 = no validation)."),
         .value("validation-split", \.validationSplit, "Without --labels-per-class: fraction of the training images held out for validation (0 = none)."),
         .value("augment", \.augment, "Training augmentation."),
+        .value("classes", \.classes, "Use only these classes, e.g. '0-4' or '5,7,9' (relabelled 0, 1, … in that order; empty: all)."),
     ]
+
+    /// The class numbers `classes` lists (nil: all), or why it cannot be read.
+    func selectedClasses(source: String) throws -> [Int]? {
+        guard !classes.isEmpty else { return nil }
+        var selected: [Int] = []
+        for part in classes.split(separator: ",") {
+            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard (1...2).contains(bounds.count), let low = bounds.first!, let high = bounds.last!, 0 <= low, low <= high, high < 100_000 else {
+                throw SettingError(source: source, key: "classes", reason: "must list class numbers like '0-4' or '5,7,9', got '\(classes)'")
+            }
+            selected += Array(low...high)
+        }
+        guard Set(selected).count == selected.count else {
+            throw SettingError(source: source, key: "classes", reason: "lists a class twice: '\(classes)'")
+        }
+        return selected
+    }
 
     func validate(source: String) throws {
         try check(imageSize >= 0 && imageSize <= ModelZoo.maximumImageSize, source, "image-size",
@@ -59,6 +84,7 @@ struct DataOptions: Equatable {
         try check(validationPerClass >= 0, source, "validation-per-class", "must be >= 0, got \(validationPerClass)")
         try check(validationSplit >= 0 && validationSplit < 1, source, "validation-split", "must be in [0, 1), got \(validationSplit)")
         try check(dataset == .fashionMNIST || !dataDir.isEmpty, source, "data-dir", "is required for dataset \(dataset.rawValue)")
+        _ = try selectedClasses(source: source)
     }
 
     /// The data folder actually read.
@@ -89,8 +115,18 @@ struct DataOptions: Equatable {
     /// Loads the dataset and splits its training images into labeled, validation and unlabeled
     /// parts (seeded by `seed`); see `ExperimentData`.
     func load(seed: UInt64) throws -> ExperimentData {
-        let (pool, test) = try loadTrainAndTest(seed: seed)
+        let (pool, test) = try loadSelectedClasses(seed: seed)
         return try split(pool: pool, test: test, seed: seed)
+    }
+
+    /// Training and test images of the classes `--classes` selects (all without it).
+    func loadSelectedClasses(seed: UInt64) throws -> (train: ImageDataset, test: ImageDataset) {
+        let (pool, test) = try loadTrainAndTest(seed: seed)
+        guard let selected = try selectedClasses(source: "--classes") else { return (pool, test) }
+        if let outside = selected.first(where: { $0 >= pool.classCount }) {
+            throw SettingError(source: resolvedDataDir, key: "classes", reason: "lists class \(outside); the dataset has classes 0-\(pool.classCount - 1)")
+        }
+        return (pool.restricted(to: selected), test.restricted(to: selected))
     }
 
     /// Splits the training images `pool` into labeled, validation and unlabeled parts.

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SimCLR on the 60,000 Fashion-MNIST training images (no labels) for at most 30 minutes, then:
+# linear and kNN evaluation with all labels, the same on a random-init encoder, and the
+# 10-labels-per-class comparison (linear probe of the pretrained encoder vs the same
+# architecture trained supervised on those labels). Output: $RUNS (default runs/simclr-experiment).
+# Usage: bash scripts/experiments/simclr_fashion_mnist.sh [SEED]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+seed=${1:-0}
+runs=${RUNS:-runs/simclr-experiment}
+glean=./.build/release/glean
+swift build -c release --product glean >/dev/null
+lscpu | grep -E "Model name|Flags" | sed 's/\(Flags:\).*\(avx512f\).*/\1 ... \2 .../'
+common=(--runs-dir "$runs" --seed "$seed")
+step() { echo; echo "== $(date -u +%H:%M:%S) $*"; /usr/bin/time -f "wall %e s, peak RSS %M KB" "$glean" "$@" "${common[@]}"; }
+
+step pretrain simclr --minutes 30 --model resnet18 --width 32 --temperature 0.2 --run-name "simclr-seed$seed"
+encoder=$(ls -d "$runs"/*_"simclr-seed$seed" | tail -1)/encoder.safetensors
+step linear-eval --encoder "$encoder" --run-name "linear-all-seed$seed"
+step knn-eval --encoder "$encoder" --run-name "knn-all-seed$seed"
+step linear-eval --encoder random --model resnet18 --width 32 --run-name "linear-random-seed$seed"
+step knn-eval --encoder random --model resnet18 --width 32 --run-name "knn-random-seed$seed"
+# 10 labels per class (+ 5 per class for validation, counted in the labels used)
+step linear-eval --encoder "$encoder" --labels-per-class 10 --epochs 200 --run-name "linear-10pc-seed$seed"
+step train --model resnet18 --width 32 --labels-per-class 10 --epochs 200 --batch-size 100 --optimizer adam --learning-rate 1e-3 \
+    --augment flip-crop --run-name "supervised-10pc-seed$seed"
