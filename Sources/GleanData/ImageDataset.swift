@@ -47,6 +47,15 @@ public struct ImageDataset: Sendable {
                             width: width, classCount: classCount, classNames: classNames)
     }
 
+    /// These images followed by `other`'s (same geometry and classes).
+    public func appending(_ other: ImageDataset) -> ImageDataset {
+        require(other.channels == channels && other.height == height && other.width == width && other.classCount == classCount,
+                "ImageDataset.appending: \(other.channels)x\(other.height)x\(other.width) images of \(other.classCount) classes "
+                    + "do not fit \(channels)x\(height)x\(width) images of \(classCount) classes")
+        return ImageDataset(pixels: pixels + other.pixels, labels: labels + other.labels, channels: channels, height: height,
+                            width: width, classCount: classCount, classNames: classNames)
+    }
+
     /// Only the images of `classes`, relabelled `0..<classes.count` in that order (names kept).
     public func restricted(to classes: [Int]) -> ImageDataset {
         require(!classes.isEmpty && Set(classes).count == classes.count && classes.allSatisfy { (0..<classCount).contains($0) },

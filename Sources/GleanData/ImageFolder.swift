@@ -3,7 +3,8 @@ import GleanTensor
 
 /// A directory tree with one sub-folder per class holding PNG/JPEG images
 /// (`root/cat/001.jpg`, `root/dog/a.png`, ...), as torchvision's ImageFolder. Classes are the
-/// sub-folder names in sorted order.
+/// sub-folder names in sorted order. A folder of images without sub-folders is read as one
+/// class named `unlabeled` (for self-supervised pretraining).
 public enum ImageFolder {
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
 
@@ -22,16 +23,23 @@ public enum ImageFolder {
             var directory: ObjCBool = false
             return !name.hasPrefix(".") && manager.fileExists(atPath: root + "/" + name, isDirectory: &directory) && directory.boolValue
         }.sorted()
-        guard !classNames.isEmpty else {
-            throw DataError.corrupt(path: root, reason: "has no class sub-folders")
+        let looseImages = try manager.contentsOfDirectory(atPath: root)
+            .filter { !$0.hasPrefix(".") && imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+        if !classNames.isEmpty && !looseImages.isEmpty {
+            warn("\(root): \(looseImages.count) images outside the class sub-folders are skipped (e.g. \(looseImages.sorted()[0]))")
         }
+        guard !classNames.isEmpty || !looseImages.isEmpty else {
+            throw DataError.corrupt(path: root, reason: "has no class sub-folders and no PNG or JPEG images")
+        }
+        let groups = classNames.isEmpty ? [("unlabeled", root)] : classNames.map { ($0, root + "/" + $0) }
         var pixels: [UInt8] = [], labels: [Int] = []
         var imageSize = size
-        for (label, name) in classNames.enumerated() {
-            let folder = root + "/" + name
+        for (label, (_, folder)) in groups.enumerated() {
             var found = 0
             for file in try manager.contentsOfDirectory(atPath: folder).sorted() where !file.hasPrefix(".") {
                 let path = folder + "/" + file
+                var isSubfolder: ObjCBool = false
+                if classNames.isEmpty && manager.fileExists(atPath: path, isDirectory: &isSubfolder) && isSubfolder.boolValue { continue }
                 guard imageExtensions.contains((file as NSString).pathExtension.lowercased()) else {
                     warn("\(path): not a PNG or JPEG file name, skipped")
                     continue
@@ -52,7 +60,7 @@ public enum ImageFolder {
             guard found > 0 else { throw DataError.corrupt(path: folder, reason: "class folder holds no PNG or JPEG images") }
         }
         return ImageDataset(pixels: pixels, labels: labels, channels: channels, height: imageSize!.height,
-                            width: imageSize!.width, classCount: classNames.count, classNames: classNames)
+                            width: imageSize!.width, classCount: groups.count, classNames: groups.map(\.0))
     }
 }
 

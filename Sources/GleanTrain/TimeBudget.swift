@@ -7,10 +7,11 @@ import GleanTensor
 /// reproducible as `--epochs` runs: the chosen count is decided once, before training, and
 /// recorded in the run's config.
 public enum TimeBudget {
-    /// Seconds one training step of `task` takes on this machine: the mean of `steps` forward
-    /// and backward passes over the first batches (after one warm-up pass). The model's
-    /// weights, statistics and dropout generators are put back afterwards, so timing changes
-    /// nothing about the run.
+    /// Seconds one training step of `task` takes on this machine: the mean over `steps` steps
+    /// (after one warm-up step) of preparing the batches (augmentation, which runs beside the
+    /// model on the same cores) plus the forward and backward pass. The model's weights,
+    /// statistics and dropout generators are put back afterwards, so timing changes nothing
+    /// about the run.
     public static func secondsPerStep(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, steps: Int = 3) -> Double {
         let model = task.model
         let saved = model.stateDict()
@@ -22,14 +23,19 @@ public enum TimeBudget {
             model.zeroGrad()
         }
         let epochLoader = (task.inputs == .labeled ? labeled : unlabeled)!
-        var epochBatches = epochLoader.batches(epoch: 0).makeIterator()
-        var labeledBatches = task.inputs == .labeledAndUnlabeled ? labeled!.batches(epoch: 0).makeIterator() : nil
+        func firstBatch(_ source: BatchSource, _ index: Int) -> Batch? {
+            let order = source.sampler.indices(forEpoch: 0)
+            let start = index * source.batchSize
+            guard start < order.count else { return nil }
+            return source.makeBatch(Array(order[start ..< min(start + source.batchSize, order.count)]), epoch: 0)
+        }
         var seconds: [Double] = []
         for index in 0...steps {
-            guard let first = epochBatches.next() else { break }
-            let batch = task.inputs == .labeled ? StepBatch(labeled: first) : StepBatch(labeled: labeledBatches?.next(), unlabeled: first)
-            let context = StepContext(globalStep: 0, epoch: 0, stepInEpoch: index, stepsPerEpoch: 1, totalSteps: 1)
             let start = Date()
+            guard let first = firstBatch(epochLoader, index) else { break }
+            let batch = task.inputs == .labeled ? StepBatch(labeled: first)
+                : StepBatch(labeled: task.inputs == .labeledAndUnlabeled ? labeled.flatMap { firstBatch($0, index) } : nil, unlabeled: first)
+            let context = StepContext(globalStep: 0, epoch: 0, stepInEpoch: index, stepsPerEpoch: 1, totalSteps: 1)
             let output = task.trainingStep(batch, context: context)
             output.loss.backward()
             model.zeroGrad()
@@ -40,7 +46,7 @@ public enum TimeBudget {
 
     /// Epochs of `stepsPerEpoch` steps that fit in `minutes`, keeping `reserve` of the time
     /// for validation, checkpoints and the optimizer's own work (at least one epoch).
-    public static func epochs(fitting minutes: Double, secondsPerStep: Double, stepsPerEpoch: Int, reserve: Double = 0.15) -> Int {
+    public static func epochs(fitting minutes: Double, secondsPerStep: Double, stepsPerEpoch: Int, reserve: Double = 0.1) -> Int {
         let epochSeconds = max(secondsPerStep * Double(max(stepsPerEpoch, 1)), 1e-6)
         return max(1, Int((minutes * 60 * (1 - reserve) / epochSeconds).rounded(.down)))
     }

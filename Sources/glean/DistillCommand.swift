@@ -94,7 +94,7 @@ struct DistillCommand: ParsableCommand {
                                                    dropLast: data.unlabeled.count >= settings.optimization.batchSize, seed: seed) : nil
         let epochSource: BatchSource = unlabeled ?? loaders.labeled
         try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: unlabeled, resuming: request.resume != nil)
-        let experiment = try Experiment(command: "distill", settings: settings, run: settings.run,
+        let experiment = try Experiment(settings: settings,
                                         defaultName: "distill-\(settings.model.model.rawValue)", resume: request.resume)
         experiment.say("glean distill: teacher \(teacherInfo.model) from \(teacherPath) -> student \(settings.model.model.rawValue); "
                        + (fromUnlabeled ? "soft labels on \(data.unlabeled.count) unlabeled images (no labels in the loss)"
@@ -103,12 +103,8 @@ struct DistillCommand: ParsableCommand {
         let info = CheckpointInfo(model: settings.model.model.rawValue, classCount: labeled.classCount, inputChannels: labeled.channels,
                                   imageSize: labeled.height, mean: data.mean, std: data.std, classNames: labeled.classNames,
                                   width: settings.model.width)
-        let trainer = Trainer(
-            task: task, optimizer: settings.optimization.makeOptimizer(student.trainableParameters),
-            schedule: settings.optimization.makeSchedule(stepsPerEpoch: epochSource.batchCount(epoch: 0), epochs: settings.optimization.epochs),
-            callbacks: experiment.callbacks(monitor: loaders.validation == nil ? nil : "val_accuracy", checkpointMetadata: info.metadata,
-                                            earlyStoppingPatience: settings.optimization.earlyStoppingPatience),
-            weightAverage: settings.optimization.emaDecay > 0 ? ExponentialMovingAverage(model: student, decay: settings.optimization.emaDecay) : nil)
+        let trainer = experiment.trainer(task: task, optimization: settings.optimization, stepsPerEpoch: epochSource.batchCount(epoch: 0),
+                                         monitor: loaders.validation == nil ? nil : "val_accuracy", checkpoint: info)
         try experiment.fit(trainer, labeled: fromUnlabeled ? nil : loaders.labeled, unlabeled: unlabeled,
                            validation: loaders.validation.map(ClassificationValidation.init), epochs: settings.optimization.epochs)
         let teacherTest = ClassificationValidation.evaluate(teacher, on: ClassificationLoaders.inOrder(data.test, data: data.renormalized(teacherInfo)))

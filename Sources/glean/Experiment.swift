@@ -7,7 +7,6 @@ import Glean
 /// and the final test report (`report.txt`, `report.html`). The test split is touched once,
 /// in `report`.
 final class Experiment {
-    let command: String
     let directory: RunDirectory
     let log: RunLog
     let settingsYAML: String
@@ -17,8 +16,8 @@ final class Experiment {
 
     /// Opens `resume` or creates `<runs-dir>/<date>_<time>_<name>` (name: `--run-name`, else
     /// `defaultName`) and writes the config.
-    init<Settings: CommandSettings>(command: String, settings: Settings, run: RunOptions, defaultName: String, resume: String?) throws {
-        self.command = command
+    init<Settings: CommandSettings>(settings: Settings, defaultName: String, resume: String?) throws {
+        let run = settings.run
         settingsYAML = settings.yaml
         settingsEntries = settings.entries
         isResuming = resume != nil
@@ -42,20 +41,40 @@ final class Experiment {
     }
 
     /// Progress, CSV metrics, checkpoints (`best.safetensors` by `monitor` when there is
-    /// validation, `last.safetensors` always), early stopping and the resume file.
+    /// validation, `last.safetensors` always; the best weights are back in the model when
+    /// training ends, for the final report), early stopping and the resume file.
     /// `checkpointState` turns the trained model's state into what the checkpoints hold.
-    func callbacks(monitor: String?, checkpointMetadata: [String: String], earlyStoppingPatience: Int,
-                   checkpointState: (([(String, StoredTensor)]) -> [(String, StoredTensor)])? = nil) -> [Callback] {
+    private func callbacks(monitor: String?, checkpointMetadata: [String: String], earlyStoppingPatience: Int,
+                           checkpointState: (([(String, StoredTensor)]) -> [(String, StoredTensor)])?, restoreBest: Bool) -> [Callback] {
         var callbacks: [Callback] = [
             ProgressPrinter(log: log),
             CSVLogger(path: directory.path + "/metrics.csv"),
-            ModelCheckpoint(directory: directory.path, monitor: monitor, extraMetadata: checkpointMetadata, stateTransform: checkpointState),
+            ModelCheckpoint(directory: directory.path, monitor: monitor, extraMetadata: checkpointMetadata, stateTransform: checkpointState,
+                            restoreBestWeights: restoreBest),
             ResumeCheckpoint(path: resumePath, config: settingsYAML),
         ]
         if earlyStoppingPatience > 0, let monitor {
             callbacks.append(EarlyStopping(monitor: monitor, patience: earlyStoppingPatience))
         }
         return callbacks
+    }
+
+    /// The trainer of a run: `optimization`'s optimizer over `groups` (default: every trainable
+    /// parameter at the full rate), its schedule over `stepsPerEpoch`-step epochs, its weight
+    /// average, and the standard callbacks with checkpoints described by `checkpoint` (best by
+    /// `monitor`, nil: last only; with `restoreBest` its weights are back in the model at the
+    /// end) plus `extraCallbacks`.
+    func trainer(task: TrainingTask, optimization: OptimizationOptions, groups: [(parameters: [Parameter], rateScale: Float)]? = nil,
+                 stepsPerEpoch: Int, monitor: String?, checkpoint: CheckpointInfo,
+                 checkpointState: (([(String, StoredTensor)]) -> [(String, StoredTensor)])? = nil,
+                 restoreBest: Bool = true, extraCallbacks: [Callback] = []) -> Trainer {
+        Trainer(task: task, optimizer: optimization.makeOptimizer(groups ?? [(task.model.trainableParameters, 1)]),
+                schedule: optimization.makeSchedule(stepsPerEpoch: stepsPerEpoch, epochs: optimization.epochs),
+                callbacks: callbacks(monitor: monitor, checkpointMetadata: checkpoint.metadata,
+                                     earlyStoppingPatience: optimization.earlyStoppingPatience, checkpointState: checkpointState,
+                                     restoreBest: restoreBest)
+                    + extraCallbacks,
+                weightAverage: optimization.emaDecay > 0 ? ExponentialMovingAverage(model: task.model, decay: optimization.emaDecay) : nil)
     }
 
     /// Runs (or continues) the training.

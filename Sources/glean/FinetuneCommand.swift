@@ -111,7 +111,7 @@ struct FinetuneCommand: ParsableCommand {
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
                                             transform: settings.data.transform(size: labeled.height), seed: seed)
         try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: nil, resuming: request.resume != nil)
-        let experiment = try Experiment(command: "finetune", settings: settings, run: settings.run, defaultName: "finetune",
+        let experiment = try Experiment(settings: settings, defaultName: "finetune",
                                         resume: request.resume)
         experiment.say("glean finetune: \(description) -> \(labeled.classCount) classes with a \(settings.finetune.zooHead.name) head; "
                        + "\(settings.data.describe(data)); \(frozenForGood.count) tensors frozen for good, head-only for "
@@ -121,12 +121,9 @@ struct FinetuneCommand: ParsableCommand {
                                   imageSize: labeled.height, mean: data.mean, std: data.std, classNames: labeled.classNames,
                                   width: model.width, head: settings.finetune.zooHead)
         let groups = DiscriminativeRates.groups(network, headPrefix: encoder.headPrefix, lowestScale: settings.finetune.backboneLrScale)
-        let trainer = Trainer(
-            task: task, optimizer: settings.optimization.makeOptimizer(groups),
-            schedule: settings.optimization.makeSchedule(stepsPerEpoch: loaders.labeled.batchCount(epoch: 0), epochs: settings.optimization.epochs),
-            callbacks: experiment.callbacks(monitor: loaders.validation == nil ? nil : "val_accuracy", checkpointMetadata: info.metadata,
-                                            earlyStoppingPatience: settings.optimization.earlyStoppingPatience),
-            weightAverage: settings.optimization.emaDecay > 0 ? ExponentialMovingAverage(model: network, decay: settings.optimization.emaDecay) : nil)
+        let trainer = experiment.trainer(task: task, optimization: settings.optimization, groups: groups,
+                                         stepsPerEpoch: loaders.labeled.batchCount(epoch: 0),
+                                         monitor: loaders.validation == nil ? nil : "val_accuracy", checkpoint: info)
         try experiment.fit(trainer, labeled: loaders.labeled, validation: loaders.validation.map(ClassificationValidation.init),
                            epochs: settings.optimization.epochs)
         try experiment.reportTest(trainer, test: loaders.test, data: data, title: "glean finetune: \(description)")

@@ -82,21 +82,16 @@ struct LinearEvalCommand: ParsableCommand {
             }
         }
         try settings.optimization.resolveEpochs(task: task, labeled: train, unlabeled: nil, resuming: request.resume != nil)
-        let experiment = try Experiment(command: "linear-eval", settings: settings,
-                                        run: settings.run, defaultName: "linear-eval", resume: request.resume)
+        let experiment = try Experiment(settings: settings, defaultName: "linear-eval", resume: request.resume)
         experiment.say("glean linear-eval: \(description), \(encoder.featureCount) features, "
                        + (cached ? "cached (no augmentation)" : "augment \(settings.data.augment.rawValue)")
                        + "; \(settings.data.describe(data)); \(settings.optimization.optimizer.rawValue), \(settings.optimization.epochs) epochs")
         let info = CheckpointInfo(model: model.model.rawValue, classCount: labeled.classCount, inputChannels: labeled.channels,
                                   imageSize: labeled.height, mean: data.mean, std: data.std, classNames: labeled.classNames,
                                   width: model.width)
-        let trainer = Trainer(
-            task: task, optimizer: settings.optimization.makeOptimizer(task.model.trainableParameters),
-            schedule: settings.optimization.makeSchedule(stepsPerEpoch: train.batchCount(epoch: 0), epochs: settings.optimization.epochs),
-            callbacks: experiment.callbacks(monitor: validation == nil ? nil : "val_accuracy", checkpointMetadata: info.metadata,
-                                            earlyStoppingPatience: settings.optimization.earlyStoppingPatience,
-                                            checkpointState: checkpointState),
-            weightAverage: nil)
+        let trainer = experiment.trainer(task: task, optimization: settings.optimization, stepsPerEpoch: train.batchCount(epoch: 0),
+                                         monitor: validation == nil ? nil : "val_accuracy", checkpoint: info,
+                                         checkpointState: checkpointState)
         try experiment.fit(trainer, labeled: train, validation: validation.map(ClassificationValidation.init),
                            epochs: settings.optimization.epochs)
         try experiment.reportTest(trainer, test: test, data: data, title: "glean linear-eval: \(description)",
@@ -151,8 +146,7 @@ struct KNNEvalCommand: ParsableCommand {
         let data = try settings.data.load(seed: seed)
         let (encoder, _, description) = try settings.encoder.load(model: settings.model, channels: data.labeled.channels,
                                                                   imageSize: data.labeled.height, seed: seed)
-        let experiment = try Experiment(command: "knn-eval", settings: settings,
-                                        run: settings.run, defaultName: "knn-eval", resume: nil)
+        let experiment = try Experiment(settings: settings, defaultName: "knn-eval", resume: nil)
         experiment.say("glean knn-eval: \(description); bank: \(settings.data.describe(data)); k \(settings.k), temperature \(settings.temperature)")
         let start = Date()
         let classifier = KNNClassifier(bank: FeatureSet.extract(encoder.module, from: ClassificationLoaders.inOrder(data.labeled, data: data)),

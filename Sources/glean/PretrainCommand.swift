@@ -108,7 +108,9 @@ struct SimCLRCommand: ParsableCommand {
         var settings = request.settings
         let seed = settings.run.seed
         let data = try settings.data.load(seed: seed)
-        let images = data.trainingPool
+        // Labels are not used: every training image, and for a folder of unlabeled images the
+        // held-out "test" images too (there is nothing to test on).
+        let images = data.test.classCount > 1 ? data.trainingPool : data.trainingPool.appending(data.test)
         let encoder = try settings.model.makeEncoder(channels: images.channels, imageSize: images.height, seed: seed)
         var headGenerator = RandomGenerator(seed: seed, stream: "init/projector")
         let network = SimCLRNetwork(encoder: encoder.module, featureCount: encoder.featureCount,
@@ -124,8 +126,7 @@ struct SimCLRCommand: ParsableCommand {
                                 mean: data.mean, std: data.std, dropLast: true, seed: seed)
         try settings.optimization.resolveEpochs(task: task, labeled: nil, unlabeled: loader, resuming: request.resume != nil)
         let monitor = makeKNNMonitor(settings: settings.simclr, data: data, encoder: encoder.module, seed: seed)
-        let experiment = try Experiment(command: "pretrain simclr", settings: settings,
-                                        run: settings.run, defaultName: "simclr-\(settings.model.model.rawValue)",
+        let experiment = try Experiment(settings: settings, defaultName: "simclr-\(settings.model.model.rawValue)",
                                         resume: request.resume)
         let monitorText = monitor.map { "kNN monitor: \($0.bank.sampler.indices(forEpoch: 0).count) labeled bank images, "
             + "\($0.queries.sampler.indices(forEpoch: 0).count) validation queries" } ?? "no kNN monitor"
@@ -137,13 +138,9 @@ struct SimCLRCommand: ParsableCommand {
         let info = CheckpointInfo(model: settings.model.model.rawValue, classCount: encoder.featureCount, inputChannels: images.channels,
                                   imageSize: images.height, mean: data.mean, std: data.std, classNames: data.trainingPool.classNames,
                                   width: settings.model.width, isEncoder: true)
-        let trainer = Trainer(
-            task: task, optimizer: settings.optimization.makeOptimizer(network.trainableParameters),
-            schedule: settings.optimization.makeSchedule(stepsPerEpoch: loader.batchCount(epoch: 0), epochs: settings.optimization.epochs),
-            callbacks: experiment.callbacks(monitor: monitor == nil ? nil : "val_knn_accuracy", checkpointMetadata: info.metadata,
-                                            earlyStoppingPatience: settings.optimization.earlyStoppingPatience)
-                + [EncoderExport(directory: experiment.directory.path, info: info)],
-            weightAverage: settings.optimization.emaDecay > 0 ? ExponentialMovingAverage(model: network, decay: settings.optimization.emaDecay) : nil)
+        let trainer = experiment.trainer(task: task, optimization: settings.optimization, stepsPerEpoch: loader.batchCount(epoch: 0),
+                                         monitor: monitor == nil ? nil : "val_knn_accuracy", checkpoint: info, restoreBest: false,
+                                         extraCallbacks: [EncoderExport(directory: experiment.directory.path, info: info)])
         try experiment.fit(trainer, unlabeled: loader, validation: monitor, epochs: settings.optimization.epochs)
         var summary = ["encoder: \(experiment.directory.path)/encoder.safetensors (\(encoder.featureCount) features); "
                        + "projection head: \(experiment.directory.path)/projection_head.safetensors"]

@@ -46,8 +46,7 @@ struct TrainCommand: ParsableCommand {
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
                                             transform: settings.data.transform(size: labeled.height), seed: settings.run.seed)
         try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: nil, resuming: resume != nil)
-        let experiment = try Experiment(command: "train", settings: settings,
-                                        run: settings.run, defaultName: settings.model.model.rawValue,
+        let experiment = try Experiment(settings: settings, defaultName: settings.model.model.rawValue,
                                         resume: resume)
         experiment.say("glean train: \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue) "
             + "(\(labeled.channels)x\(labeled.height)x\(labeled.width)); \(settings.data.describe(data)); "
@@ -56,13 +55,9 @@ struct TrainCommand: ParsableCommand {
         let info = CheckpointInfo(model: settings.model.model.rawValue, classCount: labeled.classCount,
                                   inputChannels: labeled.channels, imageSize: labeled.height,
                                   mean: data.mean, std: data.std, classNames: labeled.classNames, width: settings.model.width)
-        let trainer = Trainer(
-            task: task, optimizer: settings.optimization.makeOptimizer(network.trainableParameters),
-            schedule: settings.optimization.makeSchedule(stepsPerEpoch: loaders.labeled.batchCount(epoch: 0),
-                                                         epochs: settings.optimization.epochs),
-            callbacks: experiment.callbacks(monitor: loaders.validation == nil ? nil : "val_accuracy", checkpointMetadata: info.metadata,
-                                            earlyStoppingPatience: settings.optimization.earlyStoppingPatience),
-            weightAverage: settings.optimization.emaDecay > 0 ? ExponentialMovingAverage(model: network, decay: settings.optimization.emaDecay) : nil)
+        let trainer = experiment.trainer(task: task, optimization: settings.optimization,
+                                         stepsPerEpoch: loaders.labeled.batchCount(epoch: 0),
+                                         monitor: loaders.validation == nil ? nil : "val_accuracy", checkpoint: info)
         try experiment.fit(trainer, labeled: loaders.labeled, validation: loaders.validation.map(ClassificationValidation.init),
                            epochs: settings.optimization.epochs)
         try experiment.reportTest(trainer, test: loaders.test, data: data,

@@ -90,6 +90,40 @@ struct TinyDataset {
         #expect { try SimCLRCommand.parse(["--resume", pretrain, "--epochs", "9"]).run() } throws: { "\($0)".contains("epochs: 2 -> 9") }
     }
 
+    @Test func trainThenFinetuneOtherClassesAndDistill() throws {
+        let data = TinyDataset("transfer")
+        try TrainCommand.parse(data.common + ["--run-name", "source", "--model", "resnet18", "--width", "4", "--epochs", "2",
+                                              "--batch-size", "16", "--classes", "0-1"]).run()
+        let source = try data.run("source") + "/best.safetensors"
+        try FinetuneCommand.parse(data.common + ["--run-name", "ft", "--encoder", source, "--classes", "1,2", "--labels-per-class", "6",
+                                                 "--validation-per-class", "2", "--epochs", "3", "--head", "mlp", "--head-hidden", "8",
+                                                 "--freeze-prefix", "conv1,bn1", "--backbone-lr-scale", "0.01"]).run()
+        let finetuned = try data.run("ft")
+        let log = try String(contentsOfFile: finetuned + "/train.log", encoding: .utf8)
+        #expect(log.contains("3 tensors frozen for good") && log.contains("mlp-8-0.4 head") && log.contains("16 labels used"))
+        let checkpoint = try SafeTensors.read(finetuned + "/best.safetensors")
+        #expect(checkpoint.metadata["head"] == "mlp-8-0.4" && checkpoint.tensors["fc.3.weight"]?.shape == [2, 8])
+        try EvaluateCommand.parse([finetuned + "/best.safetensors", "--data-dir", data.directory]).run()
+
+        // A plain state dict as torchvision or timm write it: no metadata, no num_batches_tracked.
+        let plain = data.directory + "/plain.safetensors"
+        let sourceTensors = try SafeTensors.read(source).tensors.filter { !$0.key.hasSuffix("num_batches_tracked") }
+        try SafeTensors.write(sourceTensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, to: plain)
+        try FinetuneCommand.parse(data.common + ["--run-name", "ft-plain", "--encoder", plain, "--model", "resnet18", "--width", "4",
+                                                 "--classes", "1,2", "--labels-per-class", "6", "--epochs", "2"]).run()
+        #expect { try FinetuneCommand.parse(data.common + ["--encoder", plain, "--model", "resnet18", "--width", "8", "--epochs", "2"]).run() } throws: {
+            "\($0)".contains(plain) && "\($0)".contains("conv1.weight")
+        }
+
+        try DistillCommand.parse(data.common + ["--run-name", "kd", "--teacher", source, "--classes", "0-1", "--targets", "unlabeled",
+                                                "--model", "seednet", "--epochs", "2", "--batch-size", "16"]).run()
+        let distilled = try CSVHistory.read(try data.run("kd") + "/metrics.csv")
+        #expect(distilled.count == 2 && distilled.allSatisfy { $0["loss_kd"] != nil && $0["teacher_agreement"] != nil && $0["loss_ce"] == nil })
+        #expect { try DistillCommand.parse(data.common + ["--teacher", source, "--epochs", "1"]).run() } throws: {
+            "\($0)".contains(source) && "\($0)".contains("2 classes")
+        }
+    }
+
     /// `kill -9` of the release binary during `glean pretrain simclr`, then `--resume`, ends
     /// with the same encoder bytes as an uninterrupted run.
     @Test func killedPretrainResumesBitExactly() throws {

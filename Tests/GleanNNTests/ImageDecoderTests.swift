@@ -54,6 +54,27 @@ import Testing
         #expect { try ImageFolder.load(root: root, warn: { _ in }) } throws: { "\($0)".contains("/empty") }
     }
 
+    /// Images directly in the root are one class, `unlabeled`; beside class folders they are
+    /// skipped with a warning.
+    @Test func folderWithoutClassesIsUnlabeled() throws {
+        let root = NSTemporaryDirectory() + "glean-unlabeled-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        for name in ["1.png", "2.png", "3.jpg"] {
+            try FileManager.default.copyItem(atPath: Self.imagesDirectory + (name.hasSuffix("jpg") ? "/rgb.jpg" : "/rgb.png"),
+                                             toPath: root + "/" + name)
+        }
+        let data = try ImageFolder.load(root: root, channels: 3, size: (height: 8, width: 8), warn: { _ in })
+        #expect(data.classNames == ["unlabeled"] && data.count == 3 && data.labels == [0, 0, 0])
+        try FileManager.default.createDirectory(atPath: root + "/cats", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.imagesDirectory + "/rgb.png", toPath: root + "/cats/a.png")
+        var warnings: [String] = []
+        let labeled = try ImageFolder.load(root: root, channels: 3, warn: { warnings.append($0) })
+        #expect(labeled.classNames == ["cats"] && labeled.count == 1 && warnings.count == 1 && warnings[0].contains("3 images outside"))
+        let empty = NSTemporaryDirectory() + "glean-empty-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        #expect { try ImageFolder.load(root: empty, warn: { _ in }) } throws: { "\($0)".contains("no class sub-folders and no PNG") }
+    }
+
     @Test func bilinearResizeMatchesHalfPixelCentres() {
         // 1x2 → 1x4: positions -0.25, 0.25, 0.75, 1.25 → clamp → 0, 0.25, 0.75, 1 of the way.
         let image = ImageBuffer(channels: 1, height: 1, width: 2, values: [0, 1])

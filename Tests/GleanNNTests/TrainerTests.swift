@@ -78,6 +78,30 @@ import Testing
         #expect(model.parameters.flatMap(\.value.scalars) == weightsByEpoch[1])
     }
 
+    /// val_accuracy 0.5, 0.9, 0.7: best.safetensors is epoch 2, and its weights are back in the
+    /// model at the end (and survive a resume through the callback's saved state).
+    @Test func checkpointRestoresTheBestEpochAtTheEnd() throws {
+        let scratch = ScratchDirectory("best")
+        let model = Self.smallNet(seed: 6)
+        let context = TrainingContext(task: SupervisedClassification(model: model),
+                                      optimizer: SGD(model.trainableParameters, learningRate: 0.1), totalEpochs: 3)
+        let checkpoint = ModelCheckpoint(directory: scratch.path, monitor: "val_accuracy", restoreBestWeights: true)
+        var weightsByEpoch: [[Float]] = []
+        for (epoch, accuracy) in [0.5, 0.9, 0.7].enumerated() {
+            context.epoch = epoch
+            model.parameters[0].assign(model.parameters[0].value + 1)
+            weightsByEpoch.append(model.parameters.flatMap(\.value.scalars))
+            try checkpoint.epochFinished(context, metrics: ["val_accuracy": accuracy])
+        }
+        #expect(checkpoint.bestEpoch == 2)
+        let resumed = ModelCheckpoint(directory: scratch.path, monitor: "val_accuracy", restoreBestWeights: true)
+        try resumed.restoreState(checkpoint.saveState())
+        try resumed.fitFinished(context)
+        #expect(model.parameters.flatMap(\.value.scalars) == weightsByEpoch[1] && resumed.bestEpoch == 2)
+        let best = try SafeTensors.read(scratch.path + "/best.safetensors")
+        #expect(best.metadata["epoch"] == "2")
+    }
+
     @Test func confusionMatrixMetrics() {
         var matrix = ConfusionMatrix(classCount: 3)
         matrix.add(predictions: [0, 0, 1, 1, 2, 2, 0], labels: [0, 0, 1, 2, 2, 2, 1])

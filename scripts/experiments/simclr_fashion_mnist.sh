@@ -5,17 +5,12 @@
 # architecture trained supervised on those labels). Output: $RUNS (default runs/simclr-experiment).
 # Usage: bash scripts/experiments/simclr_fashion_mnist.sh [SEED]
 set -euo pipefail
-cd "$(dirname "$0")/../.."
 seed=${1:-0}
 runs=${RUNS:-runs/simclr-experiment}
-glean=./.build/release/glean
-swift build -c release --product glean >/dev/null
-lscpu | grep -E "Model name|Flags" | sed 's/\(Flags:\).*\(avx512f\).*/\1 ... \2 .../'
-common=(--runs-dir "$runs" --seed "$seed")
-step() { echo; echo "== $(date -u +%H:%M:%S) $*"; /usr/bin/time -f "wall %e s, peak RSS %M KB" "$glean" "$@" "${common[@]}"; }
+source "$(dirname "$0")/lib.sh"
 
 step pretrain simclr --minutes 30 --model resnet18 --width 32 --temperature 0.2 --run-name "simclr-seed$seed"
-encoder=$(ls -d "$runs"/*_"simclr-seed$seed" | tail -1)/encoder.safetensors
+encoder=$(last "simclr-seed$seed")/encoder.safetensors
 step linear-eval --encoder "$encoder" --run-name "linear-all-seed$seed"
 step knn-eval --encoder "$encoder" --run-name "knn-all-seed$seed"
 step linear-eval --encoder random --model resnet18 --width 32 --run-name "linear-random-seed$seed"

@@ -2,7 +2,9 @@ import GleanNN
 
 /// Saves `last.safetensors` every epoch and `best.safetensors` when `monitor` improves, in
 /// `directory`, with the epoch and metrics as metadata. With a weight average, the averaged
-/// weights are saved (the ones validation measured).
+/// weights are saved (the ones validation measured). With `restoreBestWeights`, the best
+/// epoch's weights are put back into the model (and the average) when training ends, so that
+/// what is reported afterwards is the checkpoint that validation selected.
 public final class ModelCheckpoint: Callback {
     public let directory: String
     /// The metric that picks `best.safetensors` (nil: only `last.safetensors` is written).
@@ -11,6 +13,10 @@ public final class ModelCheckpoint: Callback {
     /// Written into every checkpoint's metadata (e.g. the model name and input normalisation).
     public let extraMetadata: [String: String]
     public private(set) var bestValue: Double?
+    /// The epoch (1-based) of `best.safetensors`.
+    public private(set) var bestEpoch: Int?
+    public let restoreBestWeights: Bool
+    private var bestState: [(String, StoredTensor)]?
 
     /// Turns the model's state into what the files hold (e.g. a frozen encoder plus a
     /// separately trained head saved as one classifier under the zoo model's names).
@@ -18,8 +24,9 @@ public final class ModelCheckpoint: Callback {
 
     public init(directory: String, monitor: String? = "val_loss", mode: MonitorMode? = nil,
                 extraMetadata: [String: String] = [:],
-                stateTransform: (([(String, StoredTensor)]) -> [(String, StoredTensor)])? = nil) {
+                stateTransform: (([(String, StoredTensor)]) -> [(String, StoredTensor)])? = nil, restoreBestWeights: Bool = false) {
         self.stateTransform = stateTransform
+        self.restoreBestWeights = restoreBestWeights
         self.directory = directory
         self.monitor = monitor
         self.mode = mode ?? .inferred(for: monitor ?? "")
@@ -29,14 +36,24 @@ public final class ModelCheckpoint: Callback {
     public func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws {
         var metadata = metrics.mapValues { String($0) }.merging(extraMetadata) { _, extra in extra }
         metadata["epoch"] = String(context.epoch + 1)
-        let state = stateTransform.map { $0(context.evaluationStateDict()) } ?? context.evaluationStateDict()
+        let evaluated = context.evaluationStateDict()
+        let state = stateTransform.map { $0(evaluated) } ?? evaluated
         try SafeTensors.write(state, metadata: metadata, to: directory + "/last.safetensors")
         guard let monitor else { return }
         let value = try monitored(monitor, in: metrics)
         if bestValue.map({ mode.isBetter(value, than: $0, minDelta: 0) }) ?? true {
             bestValue = value
+            bestEpoch = context.epoch + 1
+            if restoreBestWeights { bestState = evaluated }
             try SafeTensors.write(state, metadata: metadata, to: directory + "/best.safetensors")
         }
+    }
+
+    public func fitFinished(_ context: TrainingContext) throws {
+        guard restoreBestWeights, let bestState else { return }
+        let best = Dictionary(uniqueKeysWithValues: bestState)
+        try context.model.loadStateDict(best)
+        try context.weightAverage?.load(best)
     }
 }
 
@@ -44,10 +61,17 @@ extension ModelCheckpoint: ResumableCallback {
     public var resumeKey: String { "model_checkpoint" }
 
     public func saveState() -> SavedState {
-        SavedState(metadata: bestValue.map { ["best_value": String($0)] } ?? [:])
+        var metadata: [String: String] = [:]
+        if let bestValue, let bestEpoch {
+            metadata["best_value"] = String(bestValue)
+            metadata["best_epoch"] = String(bestEpoch)
+        }
+        return SavedState(tensors: bestState ?? [], metadata: metadata)
     }
 
     public func restoreState(_ state: SavedState) throws {
         bestValue = state.metadata["best_value"].flatMap(Double.init)
+        bestEpoch = state.metadata["best_epoch"].flatMap(Int.init)
+        bestState = state.tensors.isEmpty ? nil : state.tensors
     }
 }

@@ -6,6 +6,8 @@ import Yams
 /// line (last wins); written to the run folder as `config.yaml`, itself a valid `--config`.
 protocol CommandSettings: Equatable {
     init()
+    /// The seed, run name and runs folder.
+    var run: RunOptions { get }
     /// Every option, in help and `config.yaml` order (each declared once, in its group).
     static var options: [OptionSpec<Self>] { get }
     /// Titles of the option sections in the help, with the keys each one starts at.

@@ -25,6 +25,12 @@ struct EncoderOptions: Equatable {
                     "randomly initialised \(model.model.rawValue) (width \(model.width), seed \(seed))")
         }
         let (tensors, metadata) = try SafeTensors.read(encoder)
+        guard metadata["model"] != nil else {
+            // A plain state dict (torchvision, timm): the architecture comes from --model/--width.
+            let built = try model.makeEncoder(channels: channels, imageSize: imageSize, seed: seed)
+            try load(tensors.filter { !$0.key.hasPrefix(built.headPrefix) }, into: built, what: "\(model.model.rawValue) encoder of width \(model.width)")
+            return (built, model, "\(model.model.rawValue) (width \(model.width)) state dict from \(encoder)")
+        }
         let info = try CheckpointInfo(metadata: metadata, path: encoder)
         guard info.inputChannels == channels, info.imageSize == imageSize else {
             throw CheckpointError.corrupt(path: encoder, reason: "the encoder takes \(info.inputChannels)x\(info.imageSize)x\(info.imageSize) "
@@ -35,13 +41,19 @@ struct EncoderOptions: Equatable {
         options.model = name
         options.width = info.width
         let built = try options.makeEncoder(channels: channels, imageSize: imageSize, seed: seed)
-        let kept = info.isEncoder ? tensors : tensors.filter { !$0.key.hasPrefix(built.headPrefix) }
-        do {
-            try built.module.loadStateDict(kept)
-        } catch let error as CheckpointError {
-            throw CheckpointError.corrupt(path: encoder, reason: "does not fit a \(info.model) encoder of width \(info.width): \(error)")
-        }
+        try load(info.isEncoder ? tensors : tensors.filter { !$0.key.hasPrefix(built.headPrefix) }, into: built,
+                 what: "\(info.model) encoder of width \(info.width)")
         let epoch = metadata["epoch"].map { ", epoch \($0)" } ?? ""
         return (built, options, "\(info.model) (width \(info.width)) from \(encoder)\(epoch)")
+    }
+
+    /// Loads `tensors` strictly (every encoder tensor present, nothing left over, counters such
+    /// as `num_batches_tracked` optional); the error names this file and the tensors.
+    private func load(_ tensors: [String: StoredTensor], into built: ModelZoo.Encoder, what: String) throws {
+        do {
+            try built.module.loadStateDict(tensors)
+        } catch let error as CheckpointError {
+            throw CheckpointError.corrupt(path: encoder, reason: "does not fit a \(what): \(error)")
+        }
     }
 }

@@ -65,9 +65,6 @@ struct OptimizationOptions: Equatable {
         }
     }
 
-    /// The optimizer over `parameters` at `learningRate`.
-    func makeOptimizer(_ parameters: [Parameter]) -> Optimizer { makeOptimizer([(parameters, 1)]) }
-
     /// The schedule for `epochs` epochs of `stepsPerEpoch` steps.
     func makeSchedule(stepsPerEpoch: Int, epochs: Int) -> LearningRateSchedule? {
         let total = stepsPerEpoch * epochs
