@@ -32,7 +32,7 @@ struct CheckpointInfo: Equatable {
     init(metadata: [String: String], path: String) throws {
         func field(_ key: String) throws -> String {
             guard let value = metadata[key] else {
-                throw CheckpointError.corrupt(path: path, reason: "metadata lacks '\(key)' (was it written by glean train?)")
+                throw CheckpointError.corrupt(path: path, reason: "metadata lacks '\(key)' (was it written by glean? plain state dicts load through --encoder with --model)")
             }
             return value
         }

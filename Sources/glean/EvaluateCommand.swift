@@ -7,7 +7,7 @@ import Glean
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Evaluate a checkpoint written by glean train on its run's test split.",
+        abstract: "Evaluate a classifier checkpoint (from train, finetune, linear-eval or distill) on its run's test split.",
         discussion: "The dataset comes from the config.yaml next to the checkpoint (so ImageFolder runs use the same held-out split); without one, the Fashion-MNIST test split.")
 
     @Argument(help: "A best.safetensors or last.safetensors from a run directory.") var checkpoint: String

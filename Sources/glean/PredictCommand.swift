@@ -7,9 +7,9 @@ import Glean
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Classify image files (PNG/JPEG) or test-split images with a checkpoint from glean train.")
+        abstract: "Classify image files (PNG/JPEG) or test-split images with a classifier checkpoint.")
 
-    @Argument(help: "A .safetensors checkpoint written by glean train.") var checkpoint: String
+    @Argument(help: "A classifier checkpoint (best.safetensors of train, finetune, linear-eval or distill).") var checkpoint: String
     @Argument(help: "Image files; each is converted to the model's channels and resized to its input size.")
     var images: [String] = []
     @Option(help: "Instead of files, classify the first N images of the run's test split (from the config.yaml next to the checkpoint; Fashion-MNIST without one).")
