@@ -124,3 +124,20 @@ final class ConsistencyTask: TrainingTask {
         #expect(bestA.tensors == bestB.tensors && bestA.metadata["epoch"] == bestB.metadata["epoch"])
     }
 }
+
+@Suite struct TimeBudgetTests {
+    /// 30 minutes at 1 s per step and 234 steps per epoch, 10% kept back: floor(1620 / 234) = 6.
+    @Test func epochsFitTheBudget() {
+        #expect(TimeBudget.epochs(fitting: 30, secondsPerStep: 1, stepsPerEpoch: 234) == 6)
+        #expect(TimeBudget.epochs(fitting: 0.01, secondsPerStep: 5, stepsPerEpoch: 1000) == 1)
+    }
+
+    /// Timing runs steps but leaves the model exactly as it was.
+    @Test func timingChangesNothing() {
+        let task = SupervisedClassification(model: TrainerTests.smallNet(seed: 8))
+        let before = task.model.stateDict()
+        let seconds = TimeBudget.secondsPerStep(task: task, labeled: TrainerTests.loader(TrainerTests.halves(count: 64, seed: 1), shuffle: true),
+                                                unlabeled: nil, steps: 2)
+        #expect(seconds > 0 && task.model.stateDict().map(\.1) == before.map(\.1))
+    }
+}
