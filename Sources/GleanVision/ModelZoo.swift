@@ -6,7 +6,8 @@ public enum ModelZoo {
     public enum Name: String, CaseIterable, Sendable {
         case seednet, resnet18, resnet34, resnet50, alexnetMini = "alexnet-mini", googlenet
 
-        var isResNet: Bool { self == .resnet18 || self == .resnet34 || self == .resnet50 }
+        /// Whether the model is a ResNet (the models that take a width).
+        public var isResNet: Bool { self == .resnet18 || self == .resnet34 || self == .resnet50 }
     }
 
     /// The classifier on top of a zoo model's features.

@@ -49,7 +49,7 @@ struct FinetuneSettings: CommandSettings {
 
     init() {
         model.model = .resnet18
-        model.width = 32
+        model.resNetDefaultWidth = 32
         optimization.epochs = 20
         optimization.batchSize = 64
         optimization.optimizer = .adam

@@ -12,7 +12,7 @@ struct LinearEvalSettings: CommandSettings {
 
     init() {
         model.model = .resnet18
-        model.width = 32
+        model.resNetDefaultWidth = 32
         optimization.epochs = 30
         optimization.batchSize = 256
         optimization.optimizer = .adam
@@ -110,7 +110,7 @@ struct KNNEvalSettings: CommandSettings {
 
     init() {
         model.model = .resnet18
-        model.width = 32
+        model.resNetDefaultWidth = 32
     }
 
     static let options: [OptionSpec<KNNEvalSettings>] = EncoderOptions.options.lifted(\.encoder) + DataOptions.options.lifted(\.data)

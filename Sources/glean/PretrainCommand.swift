@@ -70,7 +70,7 @@ struct SimCLRSettings: CommandSettings {
 
     init() {
         model.model = .resnet18
-        model.width = 32
+        model.resNetDefaultWidth = 32
         optimization.epochs = 20
         optimization.batchSize = 256
         optimization.optimizer = .adam

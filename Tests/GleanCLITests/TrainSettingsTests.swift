@@ -50,6 +50,17 @@ import Glean
         #expect(help.contains("--optimizer sgd|nesterov|adam|adamw|lars") && help.contains("(default: 128)"))
     }
 
+    /// `--width auto` is the command's ResNet default (32 for pretraining) and 64 for other models.
+    @Test func widthFollowsTheModel() throws {
+        var settings = SimCLRSettings()
+        #expect(settings.model.width == 32 && settings.yaml.contains("width: \"auto\""))
+        try settings.set("model", "seednet", source: "--model")
+        #expect(settings.model.width == 64)
+        try settings.set("width", "16", source: "--width")
+        #expect(settings.model.width == 16)
+        #expect(TrainSettings().model.width == 64)
+    }
+
     @Test func datasetsNeedTheirFolder() throws {
         var settings = TrainSettings()
         try settings.set("dataset", "cifar10", source: "--dataset")

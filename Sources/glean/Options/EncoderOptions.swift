@@ -39,7 +39,7 @@ struct EncoderOptions: Equatable {
         guard let name = ModelZoo.Name(rawValue: info.model) else { throw ModelZoo.ModelError.unknownModel(info.model) }
         var options = ModelOptions()
         options.model = name
-        options.width = info.width
+        options.widthOption = info.width
         let built = try options.makeEncoder(channels: channels, imageSize: imageSize, seed: seed)
         try load(info.isEncoder ? tensors : tensors.filter { !$0.key.hasPrefix(built.headPrefix) }, into: built,
                  what: "\(info.model) encoder of width \(info.width)")

@@ -5,11 +5,18 @@ extension ModelZoo.Name: OptionChoice {}
 /// The zoo model a command builds.
 struct ModelOptions: Equatable {
     var model = ModelZoo.Name.seednet
-    var width = 64
+    /// `--width`; nil (`auto`) means `resNetDefaultWidth` for ResNets and 64 for the others.
+    var widthOption: Int?
+    /// What `auto` gives a ResNet in this command (64 as in torchvision; the self-supervised
+    /// commands use 32, several times faster on small images).
+    var resNetDefaultWidth = 64
+
+    /// The width the model is built with.
+    var width: Int { widthOption ?? (model.isResNet ? resNetDefaultWidth : 64) }
 
     static let options: [OptionSpec<ModelOptions>] = [
         .value("model", \.model, "Model from the zoo."),
-        .value("width", \.width, "ResNets: channels of the first stage (64 as in torchvision; 32 or 16 train several times faster on small images)."),
+        .value("width", \.widthOption, "ResNets: channels of the first stage (auto: the command's default for ResNets, 64 for other models; 32 or 16 train several times faster on small images)."),
     ]
 
     /// The classifier for `classCount` classes of `channels` x `imageSize` x `imageSize` images,
