@@ -15,7 +15,7 @@ import time
 
 PEAK_GFLOPS = 525.0
 WORKLOADS = ["conv_fwd", "conv_bwd_data", "conv_bwd_weights", "seednet_train_b128",
-             "resnet18_train_b128_28px", "resnet18_infer_b512_28px"]
+             "resnet18_train_b128_28px", "resnet18_infer_b512_28px", "simclr_resnet18_step_b256"]
 
 
 def build_models(torch):
@@ -100,6 +100,8 @@ def prepare(torch, name, channels_last):
         mask = [True, False, False] if name == "conv_bwd_data" else [False, True, False]
         return (lambda: conv(grad, x, w, None, [1, 1], [1, 1], [1, 1], False, [0, 0], 1, mask)), flops, None
     seednet, resnet18 = build_models(torch)
+    if name == "simclr_resnet18_step_b256":
+        return simclr_step(torch, resnet18, fmt)
     if name == "seednet_train_b128":
         model, batch = seednet(), 128
     else:
@@ -125,6 +127,31 @@ def prepare(torch, name, channels_last):
         optimizer.step()
         loss.item()
     return step, 3 * flops, batch
+
+
+def simclr_step(torch, resnet18, fmt):
+    """Two 28 px views of 256 images through ResNet-18 (fc removed) and a 512-512-128 projection
+    head in one pass, NT-Xent at temperature 0.2, backward, Adam (as Glean's workload)."""
+    nn, F = torch.nn, torch.nn.functional
+    encoder = resnet18()
+    encoder.fc = nn.Identity()
+    network = nn.Sequential(encoder, nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 128)).to(memory_format=fmt)
+    views = torch.randn(512, 1, 28, 28).to(memory_format=fmt)
+    targets = torch.cat([torch.arange(256, 512), torch.arange(0, 256)])
+    mask = torch.eye(512, dtype=torch.bool)
+    flops = forward_flops(torch, network, views)
+    network.train()
+    optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        z = F.normalize(network(views), dim=1)
+        logits = (z @ z.t() / 0.2).masked_fill(mask, float("-inf"))
+        loss = F.cross_entropy(logits, targets)
+        loss.backward()
+        optimizer.step()
+        loss.item()
+    return step, 3 * flops, 256
 
 
 def measure(name, seconds):

@@ -33,6 +33,27 @@ public struct Workload: Sendable {
             let flops = withoutGradients { FlopCounter.measure { model(images) }.flops }
             return ({ withoutGradients { _ = model(images).scalars } }, flops)
         },
+        Workload(name: "simclr_resnet18_step_b256", imagesPerStep: 256) {
+            // Two 28 px views of 256 images through ResNet-18 (CIFAR stem) and the projection
+            // head in one pass, NT-Xent, backward, Adam.
+            var generator = RandomGenerator(seed: 0)
+            let encoder = try ModelZoo.makeEncoder("resnet18", inputChannels: 1, imageSize: 28, generator: &generator)
+            let network = SimCLRNetwork(encoder: encoder.module, featureCount: encoder.featureCount,
+                                        hiddenCount: encoder.featureCount, generator: &generator)
+            let task = SimCLR(network: network, temperature: 0.2)
+            let optimizer = Adam(network.trainableParameters, learningRate: 1e-3)
+            let views = (0..<2).map { _ in Tensor.normal([256, 1, 28, 28], generator: &generator) }
+            let batch = StepBatch(unlabeled: Batch(images: views[0], labels: [Int](repeating: 0, count: 256),
+                                                   indices: Array(0..<256), views: views))
+            let context = StepContext(globalStep: 0, epoch: 0, stepInEpoch: 0, stepsPerEpoch: 1, totalSteps: 1)
+            let forwardFlops = withoutGradients { FlopCounter.measure { network(Tensor.concat(views, axis: 0)) }.flops }
+            return ({
+                optimizer.zeroGrad()
+                let loss = task.trainingStep(batch, context: context).loss
+                loss.backward()
+                optimizer.step()
+            }, 3 * forwardFlops)
+        },
         Workload(name: "augment_rrc_flip_jitter_96", imagesPerStep: 256) {
             // One thread: RandomResizedCrop(96) + horizontal flip + colour jitter on 96x96 RGB images.
             var generator = RandomGenerator(seed: 0)
