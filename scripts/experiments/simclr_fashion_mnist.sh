@@ -3,13 +3,15 @@
 # linear and kNN evaluation with all labels, the same on a random-init encoder, and the
 # 10-labels-per-class comparison (linear probe of the pretrained encoder vs the same
 # architecture trained supervised on those labels). Output: $RUNS (default runs/simclr-experiment).
-# Usage: bash scripts/experiments/simclr_fashion_mnist.sh [SEED]
+# Usage: [SIMCLR_OPTIONS="..."] bash scripts/experiments/simclr_fashion_mnist.sh [SEED]
 set -euo pipefail
 seed=${1:-0}
 runs=${RUNS:-runs/simclr-experiment}
 source "$(dirname "$0")/lib.sh"
 
-step pretrain simclr --minutes 30 --model resnet18 --width 32 --temperature 0.2 --run-name "simclr-seed$seed"
+# Extra pretraining options, e.g. SIMCLR_OPTIONS="--batch-size 128 --crop-min-scale 0.5".
+read -r -a extra <<< "${SIMCLR_OPTIONS:-}"
+step pretrain simclr --minutes 30 --model resnet18 --width 32 --temperature 0.2 "${extra[@]}" --run-name "simclr-seed$seed"
 encoder=$(last "simclr-seed$seed")/encoder.safetensors
 step linear-eval --encoder "$encoder" --run-name "linear-all-seed$seed"
 step knn-eval --encoder "$encoder" --run-name "knn-all-seed$seed"
