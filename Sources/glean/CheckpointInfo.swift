@@ -115,3 +115,13 @@ struct CheckpointInfo: Equatable {
         return network
     }
 }
+
+extension CheckpointInfo {
+    /// What a classifier checkpoint of `model` (with `head`) trained on `data` records.
+    static func classifier(_ model: ModelOptions, data: ExperimentData, head: ModelZoo.Head = .linear) -> CheckpointInfo {
+        let labeled = data.labeled
+        return CheckpointInfo(model: model.model.rawValue, classCount: labeled.classCount, inputChannels: labeled.channels,
+                              imageSize: labeled.height, mean: data.mean, std: data.std, classNames: labeled.classNames,
+                              width: model.width, head: head)
+    }
+}

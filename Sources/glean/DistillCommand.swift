@@ -100,11 +100,9 @@ struct DistillCommand: ParsableCommand {
                        + (fromUnlabeled ? "soft labels on \(data.unlabeled.count) unlabeled images (no labels in the loss)"
                                         : "\(settings.data.describe(data)), alpha \(settings.distill.alpha)")
                        + "; T \(settings.distill.temperature), \(settings.optimization.epochs) epochs")
-        let info = CheckpointInfo(model: settings.model.model.rawValue, classCount: labeled.classCount, inputChannels: labeled.channels,
-                                  imageSize: labeled.height, mean: data.mean, std: data.std, classNames: labeled.classNames,
-                                  width: settings.model.width)
+        let info = CheckpointInfo.classifier(settings.model, data: data)
         let trainer = experiment.trainer(task: task, optimization: settings.optimization, stepsPerEpoch: epochSource.batchCount(epoch: 0),
-                                         monitor: loaders.validation == nil ? nil : "val_accuracy", checkpoint: info)
+                                         monitor: loaders.monitor, checkpoint: info)
         try experiment.fit(trainer, labeled: fromUnlabeled ? nil : loaders.labeled, unlabeled: unlabeled,
                            validation: loaders.validation.map(ClassificationValidation.init), epochs: settings.optimization.epochs)
         let teacherTest = ClassificationValidation.evaluate(teacher, on: ClassificationLoaders.inOrder(data.test, data: data.renormalized(teacherInfo)))

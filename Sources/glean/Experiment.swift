@@ -107,3 +107,18 @@ final class Experiment {
         summary.forEach(say)
     }
 }
+
+extension Experiment {
+    /// The one look at the test split: top-1/top-5 and the confusion matrix of the trained
+    /// classifier (with its evaluation weights), written to the reports.
+    func reportTest(_ trainer: Trainer, test: BatchSource, data: ExperimentData, title: String,
+                    extraSummary: [String] = []) throws {
+        let (metrics, confusion) = trainer.withEvaluationWeights { ClassificationValidation.evaluate(trainer.task.model, on: test) }
+        let selected = trainer.callbacks.compactMap { ($0 as? ModelCheckpoint)?.bestEpoch }.first
+            .map { "best validation epoch \($0)" } ?? "last epoch"
+        let summary = [String(format: "final test accuracy: %.2f%% (top-5 %.2f%%) on %d test images; %d labels used; weights of the %@",
+                              100 * (metrics["accuracy"] ?? 0), 100 * (metrics["top5"] ?? 0), data.test.count, data.labelsUsed, selected)]
+            + extraSummary
+        try report(title: title, summary: summary, confusion: confusion, classNames: data.test.classNames)
+    }
+}

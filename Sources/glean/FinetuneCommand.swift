@@ -117,13 +117,11 @@ struct FinetuneCommand: ParsableCommand {
                        + "\(settings.data.describe(data)); \(frozenForGood.count) tensors frozen for good, head-only for "
                        + "\(settings.finetune.frozenEpochs) epochs, backbone rates from x\(settings.finetune.backboneLrScale); "
                        + "\(settings.optimization.optimizer.rawValue), \(settings.optimization.epochs) epochs")
-        let info = CheckpointInfo(model: model.model.rawValue, classCount: labeled.classCount, inputChannels: labeled.channels,
-                                  imageSize: labeled.height, mean: data.mean, std: data.std, classNames: labeled.classNames,
-                                  width: model.width, head: settings.finetune.zooHead)
+        let info = CheckpointInfo.classifier(model, data: data, head: settings.finetune.zooHead)
         let groups = DiscriminativeRates.groups(network, headPrefix: encoder.headPrefix, lowestScale: settings.finetune.backboneLrScale)
         let trainer = experiment.trainer(task: task, optimization: settings.optimization, groups: groups,
                                          stepsPerEpoch: loaders.labeled.batchCount(epoch: 0),
-                                         monitor: loaders.validation == nil ? nil : "val_accuracy", checkpoint: info)
+                                         monitor: loaders.monitor, checkpoint: info)
         try experiment.fit(trainer, labeled: loaders.labeled, validation: loaders.validation.map(ClassificationValidation.init),
                            epochs: settings.optimization.epochs)
         try experiment.reportTest(trainer, test: loaders.test, data: data, title: "glean finetune: \(description)")

@@ -52,12 +52,10 @@ struct TrainCommand: ParsableCommand {
             + "(\(labeled.channels)x\(labeled.height)x\(labeled.width)); \(settings.data.describe(data)); "
             + "\(data.test.count) test images; \(settings.optimization.optimizer.rawValue), augment \(settings.data.augment.rawValue), "
             + "\(settings.optimization.epochs) epochs, seed \(settings.run.seed)")
-        let info = CheckpointInfo(model: settings.model.model.rawValue, classCount: labeled.classCount,
-                                  inputChannels: labeled.channels, imageSize: labeled.height,
-                                  mean: data.mean, std: data.std, classNames: labeled.classNames, width: settings.model.width)
+        let info = CheckpointInfo.classifier(settings.model, data: data)
         let trainer = experiment.trainer(task: task, optimization: settings.optimization,
                                          stepsPerEpoch: loaders.labeled.batchCount(epoch: 0),
-                                         monitor: loaders.validation == nil ? nil : "val_accuracy", checkpoint: info)
+                                         monitor: loaders.monitor, checkpoint: info)
         try experiment.fit(trainer, labeled: loaders.labeled, validation: loaders.validation.map(ClassificationValidation.init),
                            epochs: settings.optimization.epochs)
         try experiment.reportTest(trainer, test: loaders.test, data: data,

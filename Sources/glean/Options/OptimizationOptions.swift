@@ -75,3 +75,17 @@ struct OptimizationOptions: Equatable {
         }
     }
 }
+
+extension OptimizationOptions {
+    /// With a time budget (`minutes` > 0) on a new run, times the first steps of `task` and
+    /// sets `epochs` to what fits; the chosen count is then part of the run's config.
+    mutating func resolveEpochs(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, resuming: Bool) throws {
+        guard minutes > 0, !resuming else { return }
+        let seconds = TimeBudget.secondsPerStep(task: task, labeled: labeled, unlabeled: unlabeled)
+        let stepsPerEpoch = (task.inputs == .labeled ? labeled : unlabeled)!.batchCount(epoch: 0)
+        epochs = TimeBudget.epochs(fitting: minutes, secondsPerStep: seconds, stepsPerEpoch: stepsPerEpoch)
+        warmupEpochs = min(warmupEpochs, epochs - 1)
+        print(String(format: "time budget %.1f min: %.3f s per step, %d steps per epoch -> %d epochs", minutes, seconds,
+                     stepsPerEpoch, epochs))
+    }
+}

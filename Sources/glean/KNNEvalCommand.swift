@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Glean
+
+/// Everything `glean knn-eval` can be told.
+struct KNNEvalSettings: CommandSettings {
+    var encoder = EncoderOptions()
+    var data = DataOptions()
+    var model = ModelOptions()
+    var k = 200
+    var temperature: Float = 0.1
+    var run = RunOptions()
+
+    init() {
+        model.model = .resnet18
+        model.resNetDefaultWidth = 32
+    }
+
+    static let options: [OptionSpec<KNNEvalSettings>] = EncoderOptions.options.lifted(\.encoder) + DataOptions.options.lifted(\.data)
+        + ModelOptions.options.lifted(\.model)
+        + [.value("k", \.k, "Neighbours that vote."), .value("temperature", \.temperature, "Vote weights are exp(cosine similarity / temperature).")]
+        + RunOptions.options.lifted(\.run)
+    static let sections: [(title: String, firstKey: String)] = [("Encoder", "encoder"), ("Data (the labeled images are the bank)", "dataset"),
+                                                                 ("Model of --encoder random", "model"), ("kNN", "k"), ("Run", "seed")]
+
+    func validate(source: String) throws {
+        try encoder.validate(source: source)
+        try data.validate(source: source)
+        try check(k > 0, source, "k", "must be positive, got \(k)")
+        try check(temperature > 0, source, "temperature", "must be positive, got \(temperature)")
+    }
+}
+
+/// `glean knn-eval`: classifies the test images by a weighted vote of their nearest labeled
+/// training images in an encoder's feature space (cosine similarity).
+struct KNNEvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "knn-eval",
+        abstract: "kNN evaluation: test images classified by their nearest labeled images in an encoder's feature space.",
+        discussion: KNNEvalSettings.helpText)
+
+    @Argument(parsing: .allUnrecognized, help: "Options as listed above, e.g. --encoder runs/…/encoder.safetensors.")
+    var options: [String] = []
+
+    func run() throws {
+        let request = try KNNEvalSettings.parse(options)
+        guard request.resume == nil else { throw ValidationError("glean knn-eval does not train, so there is nothing to resume") }
+        let settings = request.settings, seed = settings.run.seed
+        let data = try settings.data.load(seed: seed)
+        let (encoder, _, description) = try settings.encoder.load(model: settings.model, channels: data.labeled.channels,
+                                                                  imageSize: data.labeled.height, seed: seed)
+        let experiment = try Experiment(settings: settings, defaultName: "knn-eval", resume: nil)
+        experiment.say("glean knn-eval: \(description); bank: \(settings.data.describe(data)); k \(settings.k), temperature \(settings.temperature)")
+        let start = Date()
+        let classifier = KNNClassifier(bank: FeatureSet.extract(encoder.module, from: ClassificationLoaders.inOrder(data.labeled, data: data)),
+                                       k: settings.k, temperature: settings.temperature)
+        let (top1, top5) = classifier.evaluate(FeatureSet.extract(encoder.module, from: ClassificationLoaders.inOrder(data.test, data: data)))
+        try experiment.report(title: "glean knn-eval: \(description)",
+                              summary: [String(format: "kNN test accuracy: %.2f%% (top-5 %.2f%%) on %d test images; bank of %d labeled images; %.1fs",
+                                               100 * top1, 100 * top5, data.test.count, data.labeled.count, Date().timeIntervalSince(start))],
+                              confusion: nil, classNames: [])
+    }
+}

@@ -1,0 +1,63 @@
+import Glean
+
+/// SimCLR's own options: the loss, the projection head, the views and the kNN monitor.
+struct SimCLROptions: Equatable {
+    var temperature: Float = 0.2
+    var projectionDim = 128
+    var projectionHidden = 0
+    var cropMinScale: Float?
+    var colorJitter: Float = 0.4
+    var jitterProbability: Float = 0.8
+    var grayscaleProbability: Float = 0.2
+    var blurProbability: Float?
+    var knnImages = 5000
+    var knnK = 200
+    var knnTemperature: Float = 0.1
+
+    static let options: [OptionSpec<SimCLROptions>] = [
+        .value("temperature", \.temperature, "NT-Xent temperature."),
+        .value("projection-dim", \.projectionDim, "Width of the projections the loss compares."),
+        .value("projection-hidden", \.projectionHidden, "Width of the projection head's hidden layer (0 = the encoder's feature width)."),
+        .value("crop-min-scale", \.cropMinScale, "Smallest random-resized-crop area as a fraction of the image (auto: 0.08 from 64 px, else 0.2)."),
+        .value("color-jitter", \.colorJitter, "Brightness, contrast and saturation jitter strength (hue: a quarter of it; gray images: brightness and contrast)."),
+        .value("jitter-probability", \.jitterProbability, "Probability of colour jitter per view."),
+        .value("grayscale-probability", \.grayscaleProbability, "Probability of a gray view (RGB images)."),
+        .value("blur-probability", \.blurProbability, "Probability of Gaussian blur per view (auto: 0.5 from 64 px, else 0)."),
+        .value("knn-images", \.knnImages, "kNN monitor: labeled training images in the bank each epoch (0 = no monitor); validation images are the queries."),
+        .value("knn-k", \.knnK, "Neighbours that vote in the kNN monitor and the final kNN report."),
+        .value("knn-temperature", \.knnTemperature, "Temperature of the kNN vote weights exp(similarity / T)."),
+    ]
+
+    func validate(source: String) throws {
+        try check(temperature > 0, source, "temperature", "must be positive, got \(temperature)")
+        try check(projectionDim > 0 && projectionDim <= 65_536, source, "projection-dim", "must be in 1...65536, got \(projectionDim)")
+        try check(projectionHidden >= 0 && projectionHidden <= 65_536, source, "projection-hidden", "must be in 0...65536, got \(projectionHidden)")
+        try check(cropMinScale.map { $0 > 0 && $0 <= 1 } ?? true, source, "crop-min-scale", "must be in (0, 1], got \(cropMinScale ?? 0)")
+        try check(colorJitter >= 0 && colorJitter < 1, source, "color-jitter", "must be in [0, 1), got \(colorJitter)")
+        for (key, value) in [("jitter-probability", jitterProbability), ("grayscale-probability", grayscaleProbability),
+                             ("blur-probability", blurProbability ?? 0)] {
+            try check(value >= 0 && value <= 1, source, key, "must be in [0, 1], got \(value)")
+        }
+        try check(knnImages >= 0, source, "knn-images", "must be >= 0, got \(knnImages)")
+        try check(knnK > 0, source, "knn-k", "must be positive, got \(knnK)")
+        try check(knnTemperature > 0, source, "knn-temperature", "must be positive, got \(knnTemperature)")
+    }
+
+    func augmentation(imageSize: Int) -> SimCLRAugmentation {
+        SimCLRAugmentation(imageSize: imageSize, cropMinimumScale: cropMinScale, colorJitter: colorJitter,
+                           colorJitterProbability: jitterProbability, grayscaleProbability: grayscaleProbability,
+                           blurProbability: blurProbability)
+    }
+
+    /// The kNN monitor of a pretraining run: a seeded subset of the labeled training images is
+    /// the bank, the validation images are the queries. Nil when the data has no classes or no
+    /// validation split, or when `knn-images` is 0.
+    func knnMonitor(data: ExperimentData, encoder: Module, seed: UInt64) -> KNNValidation? {
+        guard knnImages > 0, data.labeled.classCount > 1, let validation = data.validation else { return nil }
+        var generator = RandomGenerator(seed: seed, stream: "knn-bank")
+        let chosen = Array(Array(0..<data.labeled.count).shuffled(using: &generator).prefix(knnImages)).sorted()
+        return KNNValidation(encoder: encoder, bank: ClassificationLoaders.inOrder(data.labeled.subset(chosen), data: data),
+                             queries: ClassificationLoaders.inOrder(validation, data: data), k: knnK,
+                             temperature: knnTemperature)
+    }
+}
