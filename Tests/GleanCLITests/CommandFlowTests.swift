@@ -124,6 +124,24 @@ struct TinyDataset {
         }
     }
 
+    @Test func badClassSelectionsAndResumeFoldersAreNamed() throws {
+        let data = TinyDataset("errors")
+        for (value, message) in [("4-2", "'0-4' or '5,7,9'"), ("1,1", "lists a class twice"), ("a", "'0-4' or '5,7,9'")] {
+            #expect { try TrainCommand.parse(data.common + ["--classes", value]).run() } throws: {
+                "\($0)".contains("classes") && "\($0)".contains(message)
+            }
+        }
+        #expect { try TrainCommand.parse(data.common + ["--classes", "1-5"]).run() } throws: {
+            "\($0)".contains("lists class 3") && "\($0)".contains("no training images")
+        }
+        #expect { try TrainCommand.parse(data.common + ["--classes", "1-12"]).run() } throws: {
+            "\($0)".contains("lists class 10; the dataset has classes 0-9")
+        }
+        #expect { try TrainCommand.parse(["--resume", data.directory]).run() } throws: {
+            "\($0)".contains(data.directory + "/config.yaml") && "\($0)".contains("run directory")
+        }
+    }
+
     /// `kill -9` of the release binary during `glean pretrain simclr`, then `--resume`, ends
     /// with the same encoder bytes as an uninterrupted run.
     @Test func killedPretrainResumesBitExactly() throws {

@@ -126,6 +126,10 @@ struct DataOptions: Equatable {
         if let outside = selected.first(where: { $0 >= pool.classCount }) {
             throw SettingError(source: resolvedDataDir, key: "classes", reason: "lists class \(outside); the dataset has classes 0-\(pool.classCount - 1)")
         }
+        let counts = pool.classCounts
+        if let empty = selected.first(where: { counts[$0] == 0 }) {
+            throw SettingError(source: resolvedDataDir, key: "classes", reason: "lists class \(empty) (\(pool.classNames[empty])), which has no training images")
+        }
         return (pool.restricted(to: selected), test.restricted(to: selected))
     }
 
