@@ -43,6 +43,13 @@ public final class TrainingContext {
     public func evaluationStateDict() -> [(String, StoredTensor)] {
         weightAverage?.stateDict() ?? model.stateDict()
     }
+
+    /// Puts weights saved by `evaluationStateDict()` back into the model (and the average).
+    public func loadEvaluationState(_ state: [(String, StoredTensor)]) throws {
+        let tensors = Dictionary(uniqueKeysWithValues: state)
+        try model.loadStateDict(tensors)
+        try weightAverage?.load(tensors)
+    }
 }
 
 /// Hooks into the training loop (Keras/fastai style). Every method has an empty default.

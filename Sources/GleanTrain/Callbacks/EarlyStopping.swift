@@ -34,11 +34,7 @@ public final class EarlyStopping: Callback {
     }
 
     public func fitFinished(_ context: TrainingContext) throws {
-        if restoreBestWeights, let bestWeights {
-            let best = Dictionary(uniqueKeysWithValues: bestWeights)
-            try context.model.loadStateDict(best)
-            try context.weightAverage?.load(best)
-        }
+        if restoreBestWeights, let bestWeights { try context.loadEvaluationState(bestWeights) }
     }
 }
 

@@ -51,9 +51,7 @@ public final class ModelCheckpoint: Callback {
 
     public func fitFinished(_ context: TrainingContext) throws {
         guard restoreBestWeights, let bestState else { return }
-        let best = Dictionary(uniqueKeysWithValues: bestState)
-        try context.model.loadStateDict(best)
-        try context.weightAverage?.load(best)
+        try context.loadEvaluationState(bestState)
     }
 }
 
