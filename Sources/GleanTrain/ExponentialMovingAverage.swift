@@ -1,9 +1,11 @@
 import GleanNN
 import GleanTensor
 
-/// An exponential moving average of a model's weights (`shadow ← decay·shadow + (1−decay)·w`
-/// after every optimizer step; buffers such as batch-norm statistics are copied), as FixMatch
-/// and USB evaluate with. The trainer validates, checkpoints and reports with these weights.
+/// An exponential moving average of a model's weights (`shadow ← d·shadow + (1−d)·w` after
+/// every optimizer step; buffers such as batch-norm statistics are copied), as FixMatch and USB
+/// evaluate with. The effective decay warms up, `d = min(decay, (1 + step) / (10 + step))` as
+/// in timm, so that short runs are not dominated by the initial weights. The trainer
+/// validates, checkpoints and reports with these weights.
 public final class ExponentialMovingAverage {
     public let decay: Float
     private let model: Module
@@ -22,8 +24,10 @@ public final class ExponentialMovingAverage {
         model.namedParameters().map { ($0.0, $0.1.value) } + model.namedBuffers().map { ($0.0, $0.1.value) }
     }
 
-    /// Moves the average towards the model's current weights (buffers are copied).
-    public func update() {
+    /// Moves the average towards the model's current weights after optimizer step `step`
+    /// (0-based; buffers are copied).
+    public func update(step: Int) {
+        let decay = min(self.decay, Float(1 + step) / Float(10 + step))
         let parameterNames = Set(model.namedParameters().map(\.0))
         for (name, tensor) in Self.entries(of: model) {
             let isParameter = parameterNames.contains(name)

@@ -95,7 +95,7 @@ public final class Trainer {
             output.loss.backward()
             optimizer.step()
             task.afterOptimizerStep(stepContext)
-            weightAverage?.update()
+            weightAverage?.update(step: context.step)
             lossSum += Double(loss)
             for (key, value) in output.scalars { scalarSums[key, default: 0] += value }
             if let logits = output.logits {

@@ -15,15 +15,16 @@ final class Experiment {
     var resumePath: String { directory.path + "/resume.safetensors" }
 
     /// Opens `resume` or creates `<runs-dir>/<date>_<time>_<name>` (name: `--run-name`, else
-    /// `defaultName`) and writes the config.
-    init<Settings: CommandSettings>(settings: Settings, defaultName: String, resume: String?) throws {
+    /// `defaultName`) and writes the config. A run made of `stages` keeps its resume files in
+    /// the stages' folders (see `stage(_:settings:)`).
+    init<Settings: CommandSettings>(settings: Settings, defaultName: String, resume: String?, stages: Bool = false) throws {
         let run = settings.run
         settingsYAML = settings.yaml
         settingsEntries = settings.entries
         isResuming = resume != nil
         if let resume {
             directory = RunDirectory(path: resume)
-            guard FileManager.default.fileExists(atPath: directory.path + "/resume.safetensors") else {
+            guard stages || FileManager.default.fileExists(atPath: directory.path + "/resume.safetensors") else {
                 throw ValidationError("--resume \(resume): no resume.safetensors there (the run ended before its first epoch, or this is not a run directory)")
             }
         } else {
@@ -32,6 +33,42 @@ final class Experiment {
         }
         log = try RunLog(path: directory.path + "/train.log")
     }
+
+    /// A stage of this run (a self-training teacher or round) in the folder `name` inside it,
+    /// with its own config, log, checkpoints and resume file. It resumes when the folder holds
+    /// a resume file; `settings` are then those of the stage's `config.yaml`.
+    private init(stageDirectory: RunDirectory, settingsYAML: String, entries: [(name: String, value: String)]) throws {
+        directory = stageDirectory
+        self.settingsYAML = settingsYAML
+        settingsEntries = entries
+        isResuming = FileManager.default.fileExists(atPath: stageDirectory.path + "/resume.safetensors")
+        log = try RunLog(path: stageDirectory.path + "/train.log")
+    }
+
+    /// The stage `name` of this run: opened as it is when it was started before (its settings
+    /// are then read from its `config.yaml`), else created with `settings` after `prepare` has
+    /// settled what it leaves open (e.g. epochs from a time budget).
+    func stage<Settings: CommandSettings>(_ name: String, settings: Settings,
+                                          prepare: (inout Settings) throws -> Void = { _ in }) throws -> (experiment: Experiment, settings: Settings) {
+        let stageDirectory = RunDirectory(path: directory.path + "/" + name)
+        let started = FileManager.default.fileExists(atPath: stageDirectory.path + "/config.yaml")
+        var stageSettings = settings
+        if started {
+            stageSettings = try Settings.load(runDirectory: stageDirectory.path)
+        } else {
+            try prepare(&stageSettings)
+            do {
+                try FileManager.default.createDirectory(atPath: stageDirectory.path, withIntermediateDirectories: true)
+            } catch {
+                throw CheckpointError.writeFailed(path: stageDirectory.path, reason: "cannot create the stage directory: \(error.localizedDescription)")
+            }
+            try stageDirectory.writeConfig(stageSettings.yaml)
+        }
+        return (try Experiment(stageDirectory: stageDirectory, settingsYAML: stageSettings.yaml, entries: stageSettings.entries), stageSettings)
+    }
+
+    /// Whether a stage opened by `stage(_:settings:)` finished (wrote its report).
+    var isFinished: Bool { FileManager.default.fileExists(atPath: directory.path + "/report.txt") }
 
     /// Prints a line and appends it to the run's log.
     func say(_ text: String) {

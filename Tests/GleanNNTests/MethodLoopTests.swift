@@ -80,7 +80,7 @@ final class ConsistencyTask: TrainingTask {
         let average = ExponentialMovingAverage(model: model, decay: 0.5)
         let before = model.parameters[0].value.scalars
         model.parameters[0].assign(model.parameters[0].value + 2)
-        average.update()
+        average.update(step: 1000)
         let averaged = try #require(average.stateDict().first { $0.0 == "0.weight" }?.1)
         guard case let .float(values, _) = averaged else { Issue.record("not float"); return }
         #expect(zip(values, before).allSatisfy { abs($0 - ($1 + 1)) < 1e-6 })

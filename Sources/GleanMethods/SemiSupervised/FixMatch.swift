@@ -1,0 +1,80 @@
+import GleanData
+import GleanNN
+import GleanTensor
+import GleanTrain
+
+/// FixMatch (Sohn et al., 2020): a labeled batch (weakly augmented) and an unlabeled batch with
+/// a weak and a strong view go through the model in one pass; the weak view's confident
+/// predictions (softmax ≥ `threshold`) become hard labels for the strong view,
+/// `loss = CE(labeled) + λᵤ · Σ maskᵢ·CE(strongᵢ, argmax weakᵢ) / N_u`.
+/// Evaluate with an exponential moving average of the weights (the trainer's `weightAverage`).
+public final class FixMatch: TrainingTask {
+    public let model: Module
+    public let threshold: Float
+    public let unlabeledWeight: Float
+    /// Whether the unlabeled batches carry their true labels (hidden from the loss), so that
+    /// the pseudo-labels' accuracy can be reported.
+    public let reportsPseudoLabelAccuracy: Bool
+    public var inputs: StepInputs { .labeledAndUnlabeled }
+
+    public init(model: Module, threshold: Float = 0.95, unlabeledWeight: Float = 1, reportsPseudoLabelAccuracy: Bool = true) {
+        require(threshold >= 0 && threshold <= 1, "FixMatch: threshold \(threshold) must be in [0, 1]")
+        require(unlabeledWeight >= 0 && unlabeledWeight.isFinite, "FixMatch: unlabeled weight \(unlabeledWeight) must be finite and >= 0")
+        self.model = model
+        self.threshold = threshold
+        self.unlabeledWeight = unlabeledWeight
+        self.reportsPseudoLabelAccuracy = reportsPseudoLabelAccuracy
+    }
+
+    public func trainingStep(_ batch: StepBatch, context: StepContext) -> StepOutput {
+        let labeled = batch.labeled!, unlabeled = batch.unlabeled!
+        require(unlabeled.views.count == 2, "FixMatch: unlabeled batches need a weak and a strong view, got \(unlabeled.views.count) views")
+        model.train()
+        let (labeledCount, unlabeledCount) = (labeled.labels.count, unlabeled.labels.count)
+        let logits = model(Tensor.concat([labeled.images, unlabeled.views[0], unlabeled.views[1]], axis: 0))
+        let labeledLogits = logits.sliced(axis: 0, 0..<labeledCount)
+        let weakLogits = logits.sliced(axis: 0, labeledCount..<(labeledCount + unlabeledCount))
+        let strongLogits = logits.sliced(axis: 0, (labeledCount + unlabeledCount)..<logits.shape[0])
+        let supervised = labeledLogits.crossEntropy(labels: labeled.labels)
+        let pseudo = PseudoLabels(logits: weakLogits, threshold: threshold)
+        let unsupervised = pseudo.maskedCrossEntropy(strongLogits)
+        var scalars = pseudo.scalars(trueLabels: reportsPseudoLabelAccuracy ? unlabeled.labels : nil)
+        scalars["loss_x"] = Double(supervised.item)
+        scalars["loss_u"] = Double(unsupervised.item)
+        return StepOutput(loss: supervised + unlabeledWeight * unsupervised, logits: labeledLogits, labels: labeled.labels,
+                          exampleCount: labeledCount + unlabeledCount, scalars: scalars)
+    }
+}
+
+/// FixMatch's two views of an unlabeled image and the labeled images' augmentation: weak =
+/// horizontal flip + translation by up to 12.5% (reflect padding); strong = weak + RandAugment
+/// + cutout (a random square set to mid-gray), as in USB.
+public struct FixMatchAugmentation: Sendable {
+    public var imageSize: Int
+    /// RandAugment operations per image and their magnitude (0–30).
+    public var randAugmentCount: Int, randAugmentMagnitude: Int
+    /// Whether to flip horizontally (off for images where left and right differ, like digits).
+    public var flips: Bool
+
+    public init(imageSize: Int, randAugmentCount: Int = 2, randAugmentMagnitude: Int = 10, flips: Bool = true) {
+        self.imageSize = imageSize
+        self.randAugmentCount = randAugmentCount
+        self.randAugmentMagnitude = randAugmentMagnitude
+        self.flips = flips
+    }
+
+    /// Flip and translate: the labeled images' augmentation and the unlabeled weak view.
+    public var weak: Transform {
+        let crop = RandomCrop(size: imageSize, padding: max(1, imageSize / 8), mode: .reflect)
+        return flips ? Compose([RandomHorizontalFlip(), crop]) : crop
+    }
+
+    /// The weak view, then RandAugment and cutout.
+    public var strong: Transform {
+        Compose([weak, RandAugment(count: randAugmentCount, magnitude: randAugmentMagnitude),
+                 RandomErasing(probability: 1, scale: 0.02...0.25, ratio: 1...1, value: 0.5)])
+    }
+
+    /// The unlabeled views, weak first.
+    public var views: [Transform] { [weak, strong] }
+}

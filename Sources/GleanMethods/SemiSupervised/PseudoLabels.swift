@@ -1,0 +1,67 @@
+import GleanTensor
+
+/// Hard pseudo-labels from a model's class scores on unlabeled images: each row's argmax, its
+/// softmax probability, and which rows reach the confidence threshold. Online pseudo-labeling
+/// and FixMatch build their unlabeled loss from it.
+public struct PseudoLabels {
+    /// The argmax class of each row.
+    public let labels: [Int]
+    /// The softmax probability of that class.
+    public let confidences: [Float]
+    /// Rows whose confidence is at least the threshold (all rows for threshold 0).
+    public let mask: [Bool]
+    public let classCount: Int
+
+    /// - Parameters:
+    ///   - logits: `[N, C]` class scores (read only; no gradient flows back through them).
+    ///   - threshold: smallest softmax probability that keeps a pseudo-label, in [0, 1].
+    public init(logits: Tensor, threshold: Float) {
+        require(logits.rank == 2, "PseudoLabels: logits must be [N, C], got \(logits.shape)")
+        require(threshold >= 0 && threshold <= 1, "PseudoLabels: threshold \(threshold) must be in [0, 1]")
+        let (rows, classes) = (logits.shape[0], logits.shape[1])
+        let probabilities = withoutGradients { logits.detached().softmax(axis: 1) }.scalars
+        var labels = [Int](repeating: 0, count: rows), confidences = [Float](repeating: 0, count: rows)
+        for row in 0..<rows {
+            var best = 0
+            for column in 1..<max(classes, 1) where probabilities[row * classes + column] > probabilities[row * classes + best] {
+                best = column
+            }
+            labels[row] = best
+            confidences[row] = probabilities[row * classes + best]
+        }
+        self.labels = labels
+        self.confidences = confidences
+        mask = confidences.map { $0 >= threshold }
+        classCount = classes
+    }
+
+    /// Fraction of rows kept.
+    public var maskRate: Double { mask.isEmpty ? 0 : Double(mask.filter { $0 }.count) / Double(mask.count) }
+
+    /// `Σᵢ maskᵢ · CE(logitsᵢ, labelᵢ) / N`: the cross-entropy of the kept rows of `logits`
+    /// (`[N, C]`, usually another view's scores) against these labels, divided by all N rows
+    /// as FixMatch does, so a low mask rate also lowers the loss.
+    public func maskedCrossEntropy(_ logits: Tensor) -> Tensor {
+        require(logits.rank == 2 && logits.shape[0] == labels.count && logits.shape[1] == classCount,
+                "PseudoLabels.maskedCrossEntropy: logits \(logits.shape) must be [\(labels.count), \(classCount)]")
+        let scale = 1 / Float(max(labels.count, 1))
+        let target = Tensor(shape: logits.shape) { buffer in
+            buffer.update(repeating: 0)
+            for row in 0..<labels.count where mask[row] { buffer[row * classCount + labels[row]] = scale }
+        }
+        return -(logits.logSoftmax(axis: 1) * target).sum()
+    }
+
+    /// `mask_rate`, and where the true labels of the unlabeled images are known (hidden from the
+    /// method, used only to report): `pseudo_accuracy` over the kept rows (when any) and
+    /// `all_pseudo_accuracy` over every row.
+    public func scalars(trueLabels: [Int]?) -> [String: Double] {
+        var scalars = ["mask_rate": maskRate]
+        guard let trueLabels, trueLabels.count == labels.count, !labels.isEmpty else { return scalars }
+        let right = zip(labels, trueLabels).map { $0 == $1 }
+        scalars["all_pseudo_accuracy"] = Double(right.filter { $0 }.count) / Double(right.count)
+        let kept = zip(right, mask).filter { $1 }.map(\.0)
+        if !kept.isEmpty { scalars["pseudo_accuracy"] = Double(kept.filter { $0 }.count) / Double(kept.count) }
+        return scalars
+    }
+}

@@ -1,0 +1,96 @@
+import Glean
+
+/// The semi-supervised methods of `glean semi`.
+enum SemiMethod: String, OptionChoice {
+    case pseudoLabelOnline = "pseudo-label-online", pseudoLabelOffline = "pseudo-label-offline", fixmatch
+    case noisyStudent = "noisy-student"
+
+    /// Whether the method trains teachers and students in stages (self-training).
+    var isSelfTraining: Bool { self == .pseudoLabelOffline || self == .noisyStudent }
+}
+
+/// Options of `glean semi`'s methods; `auto` values depend on the method.
+struct SemiOptions: Equatable {
+    var method = SemiMethod.fixmatch
+    var threshold: Float?
+    var unlabeledRatio: Int?
+    var unlabeledWeight: Float = 1
+    var pseudoWeight: Float = 3
+    var rampStart: Double?
+    var rampEnd: Double?
+    var randAugmentCount = 2
+    var randAugmentMagnitude = 10
+    var flips = true
+    var teacherEpochs = 30
+    var rounds: Int?
+    var targets = PseudoTargets.hard
+    var pseudoPerClass: Int?
+
+    /// Self-training targets (`PseudoLabelSelection.Targets` on the command line).
+    enum PseudoTargets: String, OptionChoice {
+        case hard, soft
+    }
+
+    static let options: [OptionSpec<SemiOptions>] = [
+        .value("method", \.method, "pseudo-label-online: labeled + unlabeled batches, the model's own argmax as targets with a ramped weight; pseudo-label-offline: a teacher labels the unlabeled images it is sure of, a fresh model trains on both; fixmatch: a weak view's confident prediction is the target of a strong view; noisy-student: rounds of teacher -> noised student on class-balanced pseudo-labels."),
+        .value("threshold", \.threshold, "Smallest softmax probability that keeps a pseudo-label (auto: 0 online, 0.99 offline, 0.95 fixmatch, 0.8 noisy-student)."),
+        .value("unlabeled-ratio", \.unlabeledRatio, "pseudo-label-online, fixmatch: unlabeled images per labeled image in a step, mu (auto: 7 fixmatch, 1 online)."),
+        .value("unlabeled-weight", \.unlabeledWeight, "fixmatch: weight lambda_u of the unlabeled loss."),
+        .value("pseudo-weight", \.pseudoWeight, "pseudo-label-online: final weight alpha_f of the pseudo-label loss."),
+        .value("ramp-start", \.rampStart, "pseudo-label-online: epoch T1 where alpha starts rising from 0 (auto: 20% of the epochs)."),
+        .value("ramp-end", \.rampEnd, "pseudo-label-online: epoch T2 where alpha reaches alpha_f (auto: 60% of the epochs)."),
+        .value("randaugment-count", \.randAugmentCount, "fixmatch strong view, noisy-student noise: RandAugment operations per image."),
+        .value("randaugment-magnitude", \.randAugmentMagnitude, "RandAugment magnitude, 0-30."),
+        .value("flips", \.flips, "fixmatch, noisy-student: flip images horizontally in the weak view (turn off where left and right differ)."),
+        .value("teacher-epochs", \.teacherEpochs, "pseudo-label-offline, noisy-student: epochs of the first teacher on the labeled images (students train --epochs each)."),
+        .value("rounds", \.rounds, "pseudo-label-offline, noisy-student: students trained in turn, each the next one's teacher (auto: 1 offline, 2 noisy-student)."),
+        .value("targets", \.targets, "pseudo-label-offline, noisy-student: hard (one-hot argmax) or soft (the teacher's probabilities) pseudo-labels."),
+        .value("pseudo-per-class", \.pseudoPerClass, "pseudo-label-offline, noisy-student: keep the N most confident pseudo-labels per class, repeating images of short classes (0 = keep every confident image; auto: 0 offline, noisy-student the mean confident count per class)."),
+    ]
+
+    func validate(source: String) throws {
+        try check(threshold.map { $0 >= 0 && $0 <= 1 } ?? true, source, "threshold", "must be in [0, 1], got \(threshold ?? 0)")
+        try check(unlabeledRatio.map { (1...64).contains($0) } ?? true, source, "unlabeled-ratio", "must be in 1...64, got \(unlabeledRatio ?? 0)")
+        try check(unlabeledWeight >= 0, source, "unlabeled-weight", "must be >= 0, got \(unlabeledWeight)")
+        try check(pseudoWeight >= 0, source, "pseudo-weight", "must be >= 0, got \(pseudoWeight)")
+        try check(rampStart.map { $0 >= 0 } ?? true, source, "ramp-start", "must be >= 0, got \(rampStart ?? 0)")
+        try check(rampEnd.map { $0 >= (rampStart ?? 0) } ?? true, source, "ramp-end", "must be >= ramp-start, got \(rampEnd ?? 0)")
+        try check((0...14).contains(randAugmentCount), source, "randaugment-count", "must be in 0...14, got \(randAugmentCount)")
+        try check((0...30).contains(randAugmentMagnitude), source, "randaugment-magnitude", "must be in 0...30, got \(randAugmentMagnitude)")
+        try check(teacherEpochs > 0 && teacherEpochs <= 100_000, source, "teacher-epochs", "must be in 1...100000, got \(teacherEpochs)")
+        try check(rounds.map { (1...20).contains($0) } ?? true, source, "rounds", "must be in 1...20, got \(rounds ?? 0)")
+        try check(pseudoPerClass.map { $0 >= 0 } ?? true, source, "pseudo-per-class", "must be >= 0, got \(pseudoPerClass ?? 0)")
+    }
+
+    /// The confidence threshold the method uses.
+    var resolvedThreshold: Float {
+        threshold ?? [.pseudoLabelOnline: 0, .pseudoLabelOffline: 0.99, .fixmatch: 0.95, .noisyStudent: 0.8][method]!
+    }
+
+    /// Unlabeled images per labeled image in a joint step.
+    var resolvedUnlabeledRatio: Int { unlabeledRatio ?? (method == .fixmatch ? 7 : 1) }
+
+    /// Student rounds of a self-training method.
+    var resolvedRounds: Int { rounds ?? (method == .noisyStudent ? 2 : 1) }
+
+    /// The online ramp in steps for a run of `epochs` epochs of `stepsPerEpoch` steps.
+    func ramp(epochs: Int, stepsPerEpoch: Int) -> PseudoLabelRamp {
+        let start = rampStart ?? 0.2 * Double(epochs), end = max(rampEnd ?? 0.6 * Double(epochs), start)
+        return PseudoLabelRamp(start: Int((start * Double(stepsPerEpoch)).rounded()), end: Int((end * Double(stepsPerEpoch)).rounded()),
+                               finalWeight: pseudoWeight)
+    }
+
+    /// FixMatch's views (also the weak augmentation of its labeled images and Noisy Student's noise).
+    func augmentation(imageSize: Int) -> FixMatchAugmentation {
+        FixMatchAugmentation(imageSize: imageSize, randAugmentCount: randAugmentCount, randAugmentMagnitude: randAugmentMagnitude, flips: flips)
+    }
+
+    /// How a self-training round picks pseudo-labels, given the confident counts per class for
+    /// the `auto` balance.
+    func selection(confidentPerClass: [Int]) -> PseudoLabelSelection {
+        let perClass = pseudoPerClass ?? (method == .noisyStudent
+            ? max(1, confidentPerClass.reduce(0, +) / max(confidentPerClass.filter { $0 > 0 }.count, 1)) : 0)
+        return PseudoLabelSelection(threshold: resolvedThreshold, targets: targets == .soft ? .soft : .hard,
+                                    perClass: perClass > 0 ? perClass : nil)
+    }
+}

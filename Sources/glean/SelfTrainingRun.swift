@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import Glean
+
+/// `glean semi --method pseudo-label-offline|noisy-student`: a teacher trained on the labeled
+/// images, then rounds in which the current teacher labels the unlabeled images, the confident
+/// (for Noisy Student: class-balanced) ones join the labeled images, and a fresh student
+/// trains on both (Noisy Student: with RandAugment noise besides the model's dropout) and
+/// becomes the next teacher. Each stage is a folder of the run (`teacher/`, `round-1/`, …)
+/// with its own checkpoints, report and resume file; `--resume` skips finished stages and
+/// continues the interrupted one. A time budget is shared out as 1 part for the teacher and 2
+/// for each round.
+struct SelfTrainingRun {
+    let request: CommandLineRequest<SemiSettings>
+    let data: ExperimentData
+
+    /// A finished stage's model (with its best validation weights) and its accuracies.
+    private struct StageResult {
+        let name: String
+        let model: Module
+        let validation: Double?
+        let test: (metrics: EpochMetrics, confusion: ConfusionMatrix)
+    }
+
+    func run() throws {
+        let settings = request.settings
+        let (semi, seed) = (settings.semi, settings.run.seed)
+        let labeled = data.labeled
+        let rounds = semi.resolvedRounds
+        let experiment = try Experiment(settings: settings, defaultName: "\(semi.method.rawValue)-\(settings.model.model.rawValue)",
+                                        resume: request.resume, stages: true)
+        let isNoisy = semi.method == .noisyStudent
+        experiment.say("glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue); "
+            + "\(settings.data.describe(data)); \(data.unlabeled.count) unlabeled images; teacher \(semi.teacherEpochs) epochs, "
+            + "\(rounds) round(s) of \(settings.optimization.epochs) epochs; threshold \(semi.resolvedThreshold), \(semi.targets.rawValue) targets"
+            + (isNoisy ? ", student noise RandAugment(\(semi.randAugmentCount), \(semi.randAugmentMagnitude)) + the model's dropout" : "")
+            + "; seed \(seed); run directory \(experiment.directory.path)")
+        let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
+                                            transform: settings.data.transform(size: labeled.height), seed: seed)
+        let shareMinutes = settings.optimization.minutes / Double(1 + 2 * rounds)
+        var teacherSettings = settings
+        teacherSettings.optimization.epochs = semi.teacherEpochs
+        teacherSettings.optimization.minutes = shareMinutes
+        let firstModel = try settings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height, seed: seed)
+        var results = [try trainStage("teacher", settings: teacherSettings, parent: experiment,
+                                      task: SupervisedClassification(model: firstModel), loader: loaders.labeled, loaders: loaders)]
+        let unlabeledInOrder = ClassificationLoaders.inOrder(data.unlabeled, data: data)
+        for round in 1...rounds {
+            let probabilities = SelfTraining.probabilities(of: results.last!.model, on: unlabeledInOrder)
+            let confident = PseudoLabelSelection(threshold: semi.resolvedThreshold).select(probabilities: probabilities).confidentPerClass
+            let selection = semi.selection(confidentPerClass: confident).select(probabilities: probabilities)
+            let correct = zip(selection.indices, selection.labels).filter { data.unlabeled.labels[$0] == $1 }.count
+            experiment.say(String(format: "round %d: the %@ labels %d of %d unlabeled images with confidence >= %.2f (per class %@); "
+                                  + "%d pseudo-labeled examples%@, %.2f%% of them right (true labels hidden from training)",
+                                  round, results.last!.name, confident.reduce(0, +), data.unlabeled.count, semi.resolvedThreshold,
+                                  confident.map(String.init).joined(separator: " "), selection.indices.count,
+                                  selection.indices.count > Set(selection.indices).count ? " (balanced: \(Set(selection.indices).count) distinct)" : "",
+                                  100 * Double(correct) / Double(max(selection.indices.count, 1))))
+            let (images, targets) = SelfTraining.studentData(labeled: labeled, unlabeled: data.unlabeled, selection: selection)
+            let student = try settings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height,
+                                                  seed: seed &+ UInt64(round))
+            let noise = isNoisy ? Compose([semi.augmentation(imageSize: labeled.height).weak,
+                                           RandAugment(count: semi.randAugmentCount, magnitude: semi.randAugmentMagnitude)])
+                : settings.data.transform(size: labeled.height)
+            let loader = DataLoader(dataset: images, batchSize: settings.optimization.batchSize,
+                                    sampler: RandomSampler(count: images.count, seed: seed &+ UInt64(round)), transform: noise,
+                                    mean: data.mean, std: data.std, dropLast: images.count >= settings.optimization.batchSize, seed: seed &+ UInt64(round))
+            var studentSettings = settings
+            studentSettings.optimization.minutes = 2 * shareMinutes
+            results.append(try trainStage("round-\(round)", settings: studentSettings, parent: experiment,
+                                          task: SoftTargetClassification(model: student, targets: targets), loader: loader, loaders: loaders))
+        }
+        let table = results.map { result in
+            String(format: "  %-10@ validation %@  test %.2f%% (top-5 %.2f%%)", result.name,
+                   result.validation.map { String(format: "%.2f%%", 100 * $0) } ?? "  -   ",
+                   100 * (result.test.metrics["accuracy"] ?? 0), 100 * (result.test.metrics["top5"] ?? 0))
+        }
+        let final = results.last!
+        let summary = [String(format: "final test accuracy: %.2f%% (top-5 %.2f%%) on %d test images; %d labels used; the last student's "
+                              + "weights of its best validation epoch", 100 * (final.test.metrics["accuracy"] ?? 0),
+                              100 * (final.test.metrics["top5"] ?? 0), data.test.count, data.labelsUsed),
+                       "stages (each chosen by validation; test shown for every stage, used for no choice):"] + table
+        try experiment.report(title: "glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue)", summary: summary,
+                              confusion: final.test.confusion, classNames: data.test.classNames)
+    }
+
+    /// Trains (or resumes, or skips when finished) one stage and returns its model with the
+    /// weights its checkpoint keeps (best validation epoch, else last).
+    private func trainStage(_ name: String, settings: SemiSettings, parent: Experiment, task: TrainingTask, loader: DataLoader,
+                            loaders: ClassificationLoaders) throws -> StageResult {
+        let (stage, stageSettings) = try parent.stage(name, settings: settings) { fresh in
+            try fresh.optimization.resolveEpochs(task: task, labeled: loader, unlabeled: nil, resuming: false)
+        }
+        let info = CheckpointInfo.classifier(settings.model, data: data)
+        if stage.isFinished {
+            parent.say("\(name): finished before; loading its weights")
+        } else {
+            parent.say("\(name): \(stageSettings.optimization.epochs) epochs on \(loader.dataset.count) images -> \(stage.directory.path)")
+            let trainer = stage.trainer(task: task, optimization: stageSettings.optimization, stepsPerEpoch: loader.batchCount(epoch: 0),
+                                        monitor: loaders.monitor, checkpoint: info)
+            try stage.fit(trainer, labeled: loader, validation: loaders.validation.map(ClassificationValidation.init),
+                          epochs: stageSettings.optimization.epochs)
+            try stage.reportTest(trainer, test: loaders.test, data: data, title: "glean semi --method \(settings.semi.method.rawValue): \(name)")
+        }
+        let checkpoint = stage.directory.path + (loaders.validation == nil ? "/last.safetensors" : "/best.safetensors")
+        try task.model.loadStateDict(try SafeTensors.read(checkpoint).tensors)
+        let validation = loaders.validation.map { ClassificationValidation.evaluate(task.model, on: $0).metrics["accuracy"] ?? 0 }
+        return StageResult(name: name, model: task.model, validation: validation,
+                           test: ClassificationValidation.evaluate(task.model, on: loaders.test))
+    }
+}

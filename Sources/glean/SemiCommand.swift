@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Glean
+
+/// Everything `glean semi` can be told.
+struct SemiSettings: CommandSettings {
+    var semi = SemiOptions()
+    var data = DataOptions()
+    var model = ModelOptions()
+    var optimization = OptimizationOptions()
+    var run = RunOptions()
+
+    /// USB's FixMatch recipe where it fits a CPU: batch 64, SGD with Nesterov momentum 0.9,
+    /// rate 0.03, weight decay 5e-4, cosine decay, EMA 0.999; 100 labels per class with 10 per
+    /// class for validation.
+    init() {
+        optimization.batchSize = 64
+        optimization.optimizer = .nesterov
+        optimization.learningRate = 0.03
+        optimization.emaDecay = 0.999
+        data.labelsPerClass = 100
+        data.validationPerClass = 10
+    }
+
+    static let options: [OptionSpec<SemiSettings>] = SemiOptions.options.lifted(\.semi) + DataOptions.options.lifted(\.data)
+        + ModelOptions.options.lifted(\.model) + OptimizationOptions.options.lifted(\.optimization) + RunOptions.options.lifted(\.run)
+    static let sections: [(title: String, firstKey: String)] = [("Method", "method"), ("Data", "dataset"), ("Model", "model"),
+                                                                 ("Optimization", "epochs"), ("Run", "seed")]
+
+    func validate(source: String) throws {
+        try semi.validate(source: source)
+        try data.validate(source: source)
+        try optimization.validate(source: source)
+    }
+}
+
+/// `glean semi`: semi-supervised training on a few labeled images and the unlabeled rest of
+/// the training images.
+struct SemiCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "semi",
+        abstract: "Semi-supervised training: pseudo-labeling (online, offline), FixMatch, Noisy Student.",
+        discussion: SemiSettings.helpText)
+
+    @Argument(parsing: .allUnrecognized, help: "Options as listed above, e.g. --method fixmatch --labels-per-class 10 --minutes 20.")
+    var options: [String] = []
+
+    func run() throws {
+        let request = try SemiSettings.parse(options)
+        let data = try request.settings.data.load(seed: request.settings.run.seed)
+        guard data.unlabeled.count > data.labeled.count else {
+            throw ValidationError("glean semi needs unlabeled images: every training image is labeled (set --labels-per-class)")
+        }
+        if request.settings.semi.method.isSelfTraining {
+            try SelfTrainingRun(request: request, data: data).run()
+        } else {
+            try runJointly(request, data: data)
+        }
+    }
+
+    /// Online pseudo-labeling and FixMatch: one trainer over labeled and unlabeled batches.
+    private func runJointly(_ request: CommandLineRequest<SemiSettings>, data: ExperimentData) throws {
+        var settings = request.settings
+        let (semi, seed) = (settings.semi, settings.run.seed)
+        let labeled = data.labeled
+        let network = try settings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height, seed: seed)
+        let augmentation = semi.augmentation(imageSize: labeled.height)
+        let isFixMatch = semi.method == .fixmatch
+        let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
+                                            transform: isFixMatch ? augmentation.weak : settings.data.transform(size: labeled.height), seed: seed)
+        let unlabeledBatch = settings.optimization.batchSize * semi.resolvedUnlabeledRatio
+        guard data.unlabeled.count >= unlabeledBatch else {
+            throw ValidationError("--batch-size x --unlabeled-ratio = \(unlabeledBatch) is more than the \(data.unlabeled.count) unlabeled images")
+        }
+        let unlabeled = DataLoader(dataset: data.unlabeled, batchSize: unlabeledBatch, sampler: RandomSampler(count: data.unlabeled.count, seed: seed),
+                                   transform: isFixMatch ? nil : settings.data.transform(size: labeled.height),
+                                   views: isFixMatch ? augmentation.views : [], mean: data.mean, std: data.std, dropLast: true, seed: seed)
+        let stepsPerEpoch = unlabeled.batchCount(epoch: 0)
+        // The online ramp is set in epochs, which a time budget fixes only after timing steps.
+        func makeTask(epochs: Int) -> TrainingTask {
+            isFixMatch ? FixMatch(model: network, threshold: semi.resolvedThreshold, unlabeledWeight: semi.unlabeledWeight)
+                : OnlinePseudoLabeling(model: network, ramp: semi.ramp(epochs: epochs, stepsPerEpoch: stepsPerEpoch),
+                                       threshold: semi.resolvedThreshold)
+        }
+        try settings.optimization.resolveEpochs(task: makeTask(epochs: settings.optimization.epochs), labeled: loaders.labeled,
+                                                unlabeled: unlabeled, resuming: request.resume != nil)
+        let task = makeTask(epochs: settings.optimization.epochs)
+        let experiment = try Experiment(settings: settings, defaultName: "\(semi.method.rawValue)-\(settings.model.model.rawValue)",
+                                        resume: request.resume)
+        let recipe = isFixMatch
+            ? "threshold \(semi.resolvedThreshold), lambda_u \(semi.unlabeledWeight), weak = flip + translate, strong = + RandAugment(\(semi.randAugmentCount), \(semi.randAugmentMagnitude)) + cutout"
+            : "alpha 0 -> \(semi.pseudoWeight) from epoch \(semi.ramp(epochs: settings.optimization.epochs, stepsPerEpoch: 1).start) "
+              + "to \(semi.ramp(epochs: settings.optimization.epochs, stepsPerEpoch: 1).end), threshold \(semi.resolvedThreshold)"
+        experiment.say("glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue); "
+            + "\(settings.data.describe(data)); \(data.unlabeled.count) unlabeled images (mu \(semi.resolvedUnlabeledRatio)); \(recipe); "
+            + "\(settings.optimization.optimizer.rawValue) lr \(settings.optimization.learningRate), EMA \(settings.optimization.emaDecay), "
+            + "\(settings.optimization.epochs) epochs of \(stepsPerEpoch) steps, seed \(seed)")
+        let trainer = experiment.trainer(task: task, optimization: settings.optimization, stepsPerEpoch: stepsPerEpoch,
+                                         monitor: loaders.monitor, checkpoint: CheckpointInfo.classifier(settings.model, data: data))
+        try experiment.fit(trainer, labeled: loaders.labeled, unlabeled: unlabeled,
+                           validation: loaders.validation.map(ClassificationValidation.init), epochs: settings.optimization.epochs)
+        try experiment.reportTest(trainer, test: loaders.test, data: data,
+                                  title: "glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue)")
+    }
+}
