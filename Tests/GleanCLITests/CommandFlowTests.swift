@@ -145,30 +145,60 @@ struct TinyDataset {
     /// `kill -9` of the release binary during `glean pretrain simclr`, then `--resume`, ends
     /// with the same encoder bytes as an uninterrupted run.
     @Test func killedPretrainResumesBitExactly() throws {
+        let data = TinyDataset("resume", trainPerClass: 40)
+        try Self.killAndResume(command: ["pretrain", "simclr"], data: data,
+                               options: ["--epochs", "4", "--batch-size", "16", "--width", "4", "--knn-images", "20", "--ema-decay", "0.9"],
+                               compare: ["encoder.safetensors", "projection_head.safetensors", "last.safetensors"])
+    }
+
+    /// The same for FixMatch: labeled and unlabeled streams, EMA and best-checkpoint state.
+    @Test func killedFixMatchResumesBitExactly() throws {
+        let data = TinyDataset("fixmatch-resume", trainPerClass: 40)
+        try Self.killAndResume(command: ["semi"], data: data,
+                               options: ["--method", "fixmatch", "--labels-per-class", "4", "--validation-per-class", "4", "--epochs", "4",
+                                         "--batch-size", "4", "--unlabeled-ratio", "3", "--model", "resnet18", "--width", "4"],
+                               compare: ["best.safetensors", "last.safetensors"])
+    }
+
+    /// And for Noisy Student, killed inside its first round: finished stages are kept, the
+    /// interrupted one continues.
+    @Test func killedNoisyStudentResumesBitExactly() throws {
+        let data = TinyDataset("noisy-resume", trainPerClass: 40)
+        try Self.killAndResume(command: ["semi"], data: data,
+                               options: ["--method", "noisy-student", "--labels-per-class", "6", "--validation-per-class", "4",
+                                         "--teacher-epochs", "3", "--epochs", "3", "--rounds", "2", "--threshold", "0.4",
+                                         "--batch-size", "8", "--model", "resnet18", "--width", "4"],
+                               killedWhenExists: "round-1/resume.safetensors",
+                               compare: ["teacher/best.safetensors", "round-1/last.safetensors", "round-2/best.safetensors", "report.txt"])
+    }
+
+    /// Runs `glean <command> <options>` once straight through and once killed with SIGKILL
+    /// (after its resume file `killedWhenExists` first reports a finished epoch) and resumed;
+    /// the files `compare` must be identical.
+    private static func killAndResume(command: [String], data: TinyDataset, options: [String],
+                                      killedWhenExists resumeFile: String = "resume.safetensors", compare: [String]) throws {
         let binary = ReleaseGuardTests.releaseBinary
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the release binary first")
-        let data = TinyDataset("resume", trainPerClass: 40)
-        let options = data.common + ["--epochs", "4", "--batch-size", "16", "--width", "4", "--knn-images", "20", "--ema-decay", "0.9"]
         func launch(_ arguments: [String]) throws -> Process {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["pretrain", "simclr"] + arguments
+            process.arguments = command + arguments
             process.standardOutput = FileHandle.nullDevice
             try process.run()
             return process
         }
-        let straight = try launch(options + ["--run-name", "straight"])
+        let straight = try launch(data.common + options + ["--run-name", "straight"])
         straight.waitUntilExit()
         #expect(straight.terminationStatus == 0)
 
-        let interrupted = try launch(options + ["--run-name", "killed"])
+        let interrupted = try launch(data.common + options + ["--run-name", "killed"])
         let killedRun = try { () throws -> String in
             while true {
-                if let run = try? data.run("killed"), let metadata = try? SafeTensors.read(run + "/resume.safetensors").metadata,
+                if let run = try? data.run("killed"), let metadata = try? SafeTensors.read(run + "/" + resumeFile).metadata,
                    metadata["next_epoch"] == "1" || metadata["next_epoch"] == "2" {
                     return run
                 }
-                Thread.sleep(forTimeInterval: 0.02)
+                Thread.sleep(forTimeInterval: 0.01)
             }
         }()
         kill(interrupted.processIdentifier, SIGKILL)
@@ -177,11 +207,18 @@ struct TinyDataset {
         resumed.waitUntilExit()
         #expect(resumed.terminationStatus == 0)
         let straightRun = try data.run("straight")
-        for file in ["encoder.safetensors", "projection_head.safetensors", "last.safetensors"] {
-            let a = try SafeTensors.read(straightRun + "/" + file).tensors, b = try SafeTensors.read(killedRun + "/" + file).tensors
-            #expect(a == b, "\(file) differs after kill -9 and --resume")
+        for file in compare {
+            if file.hasSuffix(".safetensors") {
+                let a = try SafeTensors.read(straightRun + "/" + file).tensors, b = try SafeTensors.read(killedRun + "/" + file).tensors
+                #expect(a == b, "\(file) differs after kill -9 and --resume")
+            } else {
+                let a = try String(contentsOfFile: straightRun + "/" + file, encoding: .utf8)
+                let b = try String(contentsOfFile: killedRun + "/" + file, encoding: .utf8)
+                #expect(a == b, "\(file) differs after kill -9 and --resume")
+            }
         }
-        let log = try String(contentsOfFile: killedRun + "/train.log", encoding: .utf8)
+        let log = try String(contentsOfFile: killedRun + "/" + resumeFile.replacingOccurrences(of: "resume.safetensors", with: "train.log"),
+                             encoding: .utf8)
         #expect(log.contains("resuming"))
     }
 }

@@ -1,0 +1,141 @@
+import Foundation
+import Glean
+import Testing
+
+/// Cross-entropy of one row of logits against a class, in Double, for the hand-computed losses.
+private func crossEntropy(_ row: [Float], _ label: Int) -> Double {
+    let maximum = Double(row.max()!)
+    let logSum = log(row.map { exp(Double($0) - maximum) }.reduce(0, +)) + maximum
+    return logSum - Double(row[label])
+}
+
+private func softmax(_ row: [Float]) -> [Double] {
+    let exps = row.map { exp(Double($0)) }
+    return exps.map { $0 / exps.reduce(0, +) }
+}
+
+@Suite struct PseudoLabelTests {
+    /// Argmax, confidence and the threshold mask; the masked loss divides by every row.
+    @Test func maskKeepsConfidentRowsAndTheLossDividesByAll() {
+        let rows: [[Float]] = [[4, 0, 0], [0.2, 0.1, 0], [0, 0, 3], [0, 1, 1.1]]
+        let logits = Tensor(rows.flatMap { $0 }, shape: [4, 3])
+        let pseudo = PseudoLabels(logits: logits, threshold: 0.9)
+        #expect(pseudo.labels == [0, 0, 2, 2])
+        #expect(zip(pseudo.confidences, rows).allSatisfy { abs(Double($0) - softmax($1).max()!) < 1e-6 })
+        #expect(pseudo.mask == [true, false, true, false] && pseudo.maskRate == 0.5)
+        let other: [[Float]] = [[1, 2, 0], [0, 0, 0], [0.5, -1, 2], [3, 3, 3]]
+        let loss = pseudo.maskedCrossEntropy(Tensor(other.flatMap { $0 }, shape: [4, 3])).item
+        let expected = (crossEntropy(other[0], 0) + crossEntropy(other[2], 2)) / 4
+        #expect(abs(Double(loss) - expected) < 1e-5)
+        let scalars = pseudo.scalars(trueLabels: [0, 1, 1, 2])
+        #expect(scalars["pseudo_accuracy"] == 0.5 && scalars["all_pseudo_accuracy"] == 0.5 && scalars["mask_rate"] == 0.5)
+        #expect(pseudo.scalars(trueLabels: nil).keys.sorted() == ["mask_rate"])
+    }
+
+    /// Gradients reach only the kept rows: d/dlogits = (softmax − onehot) / N on them.
+    @Test func maskedLossGradientTouchesOnlyKeptRows() {
+        let logits = Tensor([2, 0, 0, 0, 0, 0], shape: [2, 3]).requiringGrad()
+        let pseudo = PseudoLabels(logits: logits, threshold: 0.5)
+        #expect(pseudo.mask == [true, false])
+        pseudo.maskedCrossEntropy(logits).backward()
+        let gradient = logits.grad!.scalars
+        let p = softmax([2, 0, 0])
+        #expect(abs(Double(gradient[0]) - (p[0] - 1) / 2) < 1e-5 && abs(Double(gradient[1]) - p[1] / 2) < 1e-5)
+        #expect(gradient[3...].allSatisfy { $0 == 0 })
+    }
+
+    @Test func rampIsZeroThenLinearThenHeld() {
+        let ramp = PseudoLabelRamp(start: 10, end: 20, finalWeight: 3)
+        #expect(ramp.weight(at: 0) == 0 && ramp.weight(at: 9) == 0 && ramp.weight(at: 10) == 0)
+        #expect(abs(ramp.weight(at: 15) - 1.5) < 1e-6 && ramp.weight(at: 20) == 3 && ramp.weight(at: 1000) == 3)
+        #expect(PseudoLabelRamp(start: 5, end: 5, finalWeight: 2).weight(at: 5) == 2)
+    }
+}
+
+@Suite struct PseudoLabelSelectionTests {
+    private let probabilities: [[Float]] = [[0.995, 0.005, 0], [0.2, 0.8, 0], [0.999, 0.001, 0], [0, 0.991, 0.009],
+                                            [0.5, 0.5, 0], [0.992, 0.008, 0], [0, 0, 1]]
+
+    /// Offline pseudo-labeling: every image at or above the threshold, once, one-hot.
+    @Test func thresholdKeepsConfidentImagesWithHardTargets() {
+        let selection = PseudoLabelSelection(threshold: 0.99).select(probabilities: probabilities)
+        #expect(selection.confidentPerClass == [3, 1, 1])
+        #expect(selection.indices == [0, 2, 5, 3, 6] && selection.labels == [0, 0, 0, 1, 2])
+        #expect(selection.targets[3] == [0, 1, 0])
+    }
+
+    /// Noisy Student: the N most confident per class, short classes repeated; soft targets.
+    @Test func balancingTakesTopKAndRepeatsShortClasses() {
+        let selection = PseudoLabelSelection(threshold: 0.9, targets: .soft, perClass: 2).select(probabilities: probabilities)
+        #expect(selection.indices == [2, 0, 3, 3, 6, 6])
+        #expect(selection.targets[0] == probabilities[2] && selection.labels == [0, 0, 1, 1, 2, 2])
+    }
+
+    /// The student's set: labeled images with one-hot targets, then the pseudo-labeled ones.
+    @Test func studentDataAppendsPseudoLabeledImages() {
+        let labeled = topOrBottomImages(count: 4, seed: 1), unlabeled = topOrBottomImages(count: 6, seed: 2)
+        let selection = PseudoLabelSelection(threshold: 0.6, targets: .soft).select(
+            probabilities: [[0.7, 0.3], [0.5, 0.5], [0.1, 0.9], [0.8, 0.2], [0.55, 0.45], [0.35, 0.65]])
+        let (images, targets) = SelfTraining.studentData(labeled: labeled, unlabeled: unlabeled, selection: selection)
+        #expect(images.count == 4 + 4 && targets.count == 8)
+        #expect(images.labels == labeled.labels + [0, 0, 1, 1] && targets[0] == [1, 0] && targets[4] == [0.7, 0.3])
+        #expect(Array(images.pixels[(4 * 64)..<(5 * 64)]) == Array(unlabeled.pixels[0..<64]))
+    }
+}
+
+@Suite struct SemiSupervisedTaskTests {
+    /// A linear classifier over 2 inputs with known weights, for hand-computed losses.
+    private static func linearModel() throws -> Module {
+        var generator = RandomGenerator(seed: 0)
+        let model = Sequential([Lambda.flatten(), Linear(2, 2, generator: &generator)])
+        try model.loadStateDict(["1.weight": .float(values: [1, -1, 0.5, 2], shape: [2, 2]), "1.bias": .float(values: [0, 0], shape: [2])])
+        return model
+    }
+
+    private static func logits(_ input: [Float]) -> [Float] { [input[0] - input[1], 0.5 * input[0] + 2 * input[1]] }
+
+    /// FixMatch's loss is CE(labeled) + λ·Σ mask·CE(strong, argmax weak) / N_u, with the weak
+    /// view's softmax deciding the mask.
+    @Test func fixMatchLossMatchesTheFormula() throws {
+        let labeledInputs: [[Float]] = [[1, 0], [0, 1]], weak: [[Float]] = [[4, 0], [0.1, 0.1], [0, 3]], strong: [[Float]] = [[1, 1], [2, 0], [-1, 1]]
+        let labeled = Batch(images: Tensor(labeledInputs.flatMap { $0 }, shape: [2, 2, 1, 1]), labels: [0, 1], indices: [0, 1])
+        let unlabeled = Batch(images: Tensor(weak.flatMap { $0 }, shape: [3, 2, 1, 1]), labels: [0, 0, 1], indices: [0, 1, 2],
+                              views: [Tensor(weak.flatMap { $0 }, shape: [3, 2, 1, 1]), Tensor(strong.flatMap { $0 }, shape: [3, 2, 1, 1])])
+        let task = FixMatch(model: try Self.linearModel(), threshold: 0.95, unlabeledWeight: 2)
+        let context = StepContext(globalStep: 0, epoch: 0, stepInEpoch: 0, stepsPerEpoch: 1, totalSteps: 1)
+        let output = task.trainingStep(StepBatch(labeled: labeled, unlabeled: unlabeled), context: context)
+        let supervised = (crossEntropy(Self.logits(labeledInputs[0]), 0) + crossEntropy(Self.logits(labeledInputs[1]), 1)) / 2
+        // weak logits: [4, 2] (p 0.88, dropped), [0, 0.25] (dropped), [-3, 6] (class 1, kept).
+        let unsupervised = crossEntropy(Self.logits(strong[2]), 1) / 3
+        #expect(abs(Double(output.loss.item) - (supervised + 2 * unsupervised)) < 1e-5)
+        #expect(abs(output.scalars["mask_rate"]! - 1.0 / 3) < 1e-9 && output.scalars["pseudo_accuracy"] == 1)
+        #expect(output.labels == [0, 1] && output.logits!.shape == [2, 2] && output.exampleCount == 5)
+    }
+
+    /// Online pseudo-labeling weighs its own argmax labels by the ramp at the global step.
+    @Test func onlinePseudoLabelingUsesTheRamp() throws {
+        let labeled = Batch(images: Tensor([1, 0], shape: [1, 2, 1, 1]), labels: [0], indices: [0])
+        let unlabeled = Batch(images: Tensor([0, 1, 2, 0], shape: [2, 2, 1, 1]), labels: [1, 1], indices: [0, 1])
+        let task = OnlinePseudoLabeling(model: try Self.linearModel(), ramp: PseudoLabelRamp(start: 10, end: 20, finalWeight: 3))
+        let supervised = crossEntropy(Self.logits([1, 0]), 0)
+        let pseudo = (crossEntropy(Self.logits([0, 1]), 1) + crossEntropy(Self.logits([2, 0]), 0)) / 2
+        for (step, alpha) in [(5, 0.0), (15, 1.5), (30, 3.0)] {
+            let context = StepContext(globalStep: step, epoch: 0, stepInEpoch: step, stepsPerEpoch: 100, totalSteps: 100)
+            let output = task.trainingStep(StepBatch(labeled: labeled, unlabeled: unlabeled), context: context)
+            #expect(abs(Double(output.loss.item) - (supervised + alpha * pseudo)) < 1e-5)
+            #expect(output.scalars["alpha"] == alpha && output.scalars["all_pseudo_accuracy"] == 0.5)
+        }
+    }
+
+    /// Soft targets are looked up by dataset index.
+    @Test func softTargetsFollowTheBatchIndices() throws {
+        let task = SoftTargetClassification(model: try Self.linearModel(), targets: [[1, 0], [0.25, 0.75], [0, 1]])
+        let batch = Batch(images: Tensor([1, 0, 0, 1], shape: [2, 2, 1, 1]), labels: [0, 0], indices: [2, 1])
+        let context = StepContext(globalStep: 0, epoch: 0, stepInEpoch: 0, stepsPerEpoch: 1, totalSteps: 1)
+        let output = task.trainingStep(StepBatch(labeled: batch), context: context)
+        let first = crossEntropy(Self.logits([1, 0]), 1)
+        let second = 0.25 * crossEntropy(Self.logits([0, 1]), 0) + 0.75 * crossEntropy(Self.logits([0, 1]), 1)
+        #expect(abs(Double(output.loss.item) - (first + second) / 2) < 1e-5)
+        #expect(output.labels == [1, 1])
+    }
+}
