@@ -8,8 +8,11 @@ struct ClassificationLoaders {
     let validation: DataLoader?
     let test: DataLoader
 
-    init(data: ExperimentData, batchSize: Int, transform: Transform?, seed: UInt64) {
-        labeled = DataLoader(dataset: data.labeled, batchSize: batchSize, sampler: RandomSampler(count: data.labeled.count, seed: seed),
+    /// - Parameter sampler: how labeled batches are drawn (`--sampler`).
+    init(data: ExperimentData, batchSize: Int, transform: Transform?, sampler: SamplerChoice, seed: UInt64) {
+        let order: Sampler = sampler == .balanced ? WeightedRandomSampler.classBalanced(labels: data.labeled.labels, seed: seed)
+            : RandomSampler(count: data.labeled.count, seed: seed)
+        labeled = DataLoader(dataset: data.labeled, batchSize: batchSize, sampler: order,
                              transform: transform, mean: data.mean, std: data.std,
                              dropLast: data.labeled.count >= batchSize, seed: seed)
         validation = data.validation.map { Self.inOrder($0, data: data) }

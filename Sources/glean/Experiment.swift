@@ -110,7 +110,8 @@ final class Experiment {
                 callbacks: callbacks(monitor: monitor, checkpointMetadata: checkpoint.metadata,
                                      earlyStoppingPatience: optimization.earlyStoppingPatience, checkpointState: checkpointState,
                                      restoreBest: restoreBest)
-                    + extraCallbacks,
+                    + extraCallbacks + [optimization.plateauCallback(monitor: monitor.map { $0 == "val_accuracy" ? "val_loss" : $0 } ?? "loss")]
+                        .compactMap { $0 },
                 weightAverage: optimization.emaDecay > 0 ? ExponentialMovingAverage(model: task.model, decay: optimization.emaDecay) : nil)
     }
 

@@ -55,7 +55,7 @@ struct FinetuneSettings: CommandSettings {
         optimization.optimizer = .adam
         optimization.learningRate = 1e-3
         optimization.weightDecay = 1e-4
-        data.augment = .flipCrop
+        data.augmentation.augment = AugmentList([.flipCrop])
     }
 
     static let options: [OptionSpec<FinetuneSettings>] = EncoderOptions.options.lifted(\.encoder) + DataOptions.options.lifted(\.data)
@@ -109,7 +109,7 @@ struct FinetuneCommand: ParsableCommand {
         let task = FineTuning(model: network, backbone: backbone, frozenEpochs: settings.finetune.frozenEpochs,
                               labelSmoothing: settings.finetune.labelSmoothing)
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
-                                            transform: settings.data.transform(size: labeled.height), seed: seed)
+                                            transform: settings.data.transform(for: labeled), sampler: settings.data.sampler, seed: seed)
         try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: nil, resuming: request.resume != nil)
         let experiment = try Experiment(settings: settings, defaultName: "finetune",
                                         resume: request.resume)

@@ -55,7 +55,7 @@ struct LinearEvalCommand: ParsableCommand {
         var headGenerator = RandomGenerator(seed: seed, stream: "init/head")
         let head = Linear(encoder.featureCount, labeled.classCount, generator: &headGenerator)
         let batchSize = settings.optimization.batchSize
-        let cached = settings.data.augment == .none
+        let cached = settings.data.augmentation.augment.choices.isEmpty
         let task: SupervisedClassification, train: BatchSource, validation: BatchSource?, test: BatchSource
         let checkpointState: ([(String, StoredTensor)]) -> [(String, StoredTensor)]
         if cached {
@@ -63,7 +63,8 @@ struct LinearEvalCommand: ParsableCommand {
                   + "\(data.test.count) test images")
             let features = { FeatureSet.extract(encoder.module, from: ClassificationLoaders.inOrder($0, data: data)) }
             let labeledFeatures = features(labeled)
-            train = FeatureLoader(labeledFeatures, batchSize: batchSize, sampler: RandomSampler(count: labeled.count, seed: seed),
+            train = FeatureLoader(labeledFeatures, batchSize: batchSize, sampler: settings.data.sampler == .balanced
+                                        ? WeightedRandomSampler.classBalanced(labels: labeled.labels, seed: seed) : RandomSampler(count: labeled.count, seed: seed),
                                   dropLast: labeled.count >= batchSize)
             validation = data.validation.map { FeatureLoader(features($0), batchSize: 1000, sampler: SequentialSampler(count: $0.count)) }
             test = FeatureLoader(features(data.test), batchSize: 1000, sampler: SequentialSampler(count: data.test.count))
@@ -71,8 +72,8 @@ struct LinearEvalCommand: ParsableCommand {
             let encoderState = encoder.module.stateDict()
             checkpointState = { headState in encoderState + headState.map { (encoder.headPrefix + $0.0, $0.1) } }
         } else {
-            let loaders = ClassificationLoaders(data: data, batchSize: batchSize, transform: settings.data.transform(size: labeled.height),
-                                                seed: seed)
+            let loaders = ClassificationLoaders(data: data, batchSize: batchSize, transform: settings.data.transform(for: labeled),
+                                                sampler: settings.data.sampler, seed: seed)
             (train, validation, test) = (loaders.labeled, loaders.validation, loaders.test)
             task = SupervisedClassification(model: FrozenEncoderClassifier(encoder: encoder.module, head: head))
             checkpointState = { state in
@@ -84,7 +85,7 @@ struct LinearEvalCommand: ParsableCommand {
         try settings.optimization.resolveEpochs(task: task, labeled: train, unlabeled: nil, resuming: request.resume != nil)
         let experiment = try Experiment(settings: settings, defaultName: "linear-eval", resume: request.resume)
         experiment.say("glean linear-eval: \(description), \(encoder.featureCount) features, "
-                       + (cached ? "cached (no augmentation)" : "augment \(settings.data.augment.rawValue)")
+                       + (cached ? "cached (no augmentation)" : "augment \(settings.data.augmentation.augment.optionText)")
                        + "; \(settings.data.describe(data)); \(settings.optimization.optimizer.rawValue), \(settings.optimization.epochs) epochs")
         let info = CheckpointInfo.classifier(model, data: data)
         let trainer = experiment.trainer(task: task, optimization: settings.optimization, stepsPerEpoch: train.batchCount(epoch: 0),

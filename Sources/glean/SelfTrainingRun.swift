@@ -33,10 +33,10 @@ struct SelfTrainingRun {
         experiment.say("glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue); "
             + "\(settings.data.describe(data)); \(data.unlabeled.count) unlabeled images; teacher \(semi.teacherEpochs) epochs, "
             + "\(rounds) round(s) of \(settings.optimization.epochs) epochs; threshold \(semi.resolvedThreshold), \(semi.targets.rawValue) targets"
-            + (isNoisy ? ", student noise RandAugment(\(semi.randAugmentCount), \(semi.randAugmentMagnitude)) + the model's dropout" : "")
+            + (isNoisy ? ", student noise RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + the model's dropout" : "")
             + "; seed \(seed); run directory \(experiment.directory.path)")
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
-                                            transform: settings.data.transform(size: labeled.height), seed: seed)
+                                            transform: settings.data.transform(for: labeled), sampler: settings.data.sampler, seed: seed)
         let shareMinutes = settings.optimization.minutes / Double(1 + 2 * rounds)
         var teacherSettings = settings
         teacherSettings.optimization.epochs = semi.teacherEpochs
@@ -59,9 +59,9 @@ struct SelfTrainingRun {
             let (images, targets) = SelfTraining.studentData(labeled: labeled, unlabeled: data.unlabeled, selection: selection)
             let student = try settings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height,
                                                   seed: seed &+ UInt64(round))
-            let noise = isNoisy ? Compose([semi.augmentation(imageSize: labeled.height).weak,
-                                           RandAugment(count: semi.randAugmentCount, magnitude: semi.randAugmentMagnitude)])
-                : settings.data.transform(size: labeled.height)
+            let noise = isNoisy ? Compose([semi.augmentation(imageSize: labeled.height, randAugment: settings.data.augmentation.randAugment).weak,
+                                           settings.data.augmentation.randAugment])
+                : settings.data.transform(for: labeled)
             let loader = DataLoader(dataset: images, batchSize: settings.optimization.batchSize,
                                     sampler: RandomSampler(count: images.count, seed: seed &+ UInt64(round)), transform: noise,
                                     mean: data.mean, std: data.std, dropLast: images.count >= settings.optimization.batchSize, seed: seed &+ UInt64(round))

@@ -64,16 +64,16 @@ struct SemiCommand: ParsableCommand {
         let (semi, seed) = (settings.semi, settings.run.seed)
         let labeled = data.labeled
         let network = try settings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height, seed: seed)
-        let augmentation = semi.augmentation(imageSize: labeled.height)
+        let augmentation = semi.augmentation(imageSize: labeled.height, randAugment: settings.data.augmentation.randAugment)
         let isFixMatch = semi.method == .fixmatch
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
-                                            transform: isFixMatch ? augmentation.weak : settings.data.transform(size: labeled.height), seed: seed)
+                                            transform: isFixMatch ? augmentation.weak : settings.data.transform(for: labeled), sampler: settings.data.sampler, seed: seed)
         let unlabeledBatch = settings.optimization.batchSize * semi.resolvedUnlabeledRatio
         guard data.unlabeled.count >= unlabeledBatch else {
             throw ValidationError("--batch-size x --unlabeled-ratio = \(unlabeledBatch) is more than the \(data.unlabeled.count) unlabeled images")
         }
         let unlabeled = DataLoader(dataset: data.unlabeled, batchSize: unlabeledBatch, sampler: RandomSampler(count: data.unlabeled.count, seed: seed),
-                                   transform: isFixMatch ? nil : settings.data.transform(size: labeled.height),
+                                   transform: isFixMatch ? nil : settings.data.transform(for: labeled),
                                    views: isFixMatch ? augmentation.views : [], mean: data.mean, std: data.std, dropLast: true, seed: seed)
         let stepsPerEpoch = unlabeled.batchCount(epoch: 0)
         // The online ramp is set in epochs, which a time budget fixes only after timing steps.
@@ -88,7 +88,7 @@ struct SemiCommand: ParsableCommand {
         let experiment = try Experiment(settings: settings, defaultName: "\(semi.method.rawValue)-\(settings.model.model.rawValue)",
                                         resume: request.resume)
         let recipe = isFixMatch
-            ? "threshold \(semi.resolvedThreshold), lambda_u \(semi.unlabeledWeight), weak = flip + translate, strong = + RandAugment(\(semi.randAugmentCount), \(semi.randAugmentMagnitude)) + cutout"
+            ? "threshold \(semi.resolvedThreshold), lambda_u \(semi.unlabeledWeight), weak = flip + translate, strong = + RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + cutout"
             : "alpha 0 -> \(semi.pseudoWeight) from epoch \(semi.ramp(epochs: settings.optimization.epochs, stepsPerEpoch: 1).start) "
               + "to \(semi.ramp(epochs: settings.optimization.epochs, stepsPerEpoch: 1).end), threshold \(semi.resolvedThreshold)"
         experiment.say("glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue); "

@@ -7,20 +7,20 @@ struct TrainSettings: CommandSettings {
     var data = DataOptions()
     var model = ModelOptions()
     var optimization = OptimizationOptions()
-    var labelSmoothing: Float = 0
+    var loss = LossOptions()
     var run = RunOptions()
 
     static let options: [OptionSpec<TrainSettings>] = DataOptions.options.lifted(\.data) + ModelOptions.options.lifted(\.model)
         + OptimizationOptions.options.lifted(\.optimization)
-        + [.value("label-smoothing", \.labelSmoothing, "Label smoothing of the cross-entropy, in [0, 1).")]
-        + RunOptions.options.lifted(\.run)
+        + LossOptions.options.lifted(\.loss) + RunOptions.options.lifted(\.run)
     static let sections: [(title: String, firstKey: String)] = [("Data", "dataset"), ("Model", "model"), ("Optimization", "epochs"),
                            ("Loss", "label-smoothing"), ("Run", "seed")]
 
     func validate(source: String) throws {
-        try data.validate(source: source)
+        try data.validate(source: source, batchMixing: true)
         try optimization.validate(source: source)
-        try check(labelSmoothing >= 0 && labelSmoothing < 1, source, "label-smoothing", "must be in [0, 1), got \(labelSmoothing)")
+        try loss.validate(source: source)
+        try check(!data.augmentation.mixesBatches || loss.classWeights == .none, source, "class-weights", "does not combine with mixup or cutmix")
     }
 }
 
@@ -42,15 +42,16 @@ struct TrainCommand: ParsableCommand {
         let labeled = data.labeled
         let network = try settings.model.make(classCount: labeled.classCount, channels: labeled.channels,
                                               imageSize: labeled.height, seed: settings.run.seed)
-        let task = SupervisedClassification(model: network, labelSmoothing: settings.labelSmoothing)
+        let task = settings.loss.task(model: network, labeled: labeled,
+                                      mixing: settings.data.augmentation.batchMixing(classCount: labeled.classCount), seed: settings.run.seed)
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
-                                            transform: settings.data.transform(size: labeled.height), seed: settings.run.seed)
+                                            transform: settings.data.transform(for: labeled), sampler: settings.data.sampler, seed: settings.run.seed)
         try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: nil, resuming: resume != nil)
         let experiment = try Experiment(settings: settings, defaultName: settings.model.model.rawValue,
                                         resume: resume)
         experiment.say("glean train: \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue) "
             + "(\(labeled.channels)x\(labeled.height)x\(labeled.width)); \(settings.data.describe(data)); "
-            + "\(data.test.count) test images; \(settings.optimization.optimizer.rawValue), augment \(settings.data.augment.rawValue), "
+            + "\(data.test.count) test images; \(settings.optimization.optimizer.rawValue), augment \(settings.data.augmentation.augment.optionText), "
             + "\(settings.optimization.epochs) epochs, seed \(settings.run.seed)")
         let info = CheckpointInfo.classifier(settings.model, data: data)
         let trainer = experiment.trainer(task: task, optimization: settings.optimization,

@@ -51,15 +51,14 @@ public final class FixMatch: TrainingTask {
 /// + cutout (a random square set to mid-gray), as in USB.
 public struct FixMatchAugmentation: Sendable {
     public var imageSize: Int
-    /// RandAugment operations per image and their magnitude (0–30).
-    public var randAugmentCount: Int, randAugmentMagnitude: Int
+    /// The strong view's RandAugment.
+    public var randAugment: RandAugment
     /// Whether to flip horizontally (off for images where left and right differ, like digits).
     public var flips: Bool
 
-    public init(imageSize: Int, randAugmentCount: Int = 2, randAugmentMagnitude: Int = 10, flips: Bool = true) {
+    public init(imageSize: Int, randAugment: RandAugment = RandAugment(count: 2, magnitude: 10), flips: Bool = true) {
         self.imageSize = imageSize
-        self.randAugmentCount = randAugmentCount
-        self.randAugmentMagnitude = randAugmentMagnitude
+        self.randAugment = randAugment
         self.flips = flips
     }
 
@@ -71,7 +70,7 @@ public struct FixMatchAugmentation: Sendable {
 
     /// The weak view, then RandAugment and cutout.
     public var strong: Transform {
-        Compose([weak, RandAugment(count: randAugmentCount, magnitude: randAugmentMagnitude),
+        Compose([weak, randAugment,
                  RandomErasing(probability: 1, scale: 0.02...0.25, ratio: 1...1, value: 0.5)])
     }
 

@@ -2,23 +2,65 @@ import GleanData
 import GleanNN
 import GleanTensor
 
-/// Supervised classification with cross-entropy (optional class weights and label smoothing).
+/// Changes a batch's labels before the loss (e.g. DisturbLabel), from the step's own seeded
+/// randomness, so that a resumed run draws the same labels.
+public protocol LabelNoise {
+    /// The labels the loss sees for `labels` at optimizer step `step`.
+    func apply(to labels: [Int], step: Int) -> [Int]
+}
+
+/// Supervised classification with cross-entropy: optional class weights, label smoothing,
+/// MixUp or CutMix on each batch, and label noise.
 public final class SupervisedClassification: TrainingTask {
+    /// Batch-level mixing of images and labels (the targets become distributions over
+    /// `classCount` classes).
+    public enum Mixing: Equatable, Sendable {
+        case mixUp(alpha: Float, classCount: Int)
+        case cutMix(alpha: Float, classCount: Int)
+    }
+
     public let model: Module
     public let classWeights: [Float]?
     public let labelSmoothing: Float
+    public let mixing: Mixing?
+    public let labelNoise: LabelNoise?
+    /// Seeds the mixing: step `s` draws from `RandomGenerator(seed: seed, stream: "mixing/s")`.
+    public let seed: UInt64
 
-    public init(model: Module, classWeights: [Float]? = nil, labelSmoothing: Float = 0) {
+    public init(model: Module, classWeights: [Float]? = nil, labelSmoothing: Float = 0, mixing: Mixing? = nil,
+                labelNoise: LabelNoise? = nil, seed: UInt64 = 0) {
+        require(mixing == nil || classWeights == nil, "SupervisedClassification: class weights do not apply to MixUp/CutMix targets")
         self.model = model
         self.classWeights = classWeights
         self.labelSmoothing = labelSmoothing
+        self.mixing = mixing
+        self.labelNoise = labelNoise
+        self.seed = seed
     }
 
     public func trainingStep(_ batch: StepBatch, context: StepContext) -> StepOutput {
-        let labeled = batch.labeled!
+        var labeled = batch.labeled!
         model.train()
-        let logits = model(labeled.images)
-        let loss = logits.crossEntropy(labels: labeled.labels, classWeights: classWeights, labelSmoothing: labelSmoothing)
-        return StepOutput(loss: loss, logits: logits, labels: labeled.labels)
+        if let labelNoise {
+            labeled = Batch(images: labeled.images, labels: labelNoise.apply(to: labeled.labels, step: context.globalStep),
+                            indices: labeled.indices, views: labeled.views)
+        }
+        guard let mixing else {
+            let logits = model(labeled.images)
+            let loss = logits.crossEntropy(labels: labeled.labels, classWeights: classWeights, labelSmoothing: labelSmoothing)
+            return StepOutput(loss: loss, logits: logits, labels: batch.labeled!.labels)
+        }
+        var generator = RandomGenerator(seed: seed, stream: "mixing/\(context.globalStep)")
+        let mixed: MixedBatch, classCount: Int
+        switch mixing {
+        case let .mixUp(alpha, classes):
+            (mixed, classCount) = (BatchMixing.mixUp(labeled, classCount: classes, alpha: alpha, generator: &generator), classes)
+        case let .cutMix(alpha, classes):
+            (mixed, classCount) = (BatchMixing.cutMix(labeled, classCount: classes, alpha: alpha, generator: &generator), classes)
+        }
+        var targets = mixed.targets
+        if labelSmoothing > 0 { targets = targets * (1 - labelSmoothing) + labelSmoothing / Float(classCount) }
+        let logits = model(mixed.images)
+        return StepOutput(loss: logits.crossEntropy(targets: targets), exampleCount: labeled.labels.count)
     }
 }

@@ -6,9 +6,13 @@ enum DatasetChoice: String, OptionChoice {
     case fashionMNIST = "fashion-mnist", cifar10, imagefolder
 }
 
-/// Training augmentation presets.
-enum AugmentChoice: String, OptionChoice {
-    case none, flipCrop = "flip-crop"
+/// How labeled training batches are drawn.
+enum SamplerChoice: String, OptionChoice {
+    /// Every labeled image once per epoch, shuffled.
+    case random
+    /// PyTorch's WeightedRandomSampler with weight 1/count per class: classes come up equally
+    /// often (drawn with replacement, as many draws per epoch as labeled images).
+    case balanced
 }
 
 /// The images of an experiment, split once from the seed: labeled training images, the
@@ -44,7 +48,8 @@ struct DataOptions: Equatable {
     var labelsPerClass = 0
     var validationPerClass = 5
     var validationSplit: Float = 0.1
-    var augment = AugmentChoice.none
+    var sampler = SamplerChoice.random
+    var augmentation = AugmentationOptions()
     var classes = ""
 
     static let options: [OptionSpec<DataOptions>] = [
@@ -55,9 +60,9 @@ struct DataOptions: Equatable {
         .value("labels-per-class", \.labelsPerClass, "Labeled training images per class (0 = every training image)."),
         .value("validation-per-class", \.validationPerClass, "With --labels-per-class: labeled validation images per class, drawn from the other training images and counted in the labels used (0 = no validation)."),
         .value("validation-split", \.validationSplit, "Without --labels-per-class: fraction of the training images held out for validation (0 = none)."),
-        .value("augment", \.augment, "Training augmentation."),
+        .value("sampler", \.sampler, "How labeled batches are drawn: random, or balanced (weight 1/count per class, for imbalanced data)."),
         .value("classes", \.classes, "Use only these classes, e.g. '0-4' or '5,7,9' (relabelled 0, 1, … in that order; empty: all)."),
-    ]
+    ] + AugmentationOptions.options.lifted(\.augmentation)
 
     /// The class numbers `classes` lists (nil: all), or why it cannot be read.
     func selectedClasses(source: String) throws -> [Int]? {
@@ -76,7 +81,8 @@ struct DataOptions: Equatable {
         return selected
     }
 
-    func validate(source: String) throws {
+    /// Range checks; `batchMixing` says whether the command can apply MixUp or CutMix.
+    func validate(source: String, batchMixing: Bool = false) throws {
         try check(imageSize >= 0 && imageSize <= ModelZoo.maximumImageSize, source, "image-size",
                   "must be in 0...\(ModelZoo.maximumImageSize), got \(imageSize)")
         try check(testSplit > 0 && testSplit < 1, source, "test-split", "must be in (0, 1), got \(testSplit)")
@@ -85,7 +91,12 @@ struct DataOptions: Equatable {
         try check(validationSplit >= 0 && validationSplit < 1, source, "validation-split", "must be in [0, 1), got \(validationSplit)")
         try check(dataset == .fashionMNIST || !dataDir.isEmpty, source, "data-dir", "is required for dataset \(dataset.rawValue)")
         _ = try selectedClasses(source: source)
+        try augmentation.validate(source: source)
+        try check(batchMixing || !augmentation.mixesBatches, source, "augment", "mixup and cutmix are options of glean train only")
     }
+
+    /// The per-image training augmentation for images like `images`.
+    func transform(for images: ImageDataset) -> Transform? { augmentation.transform(size: images.height, channels: images.channels) }
 
     /// The data folder actually read.
     var resolvedDataDir: String { dataset == .fashionMNIST ? IDXReader.fashionMNISTDirectory(dataDir.isEmpty ? nil : dataDir) : dataDir }
@@ -158,14 +169,6 @@ struct DataOptions: Equatable {
                               validation: validationIndices.isEmpty ? nil : pool.subset(validationIndices),
                               unlabeled: pool.subset((0..<pool.count).filter { !heldOut.contains($0) }),
                               test: test, trainingPool: pool, mean: mean, std: std)
-    }
-
-    /// The training augmentation for images of `size` x `size` (crop padding is 1/8 of the size).
-    func transform(size: Int) -> Transform? {
-        switch augment {
-        case .none: return nil
-        case .flipCrop: return Compose([RandomCrop(size: size, padding: max(1, size / 8)), RandomHorizontalFlip()])
-        }
     }
 
     /// How the labeled images were drawn, e.g. "100 per class + 5 per class for validation".

@@ -7,7 +7,7 @@ enum OptimizerChoice: String, OptionChoice {
 
 /// Learning-rate schedules the command line offers.
 enum ScheduleChoice: String, OptionChoice {
-    case cosine, onecycle, constant
+    case cosine, onecycle, constant, plateau
 }
 
 /// How long and how a command optimises: epochs or a time budget, batch size, optimizer,
@@ -24,6 +24,9 @@ struct OptimizationOptions: Equatable {
     var warmupEpochs = 0
     var earlyStoppingPatience = 0
     var emaDecay: Float = 0
+    var plateauFactor: Float = 0.5
+    var plateauPatience = 3
+    var minimumLearningRate: Float = 1e-5
 
     static let options: [OptionSpec<OptimizationOptions>] = [
         .value("epochs", \.epochs, "Training epochs."),
@@ -33,9 +36,12 @@ struct OptimizationOptions: Equatable {
         .value("learning-rate", \.learningRate, "Peak learning rate."),
         .value("momentum", \.momentum, "Momentum of SGD, Nesterov and LARS."),
         .value("weight-decay", \.weightDecay, "Weight decay (decoupled for adamw)."),
-        .value("schedule", \.schedule, "Learning-rate schedule over the whole run."),
+        .value("schedule", \.schedule, "Learning-rate schedule over the whole run (plateau: Keras' ReduceLROnPlateau on the validation loss, else the training loss)."),
         .value("warmup-epochs", \.warmupEpochs, "Linear warm-up epochs before the cosine decay."),
         .value("early-stopping-patience", \.earlyStoppingPatience, "Stop after this many epochs without validation improvement and keep the best weights (0 = off)."),
+        .value("plateau-factor", \.plateauFactor, "plateau: multiply the rate by this after a plateau."),
+        .value("plateau-patience", \.plateauPatience, "plateau: epochs without improvement before the rate drops."),
+        .value("min-learning-rate", \.minimumLearningRate, "plateau: the rate never drops below this."),
         .value("ema-decay", \.emaDecay, "Keep an exponential moving average of the weights with this decay (e.g. 0.999) and validate, checkpoint and report with it (0 = off)."),
     ]
 
@@ -51,6 +57,10 @@ struct OptimizationOptions: Equatable {
                   "must be in 0..<epochs, got \(warmupEpochs)")
         try check(earlyStoppingPatience >= 0, source, "early-stopping-patience", "must be >= 0, got \(earlyStoppingPatience)")
         try check(emaDecay >= 0 && emaDecay < 1, source, "ema-decay", "must be in [0, 1), got \(emaDecay)")
+        try check(plateauFactor > 0 && plateauFactor < 1, source, "plateau-factor", "must be in (0, 1), got \(plateauFactor)")
+        try check(plateauPatience >= 0, source, "plateau-patience", "must be >= 0, got \(plateauPatience)")
+        try check(minimumLearningRate >= 0, source, "min-learning-rate", "must be >= 0, got \(minimumLearningRate)")
+        try check(schedule != .plateau || warmupEpochs == 0, source, "warmup-epochs", "does not combine with the plateau schedule")
     }
 
     /// The optimizer over `groups` (each group's rate is relative: 1 = `learningRate`).
@@ -72,7 +82,14 @@ struct OptimizationOptions: Equatable {
         case .onecycle: return OneCycle(totalSteps: max(total, 2))
         case .constant: return warmupEpochs > 0 ? CosineWithWarmup(warmupSteps: warmupEpochs * stepsPerEpoch, totalSteps: max(total, 1), minimumMultiplier: 1) : nil
         case .cosine: return CosineWithWarmup(warmupSteps: warmupEpochs * stepsPerEpoch, totalSteps: max(total, 1))
+        case .plateau: return nil
         }
+    }
+
+    /// The plateau schedule's callback (nil for the other schedules), watching `monitor`.
+    func plateauCallback(monitor: String) -> Callback? {
+        schedule == .plateau ? ReduceLearningRateOnPlateau(monitor: monitor, factor: plateauFactor, patience: plateauPatience,
+                                                           minimumRate: minimumLearningRate) : nil
     }
 }
 

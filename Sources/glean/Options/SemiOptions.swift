@@ -18,8 +18,6 @@ struct SemiOptions: Equatable {
     var pseudoWeight: Float = 3
     var rampStart: Double?
     var rampEnd: Double?
-    var randAugmentCount = 2
-    var randAugmentMagnitude = 10
     var flips = true
     var teacherEpochs = 30
     var rounds: Int?
@@ -39,8 +37,6 @@ struct SemiOptions: Equatable {
         .value("pseudo-weight", \.pseudoWeight, "pseudo-label-online: final weight alpha_f of the pseudo-label loss."),
         .value("ramp-start", \.rampStart, "pseudo-label-online: epoch T1 where alpha starts rising from 0 (auto: 20% of the epochs)."),
         .value("ramp-end", \.rampEnd, "pseudo-label-online: epoch T2 where alpha reaches alpha_f (auto: 60% of the epochs)."),
-        .value("randaugment-count", \.randAugmentCount, "fixmatch strong view, noisy-student noise: RandAugment operations per image."),
-        .value("randaugment-magnitude", \.randAugmentMagnitude, "RandAugment magnitude, 0-30."),
         .value("flips", \.flips, "fixmatch, noisy-student: flip images horizontally in the weak view (turn off where left and right differ)."),
         .value("teacher-epochs", \.teacherEpochs, "pseudo-label-offline, noisy-student: epochs of the first teacher on the labeled images (students train --epochs each)."),
         .value("rounds", \.rounds, "pseudo-label-offline, noisy-student: students trained in turn, each the next one's teacher (auto: 1 offline, 2 noisy-student)."),
@@ -55,8 +51,6 @@ struct SemiOptions: Equatable {
         try check(pseudoWeight >= 0, source, "pseudo-weight", "must be >= 0, got \(pseudoWeight)")
         try check(rampStart.map { $0 >= 0 } ?? true, source, "ramp-start", "must be >= 0, got \(rampStart ?? 0)")
         try check(rampEnd.map { $0 >= (rampStart ?? 0) } ?? true, source, "ramp-end", "must be >= ramp-start, got \(rampEnd ?? 0)")
-        try check((0...14).contains(randAugmentCount), source, "randaugment-count", "must be in 0...14, got \(randAugmentCount)")
-        try check((0...30).contains(randAugmentMagnitude), source, "randaugment-magnitude", "must be in 0...30, got \(randAugmentMagnitude)")
         try check(teacherEpochs > 0 && teacherEpochs <= 100_000, source, "teacher-epochs", "must be in 1...100000, got \(teacherEpochs)")
         try check(rounds.map { (1...20).contains($0) } ?? true, source, "rounds", "must be in 1...20, got \(rounds ?? 0)")
         try check(pseudoPerClass.map { $0 >= 0 } ?? true, source, "pseudo-per-class", "must be >= 0, got \(pseudoPerClass ?? 0)")
@@ -80,9 +74,10 @@ struct SemiOptions: Equatable {
                                finalWeight: pseudoWeight)
     }
 
-    /// FixMatch's views (also the weak augmentation of its labeled images and Noisy Student's noise).
-    func augmentation(imageSize: Int) -> FixMatchAugmentation {
-        FixMatchAugmentation(imageSize: imageSize, randAugmentCount: randAugmentCount, randAugmentMagnitude: randAugmentMagnitude, flips: flips)
+    /// FixMatch's views (also the weak augmentation of its labeled images and Noisy Student's
+    /// noise) for images of `imageSize` px, with `randAugment` (`--randaugment-count/-magnitude`).
+    func augmentation(imageSize: Int, randAugment: RandAugment) -> FixMatchAugmentation {
+        FixMatchAugmentation(imageSize: imageSize, randAugment: randAugment, flips: flips)
     }
 
     /// How a self-training round picks pseudo-labels, given the confident counts per class for
