@@ -9,7 +9,7 @@ import Glean
         try settings.apply(yaml: "epochs: 3\nbatch-size: 64\noptimizer: adamw\nlabel-smoothing: 0.1\n", source: "run.yaml")
         try settings.set("epochs", "7", source: "--epochs")
         #expect(settings.optimization.epochs == 7 && settings.optimization.batchSize == 64
-                && settings.optimization.optimizer == .adamw && settings.labelSmoothing == 0.1)
+                && settings.optimization.optimizer == .adamw && settings.loss.labelSmoothing == 0.1)
         var reloaded = TrainSettings()
         try reloaded.apply(yaml: settings.yaml, source: "config.yaml")
         #expect(reloaded == settings && reloaded.yaml == settings.yaml)
@@ -151,5 +151,38 @@ import Glean
         #expect { try RunTestSplit.load(checkpoint: checkpoint, dataDir: nil) } throws: {
             "\($0)".contains(run + "/config.yaml") && "\($0)".contains("mnist")
         }
+    }
+}
+
+@Suite struct TrainingOptionTests {
+    /// `--augment` is a list in any order, written back in the canonical order.
+    @Test func augmentListsRoundTrip() throws {
+        let request = try TrainSettings.parse(["--augment", "erasing, flip-crop,randaugment"])
+        #expect(request.settings.data.augmentation.augment.optionText == "flip-crop,randaugment,erasing")
+        var again = TrainSettings()
+        try again.apply(yaml: request.settings.yaml, source: "config.yaml")
+        #expect(again == request.settings)
+        #expect(request.settings.data.augmentation.transform(size: 28, channels: 1) is Compose)
+        #expect(try TrainSettings.parse(["--augment", "none"]).settings.data.augmentation.transform(size: 28, channels: 1) == nil)
+        #expect(throws: SettingError.self) { try TrainSettings.parse(["--augment", "mixup,cutmix"]) }
+        #expect(throws: SettingError.self) { try SemiSettings.parse(["--augment", "mixup"]) }
+    }
+
+    /// Balanced class weights are N / (C · count); absent classes weigh 0.
+    @Test func balancedClassWeights() {
+        let labels = [0, 0, 1, 1, 1, 1, 1, 1]
+        let images = ImageDataset(pixels: [UInt8](repeating: 0, count: labels.count), labels: labels, channels: 1, height: 1, width: 1,
+                                  classCount: 3)
+        let weights = LossOptions(classWeights: .balanced).weights(for: images)!
+        #expect(abs(weights[0] - 2) < 1e-6 && abs(weights[1] - 8.0 / 12) < 1e-6 && weights[2] == 0)
+        #expect(LossOptions().weights(for: images) == nil)
+    }
+
+    /// The plateau schedule adds a resumable ReduceLROnPlateau watching the validation loss.
+    @Test func plateauScheduleIsACallback() throws {
+        let options = try TrainSettings.parse(["--schedule", "plateau", "--plateau-factor", "0.2"]).settings.optimization
+        #expect(options.makeSchedule(stepsPerEpoch: 10, epochs: 3) == nil)
+        #expect(options.plateauCallback(monitor: "val_loss") is ReduceLearningRateOnPlateau)
+        #expect(throws: SettingError.self) { try TrainSettings.parse(["--schedule", "plateau", "--warmup-epochs", "1", "--epochs", "5"]) }
     }
 }
