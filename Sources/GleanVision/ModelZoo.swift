@@ -17,11 +17,14 @@ public enum ModelZoo {
         /// Linear–ReLU–Dropout–Linear–LogSoftmax (the source documents' transfer head; its
         /// outputs are log-probabilities, which cross-entropy treats exactly like logits).
         case mlp(hidden: Int, dropout: Float)
+        /// One output with a sigmoid for two classes (see `SigmoidBinaryClassifier`); any model.
+        case sigmoid
 
-        /// `linear` or `mlp-<hidden>-<dropout>`, as checkpoint metadata keeps it.
+        /// `linear`, `sigmoid` or `mlp-<hidden>-<dropout>`, as checkpoint metadata keeps it.
         public var name: String {
             switch self {
             case .linear: return "linear"
+            case .sigmoid: return "sigmoid"
             case let .mlp(hidden, dropout): return "mlp-\(hidden)-\(dropout)"
             }
         }
@@ -29,6 +32,7 @@ public enum ModelZoo {
         /// Reads `name` back.
         public init?(name: String) {
             if name == "linear" { self = .linear; return }
+            if name == "sigmoid" { self = .sigmoid; return }
             let parts = name.split(separator: "-")
             guard parts.count == 3, parts[0] == "mlp", let hidden = Int(parts[1]), hidden > 0, let dropout = Float(parts[2]),
                   dropout >= 0, dropout < 1 else { return nil }
@@ -37,7 +41,7 @@ public enum ModelZoo {
 
         func make(features: Int, classes: Int, generator: inout RandomGenerator) -> Module {
             switch self {
-            case .linear: return Linear(features, classes, generator: &generator)
+            case .linear, .sigmoid: return Linear(features, classes, generator: &generator)
             case let .mlp(hidden, dropout):
                 return MLP.classifierHead(features, hidden: hidden, classes: classes, dropout: dropout, logSoftmax: true,
                                           generator: &generator)
@@ -45,9 +49,17 @@ public enum ModelZoo {
         }
     }
 
-    /// `make` with the classifier replaced by `head` (ResNets and SeedNet).
+    /// `make` with the classifier replaced by `head` (ResNets and SeedNet; `sigmoid` fits every
+    /// model and needs `classCount` 2).
     public static func make(_ name: String, classCount: Int, inputChannels: Int, imageSize: Int, width: Int = 64, head: Head,
                             generator: inout RandomGenerator) throws -> Module {
+        if head == .sigmoid {
+            guard classCount == 2 else {
+                throw ModelError.unsupportedInput(model: name, reason: "a sigmoid output classifies 2 classes, the data has \(classCount)")
+            }
+            return SigmoidBinaryClassifier(try make(name, classCount: 1, inputChannels: inputChannels, imageSize: imageSize, width: width,
+                                                    generator: &generator))
+        }
         let network = try make(name, classCount: classCount, inputChannels: inputChannels, imageSize: imageSize, width: width,
                                generator: &generator)
         guard head != .linear else { return network }

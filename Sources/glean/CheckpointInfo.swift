@@ -59,7 +59,7 @@ struct CheckpointInfo: Equatable {
         }
         self.width = width
         guard let head = ModelZoo.Head(name: metadata["head"] ?? "linear") else {
-            throw CheckpointError.corrupt(path: path, reason: "metadata 'head' must be 'linear' or 'mlp-<hidden>-<dropout>', got '\(metadata["head"] ?? "")'")
+            throw CheckpointError.corrupt(path: path, reason: "metadata 'head' must be 'linear', 'sigmoid' or 'mlp-<hidden>-<dropout>', got '\(metadata["head"] ?? "")'")
         }
         self.head = head
         classNames = metadata["class_names"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
@@ -118,10 +118,10 @@ struct CheckpointInfo: Equatable {
 
 extension CheckpointInfo {
     /// What a classifier checkpoint of `model` (with `head`) trained on `data` records.
-    static func classifier(_ model: ModelOptions, data: ExperimentData, head: ModelZoo.Head = .linear) -> CheckpointInfo {
+    static func classifier(_ model: ModelOptions, data: ExperimentData, head: ModelZoo.Head? = nil) -> CheckpointInfo {
         let labeled = data.labeled
         return CheckpointInfo(model: model.model.rawValue, classCount: labeled.classCount, inputChannels: labeled.channels,
                               imageSize: labeled.height, mean: data.mean, std: data.std, classNames: labeled.classNames,
-                              width: model.width, head: head)
+                              width: model.width, head: head ?? model.head)
     }
 }

@@ -154,9 +154,14 @@ extension Experiment {
         let (metrics, confusion) = trainer.withEvaluationWeights { ClassificationValidation.evaluate(trainer.task.model, on: test) }
         let selected = trainer.callbacks.compactMap { ($0 as? ModelCheckpoint)?.bestEpoch }.first
             .map { "best validation epoch \($0)" } ?? "last epoch"
-        let summary = [String(format: "final test accuracy: %.2f%% (top-5 %.2f%%) on %d test images; %d labels used; weights of the %@",
-                              100 * (metrics["accuracy"] ?? 0), 100 * (metrics["top5"] ?? 0), data.test.count, data.labelsUsed, selected)]
+        let summary = ["final test accuracy: \(Self.accuracyText(metrics)) on \(data.test.count) test images; \(data.labelsUsed) labels used; "
+                       + "weights of the \(selected)"]
             + extraSummary
         try report(title: title, summary: summary, confusion: confusion, classNames: data.test.classNames)
+    }
+
+    /// `84.28% (top-5 99.62%)` from classification metrics (top-5 only with 5 classes or more).
+    static func accuracyText(_ metrics: EpochMetrics) -> String {
+        String(format: "%.2f%%", 100 * (metrics["accuracy"] ?? 0)) + (metrics["top5"].map { String(format: " (top-5 %.2f%%)", 100 * $0) } ?? "")
     }
 }

@@ -71,14 +71,12 @@ struct SelfTrainingRun {
                                           task: SoftTargetClassification(model: student, targets: targets), loader: loader, loaders: loaders))
         }
         let table = results.map { result in
-            String(format: "  %-10@ validation %@  test %.2f%% (top-5 %.2f%%)", result.name,
-                   result.validation.map { String(format: "%.2f%%", 100 * $0) } ?? "  -   ",
-                   100 * (result.test.metrics["accuracy"] ?? 0), 100 * (result.test.metrics["top5"] ?? 0))
+            "  \(result.name.padding(toLength: 10, withPad: " ", startingAt: 0)) validation "
+                + (result.validation.map { String(format: "%.2f%%", 100 * $0) } ?? "-") + "  test " + Experiment.accuracyText(result.test.metrics)
         }
         let final = results.last!
-        let summary = [String(format: "final test accuracy: %.2f%% (top-5 %.2f%%) on %d test images; %d labels used; the last student's "
-                              + "weights of its best validation epoch", 100 * (final.test.metrics["accuracy"] ?? 0),
-                              100 * (final.test.metrics["top5"] ?? 0), data.test.count, data.labelsUsed),
+        let summary = ["final test accuracy: \(Experiment.accuracyText(final.test.metrics)) on \(data.test.count) test images; "
+                       + "\(data.labelsUsed) labels used; the last student's weights of its best validation epoch",
                        "stages (each chosen by validation; test shown for every stage, used for no choice):"] + table
         try experiment.report(title: "glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue)", summary: summary,
                               confusion: final.test.confusion, classNames: data.test.classNames)

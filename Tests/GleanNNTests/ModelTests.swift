@@ -126,3 +126,27 @@ import Testing
         #expect(parameter.value.requiresGrad == false)
     }
 }
+
+@Suite struct SigmoidBinaryClassifierTests {
+    /// Scores are [0, z]; their cross-entropy is binary cross-entropy with logits,
+    /// log(1 + e^z) − y·z; names are the one-output model's; train/eval reaches the base.
+    @Test func oneOutputActsAsATwoClassClassifier() throws {
+        var generator = RandomGenerator(seed: 4)
+        let network = try ModelZoo.make("seednet", classCount: 2, inputChannels: 1, imageSize: 28, head: .sigmoid, generator: &generator)
+        var plainGenerator = RandomGenerator(seed: 4)
+        let plain = try ModelZoo.make("seednet", classCount: 1, inputChannels: 1, imageSize: 28, generator: &plainGenerator)
+        #expect(network.namedParameters().map(\.0) == plain.namedParameters().map(\.0))
+        network.eval()
+        let images = Tensor.uniform([3, 1, 28, 28], generator: &generator)
+        let scores = network(images)
+        #expect(!(network as! SigmoidBinaryClassifier).base.isTraining)
+        #expect(scores.shape == [3, 2] && scores.scalars.enumerated().allSatisfy { $0.offset % 2 == 1 || $0.element == 0 })
+        let z = (0..<3).map { Double(scores.scalars[2 * $0 + 1]) }, labels = [1, 0, 1]
+        let expected = zip(z, labels).map { log(1 + exp($0)) - Double($1) * $0 }.reduce(0, +) / 3
+        #expect(abs(Double(scores.crossEntropy(labels: labels).item) - expected) < 1e-5)
+        #expect(throws: ModelZoo.ModelError.self) {
+            try ModelZoo.make("seednet", classCount: 3, inputChannels: 1, imageSize: 28, head: .sigmoid, generator: &generator)
+        }
+        #expect(ModelZoo.Head(name: "sigmoid") == .sigmoid)
+    }
+}
