@@ -1,11 +1,16 @@
 import Foundation
 import Glean
 
+/// What a checkpoint's metadata says about the model it holds.
+protocol CheckpointDescription {
+    var metadata: [String: String] { get }
+}
+
 /// What the commands need to rebuild a saved model: the zoo name and width, its input
 /// geometry and the per-channel normalisation, kept in checkpoint metadata. A classifier's
 /// checkpoint also names its classes; an encoder's (`kind: encoder`, from `glean pretrain`)
 /// gives its feature width in place of the class count.
-struct CheckpointInfo: Equatable {
+struct CheckpointInfo: CheckpointDescription, Equatable {
     let model: String
     /// Classes of a classifier; features of an encoder.
     let classCount: Int

@@ -102,7 +102,7 @@ final class Experiment {
     /// `monitor`, nil: last only; with `restoreBest` its weights are back in the model at the
     /// end) plus `extraCallbacks`.
     func trainer(task: TrainingTask, optimization: OptimizationOptions, groups: [(parameters: [Parameter], rateScale: Float)]? = nil,
-                 stepsPerEpoch: Int, monitor: String?, checkpoint: CheckpointInfo,
+                 stepsPerEpoch: Int, monitor: String?, checkpoint: CheckpointDescription,
                  checkpointState: (([(String, StoredTensor)]) -> [(String, StoredTensor)])? = nil,
                  restoreBest: Bool = true, extraCallbacks: [Callback] = []) -> Trainer {
         Trainer(task: task, optimizer: optimization.makeOptimizer(groups ?? [(task.model.trainableParameters, 1)]),

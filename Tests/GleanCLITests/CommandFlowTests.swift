@@ -222,3 +222,30 @@ struct TinyDataset {
         #expect(log.contains("resuming"))
     }
 }
+
+@Suite struct RegressCommandTests {
+    /// A linear target is learned to R² > 0.9; the checkpoint records the standardization; a
+    /// table with a bad cell is named with its line and column.
+    @Test func learnsALinearTableAndNamesBadCells() throws {
+        let data = TinyDataset("regress", trainPerClass: 1, testPerClass: 1)
+        var generator = RandomGenerator(seed: 5)
+        var lines = ["x1,x2,price"]
+        for _ in 0..<200 {
+            let (a, b) = (generator.nextUniform() * 4, generator.nextUniform() * 4)
+            lines.append("\(a),\(b),\(2 * a - b + 50)")
+        }
+        let path = data.directory + "/table.csv"
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try RegressCommand.parse(["--table", path, "--epochs", "60", "--disturb-value", "0.1", "--runs-dir", data.runs, "--run-name", "reg"]).run()
+        let run = try data.run("reg")
+        let report = try String(contentsOfFile: run + "/report.txt", encoding: .utf8)
+        let r2 = try #require(report.components(separatedBy: "R² ").last.flatMap { Double($0.prefix(6)) })
+        #expect(r2 > 0.9, "\(report)")
+        let metadata = try SafeTensors.read(run + "/best.safetensors").metadata
+        #expect(metadata["kind"] == "regressor" && metadata["features"] == "x1,x2" && metadata["target"] == "price")
+        try (lines + ["1,oops,3"]).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        #expect { try RegressCommand.parse(["--table", path, "--runs-dir", data.runs]).run() } throws: {
+            "\($0)".contains("line 202") && "\($0)".contains("'x2'")
+        }
+    }
+}

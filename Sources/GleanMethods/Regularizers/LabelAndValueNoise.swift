@@ -35,7 +35,7 @@ public struct DisturbLabel: LabelNoise, Sendable {
 /// DisturbValue for regression: each step, a `fraction` of the targets (each independently)
 /// get Gaussian noise of standard deviation `standardDeviation` added. Seeded by step, like
 /// `DisturbLabel`.
-public struct DisturbValue: Sendable {
+public struct DisturbValue: TargetNoise, Sendable {
     public let fraction: Float
     public let standardDeviation: Float
     public let seed: UInt64
