@@ -24,9 +24,14 @@ public struct HTMLReport {
     }
 
     public func render() -> String {
-        var body = "<h1>\(escape(title))</h1>\n"
-        body += summary.map { "<p class=\"summary\">\(escape($0))</p>\n" }.joined()
-        body += "<h2>Loss</h2>\n" + chart(series: [("loss", "train"), ("val_loss", "validation")], percent: false)
+        Self.page(title: title, body: "<h1>\(escape(title))</h1>\n" + summary.map { "<p class=\"summary\">\(escape($0))</p>\n" }.joined()
+                  + sections())
+    }
+
+    /// Curves, epoch table, settings and confusion matrix, without title or summary (a comparison
+    /// puts several of these on one page).
+    func sections() -> String {
+        var body = "<h2>Loss</h2>\n" + chart(series: [("loss", "train"), ("val_loss", "validation")], percent: false)
         body += "<h2>Accuracy</h2>\n" + chart(series: [("accuracy", "train"), ("val_accuracy", "validation")], percent: true)
         body += epochTable()
         if !settings.isEmpty {
@@ -38,13 +43,18 @@ public struct HTMLReport {
             body += "<h2>Confusion matrix</h2>\n" + heatmap(confusion)
             body += "<h2>Per-class metrics</h2>\n<pre>\(escape(confusion.report(classNames: classNames)))</pre>\n"
         }
-        return """
+        return body
+    }
+
+    /// A complete page around `body`, with the reports' style sheet.
+    static func page(title: String, body: String) -> String {
+        """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
+        <html lang="en"><head><meta charset="utf-8"><title>\(escapeHTML(title))</title>
         <style>body{font-family:sans-serif;margin:2em;color:#222}svg{background:#fff;border:1px solid #ddd}
         pre{background:#f6f6f6;padding:1em}.summary{font-size:1.2em;font-weight:bold}
         table{border-collapse:collapse}th,td{border:1px solid #ddd;padding:.25em .7em;text-align:right}
-        th{background:#f6f6f6}.wide{overflow-x:auto;max-width:100%}</style></head>
+        th{background:#f6f6f6}.wide{overflow-x:auto;max-width:100%}section{border-top:3px solid #888;margin-top:2em}</style></head>
         <body>
         \(body)
         </body></html>
@@ -141,8 +151,11 @@ public struct HTMLReport {
         return svg + "</svg>\n"
     }
 
-    private func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    private func escape(_ text: String) -> String { escapeHTML(text) }
+}
+
+/// `text` with HTML's special characters escaped.
+func escapeHTML(_ text: String) -> String {
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }

@@ -34,7 +34,9 @@ public enum TimeBudget {
             let start = Date()
             guard let first = firstBatch(epochLoader, index) else { break }
             let batch = task.inputs == .labeled ? StepBatch(labeled: first)
-                : StepBatch(labeled: task.inputs == .labeledAndUnlabeled ? labeled.flatMap { firstBatch($0, index) } : nil, unlabeled: first)
+                // The labeled stream wraps around, as the trainer's endless stream does.
+                : StepBatch(labeled: task.inputs == .labeledAndUnlabeled ? labeled.flatMap { firstBatch($0, index % max($0.batchCount(epoch: 0), 1)) } : nil,
+                            unlabeled: first)
             let context = StepContext(globalStep: 0, epoch: 0, stepInEpoch: index, stepsPerEpoch: 1, totalSteps: 1)
             let output = task.trainingStep(batch, context: context)
             output.loss.backward()

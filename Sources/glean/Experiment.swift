@@ -146,11 +146,23 @@ final class Experiment {
     }
 }
 
+/// What a finished run hands back to a driver such as `glean demo`: where it is, its test
+/// figures and confusion matrix, the labels it used, and the folder holding its training curves.
+struct RunOutcome {
+    let directory: String
+    let test: EpochMetrics
+    let confusion: ConfusionMatrix
+    let labelsUsed: Int
+    /// The folder whose `metrics.csv` holds the curves of the final model's training.
+    let curves: String
+}
+
 extension Experiment {
     /// The one look at the test split: top-1/top-5 and the confusion matrix of the trained
     /// classifier (with its evaluation weights), written to the reports.
+    @discardableResult
     func reportTest(_ trainer: Trainer, test: BatchSource, data: ExperimentData, title: String,
-                    extraSummary: [String] = []) throws {
+                    extraSummary: [String] = []) throws -> RunOutcome {
         let (metrics, confusion) = trainer.withEvaluationWeights { ClassificationValidation.evaluate(trainer.task.model, on: test) }
         let selected = trainer.callbacks.compactMap { ($0 as? ModelCheckpoint)?.bestEpoch }.first
             .map { "best validation epoch \($0)" } ?? "last epoch"
@@ -158,6 +170,7 @@ extension Experiment {
                        + "weights of the \(selected)"]
             + extraSummary
         try report(title: title, summary: summary, confusion: confusion, classNames: data.test.classNames)
+        return RunOutcome(directory: directory.path, test: metrics, confusion: confusion, labelsUsed: data.labelsUsed, curves: directory.path)
     }
 
     /// `84.28% (top-5 99.62%)` from classification metrics (top-5 only with 5 classes or more).

@@ -22,7 +22,7 @@ struct SelfTrainingRun {
         let test: (metrics: EpochMetrics, confusion: ConfusionMatrix)
     }
 
-    func run() throws {
+    func run() throws -> RunOutcome {
         let settings = request.settings
         let (semi, seed) = (settings.semi, settings.run.seed)
         let labeled = data.labeled
@@ -80,6 +80,8 @@ struct SelfTrainingRun {
                        "stages (each chosen by validation; test shown for every stage, used for no choice):"] + table
         try experiment.report(title: "glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue)", summary: summary,
                               confusion: final.test.confusion, classNames: data.test.classNames)
+        return RunOutcome(directory: experiment.directory.path, test: final.test.metrics, confusion: final.test.confusion,
+                          labelsUsed: data.labelsUsed, curves: experiment.directory.path + "/" + final.name)
     }
 
     /// Trains (or resumes, or skips when finished) one stage and returns its model with the

@@ -45,21 +45,21 @@ struct SemiCommand: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: "Options as listed above, e.g. --method fixmatch --labels-per-class 10 --minutes 20.")
     var options: [String] = []
 
-    func run() throws {
-        let request = try SemiSettings.parse(options)
+    func run() throws { try Self.execute(SemiSettings.parse(options)) }
+
+    /// Runs (or resumes) the semi-supervised training `request` describes.
+    @discardableResult
+    static func execute(_ request: CommandLineRequest<SemiSettings>) throws -> RunOutcome {
         let data = try request.settings.data.load(seed: request.settings.run.seed)
         guard data.unlabeled.count > data.labeled.count else {
             throw ValidationError("glean semi needs unlabeled images: every training image is labeled (set --labels-per-class)")
         }
-        if request.settings.semi.method.isSelfTraining {
-            try SelfTrainingRun(request: request, data: data).run()
-        } else {
-            try runJointly(request, data: data)
-        }
+        return request.settings.semi.method.isSelfTraining ? try SelfTrainingRun(request: request, data: data).run()
+            : try runJointly(request, data: data)
     }
 
     /// Online pseudo-labeling and FixMatch: one trainer over labeled and unlabeled batches.
-    private func runJointly(_ request: CommandLineRequest<SemiSettings>, data: ExperimentData) throws {
+    private static func runJointly(_ request: CommandLineRequest<SemiSettings>, data: ExperimentData) throws -> RunOutcome {
         var settings = request.settings
         let (semi, seed) = (settings.semi, settings.run.seed)
         let labeled = data.labeled
@@ -99,7 +99,7 @@ struct SemiCommand: ParsableCommand {
                                          monitor: loaders.monitor, checkpoint: CheckpointInfo.classifier(settings.model, data: data))
         try experiment.fit(trainer, labeled: loaders.labeled, unlabeled: unlabeled,
                            validation: loaders.validation.map(ClassificationValidation.init), epochs: settings.optimization.epochs)
-        try experiment.reportTest(trainer, test: loaders.test, data: data,
+        return try experiment.reportTest(trainer, test: loaders.test, data: data,
                                   title: "glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue)")
     }
 }

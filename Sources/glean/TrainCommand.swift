@@ -34,8 +34,11 @@ struct TrainCommand: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: "Options as listed above, e.g. --epochs 10 --model resnet18.")
     var options: [String] = []
 
-    func run() throws {
-        let request = try TrainSettings.parse(options)
+    func run() throws { try Self.execute(TrainSettings.parse(options)) }
+
+    /// Runs (or resumes) the training `request` describes.
+    @discardableResult
+    static func execute(_ request: CommandLineRequest<TrainSettings>) throws -> RunOutcome {
         var settings = request.settings
         let resume = request.resume
         let data = try settings.data.load(seed: settings.run.seed)
@@ -59,7 +62,7 @@ struct TrainCommand: ParsableCommand {
                                          monitor: loaders.monitor, checkpoint: info)
         try experiment.fit(trainer, labeled: loaders.labeled, validation: loaders.validation.map(ClassificationValidation.init),
                            epochs: settings.optimization.epochs)
-        try experiment.reportTest(trainer, test: loaders.test, data: data,
+        return try experiment.reportTest(trainer, test: loaders.test, data: data,
                                   title: "glean train: \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue)")
     }
 }

@@ -140,4 +140,15 @@ final class ConsistencyTask: TrainingTask {
                                                 unlabeled: nil, steps: 2)
         #expect(seconds > 0 && task.model.stateDict().map(\.1) == before.map(\.1))
     }
+
+    /// A labeled loader of one batch (10 labels per class with a large batch) wraps around
+    /// while the unlabeled loader supplies the timed steps.
+    @Test func labeledStreamShorterThanTheTimedStepsWrapsAround() {
+        let task = ConsistencyTask(model: TrainerTests.smallNet(seed: 8))
+        let labeled = TrainerTests.loader(TrainerTests.halves(count: 12, seed: 1), shuffle: true)
+        let unlabeled = DataLoader(dataset: TrainerTests.halves(count: 64, seed: 2), batchSize: 16, sampler: RandomSampler(count: 64, seed: 3),
+                                   views: [RandomHorizontalFlip()], mean: [0.5], std: [0.25], seed: 4)
+        #expect(labeled.batchCount(epoch: 0) == 1)
+        #expect(TimeBudget.secondsPerStep(task: task, labeled: labeled, unlabeled: unlabeled, steps: 3) > 0)
+    }
 }
