@@ -36,6 +36,11 @@ public protocol BatchSource: AnyObject, Sendable {
     var classCount: Int { get }
     /// Builds one batch (deterministic in its arguments).
     func makeBatch(_ indices: [Int], epoch: Int) -> Batch
+    /// Number of batches in `epoch` (default: one pass of the sampler's order).
+    func batchCount(epoch: Int) -> Int
+    /// The batches of `epoch`, produced ahead on a background thread (default: one pass of the
+    /// sampler's order).
+    func batches(epoch: Int) -> BatchSequence
 }
 
 extension BatchSource {

@@ -4,17 +4,21 @@ import Glean
 /// The loaders of a classification run: shuffled, augmented labeled batches, and the
 /// validation and test images in order, all normalised with the training pool's statistics.
 struct ClassificationLoaders {
-    let labeled: DataLoader
+    /// Labeled training batches (epochs of `--steps-per-epoch` batches when set).
+    let labeled: BatchSource
     let validation: DataLoader?
     let test: DataLoader
 
-    /// - Parameter sampler: how labeled batches are drawn (`--sampler`).
-    init(data: ExperimentData, batchSize: Int, transform: Transform?, sampler: SamplerChoice, seed: UInt64) {
+    /// - Parameters:
+    ///   - sampler: how labeled batches are drawn (`--sampler`).
+    ///   - stepsPerEpoch: batches per epoch (0: one pass over the labeled images).
+    init(data: ExperimentData, batchSize: Int, transform: Transform?, sampler: SamplerChoice, stepsPerEpoch: Int, seed: UInt64) {
         let order: Sampler = sampler == .balanced ? WeightedRandomSampler.classBalanced(labels: data.labeled.labels, seed: seed)
             : RandomSampler(count: data.labeled.count, seed: seed)
-        labeled = DataLoader(dataset: data.labeled, batchSize: batchSize, sampler: order,
+        let pass = DataLoader(dataset: data.labeled, batchSize: batchSize, sampler: order,
                              transform: transform, mean: data.mean, std: data.std,
                              dropLast: data.labeled.count >= batchSize, seed: seed)
+        labeled = stepsPerEpoch > 0 ? FixedLengthEpochs(pass, stepsPerEpoch: stepsPerEpoch) : pass
         validation = data.validation.map { Self.inOrder($0, data: data) }
         test = Self.inOrder(data.test, data: data)
     }

@@ -87,11 +87,12 @@ struct DistillCommand: ParsableCommand {
                                 teacherInput: Distillation.renormalization(mean: data.mean, std: data.std, teacherMean: teacherInfo.mean,
                                                                            teacherStd: teacherInfo.std))
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
-                                            transform: settings.data.transform(for: labeled), sampler: settings.data.sampler, seed: seed)
-        let unlabeled = fromUnlabeled ? DataLoader(dataset: data.unlabeled, batchSize: settings.optimization.batchSize,
-                                                   sampler: RandomSampler(count: data.unlabeled.count, seed: seed),
-                                                   transform: settings.data.transform(for: labeled), mean: data.mean, std: data.std,
-                                                   dropLast: data.unlabeled.count >= settings.optimization.batchSize, seed: seed) : nil
+                                            transform: settings.data.transform(for: labeled), sampler: settings.data.sampler,
+                                            stepsPerEpoch: settings.optimization.stepsPerEpoch, seed: seed)
+        let unlabeled = fromUnlabeled ? settings.optimization.epochs(of: DataLoader(
+            dataset: data.unlabeled, batchSize: settings.optimization.batchSize, sampler: RandomSampler(count: data.unlabeled.count, seed: seed),
+            transform: settings.data.transform(for: labeled), mean: data.mean, std: data.std,
+            dropLast: data.unlabeled.count >= settings.optimization.batchSize, seed: seed)) : nil
         let epochSource: BatchSource = unlabeled ?? loaders.labeled
         try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: unlabeled, resuming: request.resume != nil)
         let experiment = try Experiment(settings: settings,

@@ -109,7 +109,8 @@ struct FinetuneCommand: ParsableCommand {
         let task = FineTuning(model: network, backbone: backbone, frozenEpochs: settings.finetune.frozenEpochs,
                               labelSmoothing: settings.finetune.labelSmoothing)
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
-                                            transform: settings.data.transform(for: labeled), sampler: settings.data.sampler, seed: seed)
+                                            transform: settings.data.transform(for: labeled), sampler: settings.data.sampler,
+                                            stepsPerEpoch: settings.optimization.stepsPerEpoch, seed: seed)
         try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: nil, resuming: request.resume != nil)
         let experiment = try Experiment(settings: settings, defaultName: "finetune",
                                         resume: request.resume)

@@ -73,7 +73,8 @@ struct LinearEvalCommand: ParsableCommand {
             checkpointState = { headState in encoderState + headState.map { (encoder.headPrefix + $0.0, $0.1) } }
         } else {
             let loaders = ClassificationLoaders(data: data, batchSize: batchSize, transform: settings.data.transform(for: labeled),
-                                                sampler: settings.data.sampler, seed: seed)
+                                                sampler: settings.data.sampler,
+                                                stepsPerEpoch: settings.optimization.stepsPerEpoch, seed: seed)
             (train, validation, test) = (loaders.labeled, loaders.validation, loaders.test)
             task = SupervisedClassification(model: FrozenEncoderClassifier(encoder: encoder.module, head: head))
             checkpointState = { state in

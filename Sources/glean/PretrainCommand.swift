@@ -71,9 +71,9 @@ struct SimCLRCommand: ParsableCommand {
         guard images.count >= settings.optimization.batchSize else {
             throw ValidationError("--batch-size \(settings.optimization.batchSize) is larger than the \(images.count) training images")
         }
-        let loader = DataLoader(dataset: images, batchSize: settings.optimization.batchSize,
-                                sampler: RandomSampler(count: images.count, seed: seed), views: augmentation.views(channels: images.channels),
-                                mean: data.mean, std: data.std, dropLast: true, seed: seed)
+        let loader = settings.optimization.epochs(of: DataLoader(
+            dataset: images, batchSize: settings.optimization.batchSize, sampler: RandomSampler(count: images.count, seed: seed),
+            views: augmentation.views(channels: images.channels), mean: data.mean, std: data.std, dropLast: true, seed: seed))
         try settings.optimization.resolveEpochs(task: task, labeled: nil, unlabeled: loader, resuming: request.resume != nil)
         let monitor = settings.simclr.knnMonitor(data: data, encoder: encoder.module, seed: seed)
         let experiment = try Experiment(settings: settings, defaultName: "simclr-\(settings.model.model.rawValue)",

@@ -36,14 +36,15 @@ struct SelfTrainingRun {
             + (isNoisy ? ", student noise RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + the model's dropout" : "")
             + "; seed \(seed); run directory \(experiment.directory.path)")
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
-                                            transform: settings.data.transform(for: labeled), sampler: settings.data.sampler, seed: seed)
+                                            transform: settings.data.transform(for: labeled), sampler: settings.data.sampler,
+                                            stepsPerEpoch: settings.optimization.stepsPerEpoch, seed: seed)
         let shareMinutes = settings.optimization.minutes / Double(1 + 2 * rounds)
         var teacherSettings = settings
         teacherSettings.optimization.epochs = semi.teacherEpochs
         teacherSettings.optimization.minutes = shareMinutes
         let firstModel = try settings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height, seed: seed)
         var results = [try trainStage("teacher", settings: teacherSettings, parent: experiment,
-                                      task: SupervisedClassification(model: firstModel), loader: loaders.labeled, loaders: loaders)]
+                                      task: SupervisedClassification(model: firstModel), loader: loaders.labeled, images: labeled.count, loaders: loaders)]
         let unlabeledInOrder = ClassificationLoaders.inOrder(data.unlabeled, data: data)
         for round in 1...rounds {
             let probabilities = SelfTraining.probabilities(of: results.last!.model, on: unlabeledInOrder)
@@ -62,13 +63,14 @@ struct SelfTrainingRun {
             let noise = isNoisy ? Compose([semi.augmentation(imageSize: labeled.height, randAugment: settings.data.augmentation.randAugment).weak,
                                            settings.data.augmentation.randAugment])
                 : settings.data.transform(for: labeled)
-            let loader = DataLoader(dataset: images, batchSize: settings.optimization.batchSize,
-                                    sampler: RandomSampler(count: images.count, seed: seed &+ UInt64(round)), transform: noise,
-                                    mean: data.mean, std: data.std, dropLast: images.count >= settings.optimization.batchSize, seed: seed &+ UInt64(round))
+            let loader = settings.optimization.epochs(of: DataLoader(
+                dataset: images, batchSize: settings.optimization.batchSize, sampler: RandomSampler(count: images.count, seed: seed &+ UInt64(round)),
+                transform: noise, mean: data.mean, std: data.std, dropLast: images.count >= settings.optimization.batchSize, seed: seed &+ UInt64(round)))
             var studentSettings = settings
             studentSettings.optimization.minutes = 2 * shareMinutes
             results.append(try trainStage("round-\(round)", settings: studentSettings, parent: experiment,
-                                          task: SoftTargetClassification(model: student, targets: targets), loader: loader, loaders: loaders))
+                                          task: SoftTargetClassification(model: student, targets: targets), loader: loader, images: images.count,
+                                          loaders: loaders))
         }
         let table = results.map { result in
             "  \(result.name.padding(toLength: 10, withPad: " ", startingAt: 0)) validation "
@@ -86,7 +88,7 @@ struct SelfTrainingRun {
 
     /// Trains (or resumes, or skips when finished) one stage and returns its model with the
     /// weights its checkpoint keeps (best validation epoch, else last).
-    private func trainStage(_ name: String, settings: SemiSettings, parent: Experiment, task: TrainingTask, loader: DataLoader,
+    private func trainStage(_ name: String, settings: SemiSettings, parent: Experiment, task: TrainingTask, loader: BatchSource, images: Int,
                             loaders: ClassificationLoaders) throws -> StageResult {
         let (stage, stageSettings) = try parent.stage(name, settings: settings) { fresh in
             try fresh.optimization.resolveEpochs(task: task, labeled: loader, unlabeled: nil, resuming: false)
@@ -95,7 +97,7 @@ struct SelfTrainingRun {
         if stage.isFinished {
             parent.say("\(name): finished before; loading its weights")
         } else {
-            parent.say("\(name): \(stageSettings.optimization.epochs) epochs on \(loader.dataset.count) images -> \(stage.directory.path)")
+            parent.say("\(name): \(stageSettings.optimization.epochs) epochs on \(images) images -> \(stage.directory.path)")
             let trainer = stage.trainer(task: task, optimization: stageSettings.optimization, stepsPerEpoch: loader.batchCount(epoch: 0),
                                         monitor: loaders.monitor, checkpoint: info)
             try stage.fit(trainer, labeled: loader, validation: loaders.validation.map(ClassificationValidation.init),

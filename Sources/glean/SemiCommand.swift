@@ -67,14 +67,16 @@ struct SemiCommand: ParsableCommand {
         let augmentation = semi.augmentation(imageSize: labeled.height, randAugment: settings.data.augmentation.randAugment)
         let isFixMatch = semi.method == .fixmatch
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
-                                            transform: isFixMatch ? augmentation.weak : settings.data.transform(for: labeled), sampler: settings.data.sampler, seed: seed)
+                                            transform: isFixMatch ? augmentation.weak : settings.data.transform(for: labeled), sampler: settings.data.sampler,
+                                            stepsPerEpoch: settings.optimization.stepsPerEpoch, seed: seed)
         let unlabeledBatch = settings.optimization.batchSize * semi.resolvedUnlabeledRatio
         guard data.unlabeled.count >= unlabeledBatch else {
             throw ValidationError("--batch-size x --unlabeled-ratio = \(unlabeledBatch) is more than the \(data.unlabeled.count) unlabeled images")
         }
-        let unlabeled = DataLoader(dataset: data.unlabeled, batchSize: unlabeledBatch, sampler: RandomSampler(count: data.unlabeled.count, seed: seed),
-                                   transform: isFixMatch ? nil : settings.data.transform(for: labeled),
-                                   views: isFixMatch ? augmentation.views : [], mean: data.mean, std: data.std, dropLast: true, seed: seed)
+        let unlabeled = settings.optimization.epochs(of: DataLoader(
+            dataset: data.unlabeled, batchSize: unlabeledBatch, sampler: RandomSampler(count: data.unlabeled.count, seed: seed),
+            transform: isFixMatch ? nil : settings.data.transform(for: labeled), views: isFixMatch ? augmentation.views : [],
+            mean: data.mean, std: data.std, dropLast: true, seed: seed))
         let stepsPerEpoch = unlabeled.batchCount(epoch: 0)
         // The online ramp is set in epochs, which a time budget fixes only after timing steps.
         func makeTask(epochs: Int) -> TrainingTask {

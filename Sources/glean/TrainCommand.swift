@@ -48,7 +48,8 @@ struct TrainCommand: ParsableCommand {
         let task = settings.loss.task(model: network, labeled: labeled,
                                       mixing: settings.data.augmentation.batchMixing(classCount: labeled.classCount), seed: settings.run.seed)
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
-                                            transform: settings.data.transform(for: labeled), sampler: settings.data.sampler, seed: settings.run.seed)
+                                            transform: settings.data.transform(for: labeled), sampler: settings.data.sampler,
+                                            stepsPerEpoch: settings.optimization.stepsPerEpoch, seed: settings.run.seed)
         try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: nil, resuming: resume != nil)
         let experiment = try Experiment(settings: settings, defaultName: settings.model.model.rawValue,
                                         resume: resume)

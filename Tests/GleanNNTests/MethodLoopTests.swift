@@ -125,6 +125,21 @@ final class ConsistencyTask: TrainingTask {
     }
 }
 
+@Suite struct FixedLengthEpochTests {
+    /// Epoch e is batches e·N ..< (e+1)·N of the endless stream, passes running across epochs.
+    @Test func epochsAreConsecutiveSlicesOfTheStream() {
+        let loader = DataLoader(dataset: TrainerTests.halves(count: 20, seed: 1), batchSize: 8, sampler: RandomSampler(count: 20, seed: 2),
+                                transform: RandomHorizontalFlip(), mean: [0.5], std: [0.25], seed: 3)
+        let epochs = FixedLengthEpochs(loader, stepsPerEpoch: 3)
+        #expect(epochs.batchCount(epoch: 5) == 3 && (epochs as BatchSource).batchCount(epoch: 0) == 3)
+        let stream = Array(EndlessBatchStream(loader: loader).next(9))
+        let sliced = (0..<3).flatMap { Array(epochs.batches(epoch: $0)) }
+        #expect(sliced.count == 9)
+        #expect(zip(stream, sliced).allSatisfy { $0.indices == $1.indices && $0.images.scalars == $1.images.scalars })
+        #expect(Array(epochs.batches(epoch: 2)).map(\.indices) == sliced[6...].map(\.indices))
+    }
+}
+
 @Suite struct TimeBudgetTests {
     /// 30 minutes at 1 s per step and 234 steps per epoch, 10% kept back: floor(1620 / 234) = 6.
     @Test func epochsFitTheBudget() {

@@ -14,6 +14,7 @@ enum ScheduleChoice: String, OptionChoice {
 /// rate and schedule, early stopping and weight averaging.
 struct OptimizationOptions: Equatable {
     var epochs = 5
+    var stepsPerEpoch = 0
     var minutes: Double = 0
     var batchSize = 128
     var optimizer = OptimizerChoice.sgd
@@ -30,6 +31,7 @@ struct OptimizationOptions: Equatable {
 
     static let options: [OptionSpec<OptimizationOptions>] = [
         .value("epochs", \.epochs, "Training epochs."),
+        .value("steps-per-epoch", \.stepsPerEpoch, "Optimizer steps per epoch, cut from an endless stream of batches (0 = one pass over the training images; for few labels or short budgets, e.g. 200)."),
         .value("minutes", \.minutes, "Time budget: when > 0, the epochs are chosen from a timing of the first steps so that training ends within it (the chosen count goes into config.yaml)."),
         .value("batch-size", \.batchSize, "Images per batch."),
         .value("optimizer", \.optimizer, "Optimizer (nesterov = SGD with Nesterov momentum; lars for large-batch SimCLR)."),
@@ -47,6 +49,7 @@ struct OptimizationOptions: Equatable {
 
     func validate(source: String) throws {
         try check(epochs > 0 && epochs <= 100_000, source, "epochs", "must be in 1...100000, got \(epochs)")
+        try check(stepsPerEpoch >= 0 && stepsPerEpoch <= 10_000_000, source, "steps-per-epoch", "must be in 0...10000000, got \(stepsPerEpoch)")
         try check(minutes >= 0 && minutes <= 7 * 24 * 60, source, "minutes", "must be in 0...10080 (a week), got \(minutes)")
         try check(batchSize > 1 && batchSize <= 65_536, source, "batch-size", "must be in 2...65536, got \(batchSize)")
         try check(learningRate > 0, source, "learning-rate", "must be positive, got \(learningRate)")
@@ -94,6 +97,12 @@ struct OptimizationOptions: Equatable {
 }
 
 extension OptimizationOptions {
+    /// The loader whose batches make the epochs: `loader` itself, or fixed-length epochs of
+    /// `--steps-per-epoch` batches from its endless stream.
+    func epochs(of loader: BatchSource) -> BatchSource {
+        stepsPerEpoch > 0 ? FixedLengthEpochs(loader, stepsPerEpoch: stepsPerEpoch) : loader
+    }
+
     /// With a time budget (`minutes` > 0) on a new run, times the first steps of `task` and
     /// sets `epochs` to what fits; the chosen count is then part of the run's config.
     mutating func resolveEpochs(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, resuming: Bool) throws {
