@@ -65,7 +65,7 @@ struct SemiCommand: ParsableCommand {
         let labeled = data.labeled
         let network = try settings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height, seed: seed)
         let augmentation = semi.augmentation(imageSize: labeled.height, randAugment: settings.data.augmentation.randAugment)
-        let isFixMatch = semi.method == .fixmatch
+        let isFixMatch = semi.method.usesStrongViews
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
                                             transform: isFixMatch ? augmentation.weak : settings.data.transform(for: labeled), sampler: settings.data.sampler,
                                             stepsPerEpoch: settings.optimization.stepsPerEpoch, seed: seed)
@@ -80,7 +80,10 @@ struct SemiCommand: ParsableCommand {
         let stepsPerEpoch = unlabeled.batchCount(epoch: 0)
         // The online ramp is set in epochs, which a time budget fixes only after timing steps.
         func makeTask(epochs: Int) -> TrainingTask {
-            isFixMatch ? FixMatch(model: network, threshold: semi.resolvedThreshold, unlabeledWeight: semi.unlabeledWeight)
+            isFixMatch ? FixMatch(model: network, threshold: semi.resolvedThreshold, unlabeledWeight: semi.unlabeledWeight,
+                                  flexibleThresholds: semi.method == .flexmatch
+                                      ? FlexibleThresholds(threshold: semi.resolvedThreshold, classCount: labeled.classCount,
+                                                           unlabeledCount: data.unlabeled.count) : nil)
                 : OnlinePseudoLabeling(model: network, ramp: semi.ramp(epochs: epochs, stepsPerEpoch: stepsPerEpoch),
                                        threshold: semi.resolvedThreshold)
         }
@@ -90,7 +93,7 @@ struct SemiCommand: ParsableCommand {
         let experiment = try Experiment(settings: settings, defaultName: "\(semi.method.rawValue)-\(settings.model.model.rawValue)",
                                         resume: request.resume)
         let recipe = isFixMatch
-            ? "threshold \(semi.resolvedThreshold), lambda_u \(semi.unlabeledWeight), weak = flip + translate, strong = + RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + cutout"
+            ? (semi.method == .flexmatch ? "per-class thresholds up to " : "threshold ") + "\(semi.resolvedThreshold), lambda_u \(semi.unlabeledWeight), weak = flip + translate, strong = + RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + cutout"
             : "alpha 0 -> \(semi.pseudoWeight) from epoch \(semi.ramp(epochs: settings.optimization.epochs, stepsPerEpoch: 1).start) "
               + "to \(semi.ramp(epochs: settings.optimization.epochs, stepsPerEpoch: 1).end), threshold \(semi.resolvedThreshold)"
         experiment.say("glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue); "

@@ -52,6 +52,38 @@ private func softmax(_ row: [Float]) -> [Double] {
     }
 }
 
+@Suite struct FlexibleThresholdTests {
+    /// Logits whose softmax over 2 classes gives `probability` to `label`.
+    private func logits(_ rows: [(label: Int, probability: Float)]) -> Tensor {
+        Tensor(rows.flatMap { row -> [Float] in
+            let z = log(row.probability / (1 - row.probability))
+            return row.label == 0 ? [z, 0] : [0, z]
+        }, shape: [rows.count, 2])
+    }
+
+    /// Thresholds start at 0 (everything is used), then follow τ·β/(2−β) with β counting the
+    /// confident predictions per class against the largest count, unused images included.
+    @Test func thresholdsRiseWithEachClassesConfidentPredictions() throws {
+        let flexible = FlexibleThresholds(threshold: 0.9, classCount: 2, unlabeledCount: 4)
+        let first = PseudoLabels(logits: logits([(0, 0.95), (0, 0.95), (1, 0.5)]), threshold: 0.9)
+        #expect(flexible.mask(first, indices: [0, 1, 2]) == [true, true, true])
+        #expect(flexible.selected == [0, 0, -1, -1])
+        // counts [2, 0], 2 unused: β = [1, 0], thresholds [0.9, 0].
+        #expect(abs(flexible.classThresholds[0] - 0.9) < 1e-6 && flexible.classThresholds[1] == 0)
+        let second = PseudoLabels(logits: logits([(0, 0.85), (1, 0.6)]), threshold: 0.9)
+        #expect(flexible.mask(second, indices: [2, 3]) == [false, true])
+        #expect(flexible.selected == [0, 0, -1, -1])
+        let third = PseudoLabels(logits: logits([(1, 0.97)]), threshold: 0.9)
+        _ = flexible.mask(third, indices: [3])
+        // counts [2, 1], 1 unused: β = [1, 0.5], thresholds [0.9, 0.9·0.5/1.5].
+        #expect(abs(flexible.classThresholds[1] - 0.3) < 1e-6)
+        let restored = FlexibleThresholds(threshold: 0.9, classCount: 2, unlabeledCount: 4)
+        try restored.restoreState(flexible.saveState())
+        #expect(restored.selected == flexible.selected && restored.classThresholds == flexible.classThresholds)
+        #expect(throws: CheckpointError.self) { try FlexibleThresholds(threshold: 0.9, classCount: 2, unlabeledCount: 5).restoreState(flexible.saveState()) }
+    }
+}
+
 @Suite struct PseudoLabelSelectionTests {
     private let probabilities: [[Float]] = [[0.995, 0.005, 0], [0.2, 0.8, 0], [0.999, 0.001, 0], [0, 0.991, 0.009],
                                             [0.5, 0.5, 0], [0.992, 0.008, 0], [0, 0, 1]]

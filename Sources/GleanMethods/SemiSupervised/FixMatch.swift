@@ -15,15 +15,20 @@ public final class FixMatch: TrainingTask {
     /// Whether the unlabeled batches carry their true labels (hidden from the loss), so that
     /// the pseudo-labels' accuracy can be reported.
     public let reportsPseudoLabelAccuracy: Bool
+    /// FlexMatch's per-class thresholds in place of the fixed one (nil: FixMatch).
+    public let flexibleThresholds: FlexibleThresholds?
     public var inputs: StepInputs { .labeledAndUnlabeled }
 
-    public init(model: Module, threshold: Float = 0.95, unlabeledWeight: Float = 1, reportsPseudoLabelAccuracy: Bool = true) {
+    /// - Parameter flexibleThresholds: turns FixMatch into FlexMatch (its `threshold` is τ).
+    public init(model: Module, threshold: Float = 0.95, unlabeledWeight: Float = 1, reportsPseudoLabelAccuracy: Bool = true,
+                flexibleThresholds: FlexibleThresholds? = nil) {
         require(threshold >= 0 && threshold <= 1, "FixMatch: threshold \(threshold) must be in [0, 1]")
         require(unlabeledWeight >= 0 && unlabeledWeight.isFinite, "FixMatch: unlabeled weight \(unlabeledWeight) must be finite and >= 0")
         self.model = model
         self.threshold = threshold
         self.unlabeledWeight = unlabeledWeight
         self.reportsPseudoLabelAccuracy = reportsPseudoLabelAccuracy
+        self.flexibleThresholds = flexibleThresholds
     }
 
     public func trainingStep(_ batch: StepBatch, context: StepContext) -> StepOutput {
@@ -36,7 +41,8 @@ public final class FixMatch: TrainingTask {
         let weakLogits = logits.sliced(axis: 0, labeledCount..<(labeledCount + unlabeledCount))
         let strongLogits = logits.sliced(axis: 0, (labeledCount + unlabeledCount)..<logits.shape[0])
         let supervised = labeledLogits.crossEntropy(labels: labeled.labels)
-        let pseudo = PseudoLabels(logits: weakLogits, threshold: threshold)
+        var pseudo = PseudoLabels(logits: weakLogits, threshold: threshold)
+        if let flexibleThresholds { pseudo.mask = flexibleThresholds.mask(pseudo, indices: unlabeled.indices) }
         let unsupervised = pseudo.maskedCrossEntropy(strongLogits)
         var scalars = pseudo.scalars(trueLabels: reportsPseudoLabelAccuracy ? unlabeled.labels : nil)
         scalars["loss_x"] = Double(supervised.item)
@@ -44,6 +50,10 @@ public final class FixMatch: TrainingTask {
         return StepOutput(loss: supervised + unlabeledWeight * unsupervised, logits: labeledLogits, labels: labeled.labels,
                           exampleCount: labeledCount + unlabeledCount, scalars: scalars)
     }
+
+    public func saveState() -> SavedState { SavedState(tensors: flexibleThresholds?.saveState() ?? []) }
+
+    public func restoreState(_ state: SavedState) throws { try flexibleThresholds?.restoreState(state.tensors) }
 }
 
 /// FixMatch's two views of an unlabeled image and the labeled images' augmentation: weak =

@@ -9,7 +9,7 @@ public struct PseudoLabels {
     /// The softmax probability of that class.
     public let confidences: [Float]
     /// Rows whose confidence is at least the threshold (all rows for threshold 0).
-    public let mask: [Bool]
+    public var mask: [Bool]
     public let classCount: Int
 
     /// - Parameters:

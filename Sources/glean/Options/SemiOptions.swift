@@ -2,11 +2,14 @@ import Glean
 
 /// The semi-supervised methods of `glean semi`.
 enum SemiMethod: String, OptionChoice {
-    case pseudoLabelOnline = "pseudo-label-online", pseudoLabelOffline = "pseudo-label-offline", fixmatch
+    case pseudoLabelOnline = "pseudo-label-online", pseudoLabelOffline = "pseudo-label-offline", fixmatch, flexmatch
     case noisyStudent = "noisy-student"
 
     /// Whether the method trains teachers and students in stages (self-training).
     var isSelfTraining: Bool { self == .pseudoLabelOffline || self == .noisyStudent }
+
+    /// Whether unlabeled images come as a weak and a strong view (FixMatch, FlexMatch).
+    var usesStrongViews: Bool { self == .fixmatch || self == .flexmatch }
 }
 
 /// Options of `glean semi`'s methods; `auto` values depend on the method.
@@ -30,10 +33,10 @@ struct SemiOptions: Equatable {
     }
 
     static let options: [OptionSpec<SemiOptions>] = [
-        .value("method", \.method, "pseudo-label-online: labeled + unlabeled batches, the model's own argmax as targets with a ramped weight; pseudo-label-offline: a teacher labels the unlabeled images it is sure of, a fresh model trains on both; fixmatch: a weak view's confident prediction is the target of a strong view; noisy-student: rounds of teacher -> noised student on class-balanced pseudo-labels."),
-        .value("threshold", \.threshold, "Smallest softmax probability that keeps a pseudo-label (auto: 0 online, 0.99 offline, 0.95 fixmatch, 0.8 noisy-student)."),
-        .value("unlabeled-ratio", \.unlabeledRatio, "pseudo-label-online, fixmatch: unlabeled images per labeled image in a step, mu (auto: 7 fixmatch, 1 online)."),
-        .value("unlabeled-weight", \.unlabeledWeight, "fixmatch: weight lambda_u of the unlabeled loss."),
+        .value("method", \.method, "pseudo-label-online: labeled + unlabeled batches, the model's own argmax as targets with a ramped weight; pseudo-label-offline: a teacher labels the unlabeled images it is sure of, a fresh model trains on both; fixmatch: a weak view's confident prediction is the target of a strong view; flexmatch: fixmatch with per-class thresholds that start low and rise as each class is learned (converges in fewer steps); noisy-student: rounds of teacher -> noised student on class-balanced pseudo-labels."),
+        .value("threshold", \.threshold, "Smallest softmax probability that keeps a pseudo-label (auto: 0 online, 0.99 offline, 0.95 fixmatch and flexmatch (tau), 0.8 noisy-student)."),
+        .value("unlabeled-ratio", \.unlabeledRatio, "pseudo-label-online, fixmatch: unlabeled images per labeled image in a step, mu (auto: 7 fixmatch and flexmatch, 1 online)."),
+        .value("unlabeled-weight", \.unlabeledWeight, "fixmatch, flexmatch: weight lambda_u of the unlabeled loss."),
         .value("pseudo-weight", \.pseudoWeight, "pseudo-label-online: final weight alpha_f of the pseudo-label loss."),
         .value("ramp-start", \.rampStart, "pseudo-label-online: epoch T1 where alpha starts rising from 0 (auto: 20% of the epochs)."),
         .value("ramp-end", \.rampEnd, "pseudo-label-online: epoch T2 where alpha reaches alpha_f (auto: 60% of the epochs)."),
@@ -58,11 +61,11 @@ struct SemiOptions: Equatable {
 
     /// The confidence threshold the method uses.
     var resolvedThreshold: Float {
-        threshold ?? [.pseudoLabelOnline: 0, .pseudoLabelOffline: 0.99, .fixmatch: 0.95, .noisyStudent: 0.8][method]!
+        threshold ?? [.pseudoLabelOnline: 0, .pseudoLabelOffline: 0.99, .fixmatch: 0.95, .flexmatch: 0.95, .noisyStudent: 0.8][method]!
     }
 
     /// Unlabeled images per labeled image in a joint step.
-    var resolvedUnlabeledRatio: Int { unlabeledRatio ?? (method == .fixmatch ? 7 : 1) }
+    var resolvedUnlabeledRatio: Int { unlabeledRatio ?? (method.usesStrongViews ? 7 : 1) }
 
     /// Student rounds of a self-training method.
     var resolvedRounds: Int { rounds ?? (method == .noisyStudent ? 2 : 1) }
