@@ -186,3 +186,17 @@ import Glean
         #expect(throws: SettingError.self) { try TrainSettings.parse(["--schedule", "plateau", "--warmup-epochs", "1", "--epochs", "5"]) }
     }
 }
+
+@Suite struct SubsampleTests {
+    /// `--subsample-classes 0 --subsample-fraction 0.25` keeps a quarter of class 0's training
+    /// images (seeded), the other classes and the test split whole.
+    @Test func subsampledClassesKeepTheirFraction() throws {
+        let data = TinyDataset("subsample")
+        var options = try TrainSettings.parse(["--data-dir", data.directory, "--subsample-classes", "0", "--subsample-fraction", "0.25"]).settings.data
+        let (train, test) = try options.loadSelectedClasses(seed: 3)
+        #expect(train.classCounts.prefix(3) == [5, 20, 20] && test.classCounts.prefix(3) == [8, 8, 8])
+        #expect(try options.loadSelectedClasses(seed: 3).train.pixels == train.pixels)
+        options.subsampleClasses = "12"
+        #expect(throws: SettingError.self) { try options.loadSelectedClasses(seed: 3) }
+    }
+}

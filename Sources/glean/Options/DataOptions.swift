@@ -51,6 +51,8 @@ struct DataOptions: Equatable {
     var sampler = SamplerChoice.random
     var augmentation = AugmentationOptions()
     var classes = ""
+    var subsampleClasses = ""
+    var subsampleFraction: Float = 0.1
 
     static let options: [OptionSpec<DataOptions>] = [
         .value("dataset", \.dataset, "Dataset to read."),
@@ -62,21 +64,26 @@ struct DataOptions: Equatable {
         .value("validation-split", \.validationSplit, "Without --labels-per-class: fraction of the training images held out for validation (0 = none)."),
         .value("sampler", \.sampler, "How labeled batches are drawn: random, or balanced (weight 1/count per class, for imbalanced data)."),
         .value("classes", \.classes, "Use only these classes, e.g. '0-4' or '5,7,9' (relabelled 0, 1, … in that order; empty: all)."),
+        .value("subsample-classes", \.subsampleClasses, "Keep only --subsample-fraction of the training images of these classes, e.g. '0-4' (seeded; to study class imbalance; the test split is untouched)."),
+        .value("subsample-fraction", \.subsampleFraction, "Fraction of each --subsample-classes class's training images that is kept."),
     ] + AugmentationOptions.options.lifted(\.augmentation)
 
     /// The class numbers `classes` lists (nil: all), or why it cannot be read.
-    func selectedClasses(source: String) throws -> [Int]? {
-        guard !classes.isEmpty else { return nil }
+    func selectedClasses(source: String) throws -> [Int]? { try Self.classList(classes, key: "classes", source: source) }
+
+    /// The class numbers of a list like `0-4` or `5,7,9` in option `key` (nil when empty).
+    static func classList(_ text: String, key: String, source: String) throws -> [Int]? {
+        guard !text.isEmpty else { return nil }
         var selected: [Int] = []
-        for part in classes.split(separator: ",") {
+        for part in text.split(separator: ",") {
             let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard (1...2).contains(bounds.count), let low = bounds.first!, let high = bounds.last!, 0 <= low, low <= high, high < 100_000 else {
-                throw SettingError(source: source, key: "classes", reason: "must list class numbers like '0-4' or '5,7,9', got '\(classes)'")
+                throw SettingError(source: source, key: key, reason: "must list class numbers like '0-4' or '5,7,9', got '\(text)'")
             }
             selected += Array(low...high)
         }
         guard Set(selected).count == selected.count else {
-            throw SettingError(source: source, key: "classes", reason: "lists a class twice: '\(classes)'")
+            throw SettingError(source: source, key: key, reason: "lists a class twice: '\(text)'")
         }
         return selected
     }
@@ -91,6 +98,8 @@ struct DataOptions: Equatable {
         try check(validationSplit >= 0 && validationSplit < 1, source, "validation-split", "must be in [0, 1), got \(validationSplit)")
         try check(dataset == .fashionMNIST || !dataDir.isEmpty, source, "data-dir", "is required for dataset \(dataset.rawValue)")
         _ = try selectedClasses(source: source)
+        _ = try Self.classList(subsampleClasses, key: "subsample-classes", source: source)
+        try check(subsampleFraction > 0 && subsampleFraction <= 1, source, "subsample-fraction", "must be in (0, 1], got \(subsampleFraction)")
         try augmentation.validate(source: source)
         try check(batchMixing || !augmentation.mixesBatches, source, "augment", "mixup and cutmix are options of glean train only")
     }
@@ -130,9 +139,23 @@ struct DataOptions: Equatable {
         return try split(pool: pool, test: test, seed: seed)
     }
 
-    /// Training and test images of the classes `--classes` selects (all without it).
+    /// Training and test images of the classes `--classes` selects (all without it), the
+    /// training images of `--subsample-classes` cut to `--subsample-fraction`.
     func loadSelectedClasses(seed: UInt64) throws -> (train: ImageDataset, test: ImageDataset) {
-        let (pool, test) = try loadTrainAndTest(seed: seed)
+        var (pool, test) = try loadTrainAndTest(seed: seed)
+        if let reduced = try Self.classList(subsampleClasses, key: "subsample-classes", source: "--subsample-classes") {
+            if let outside = reduced.first(where: { $0 >= pool.classCount }) {
+                throw SettingError(source: resolvedDataDir, key: "subsample-classes", reason: "lists class \(outside); the dataset has classes 0-\(pool.classCount - 1)")
+            }
+            var generator = RandomGenerator(seed: seed, stream: "subsample")
+            var kept: [Int] = []
+            for label in 0..<pool.classCount {
+                let members = pool.labels.indices.filter { pool.labels[$0] == label }
+                let count = reduced.contains(label) ? max(1, Int((Float(members.count) * subsampleFraction).rounded())) : members.count
+                kept += members.shuffled(using: &generator).prefix(count)
+            }
+            pool = pool.subset(kept.sorted())
+        }
         guard let selected = try selectedClasses(source: "--classes") else { return (pool, test) }
         if let outside = selected.first(where: { $0 >= pool.classCount }) {
             throw SettingError(source: resolvedDataDir, key: "classes", reason: "lists class \(outside); the dataset has classes 0-\(pool.classCount - 1)")
