@@ -44,7 +44,7 @@ public enum ResumeState {
             "history": String(decoding: try JSONSerialization.data(
                 withJSONObject: context.history.map { $0.mapValues { String($0) } }, options: [.sortedKeys]), as: UTF8.self),
         ]
-        for (name, dropout) in dropouts(context.model) {
+        for (name, dropout) in randomizedModules(context.model) {
             metadata["rng/" + name] = dropout.generatorState.stateWords.map(String.init).joined(separator: ",")
         }
         func add(_ saved: SavedState, prefix: String) {
@@ -106,10 +106,10 @@ public enum ResumeState {
             slots[index][slot] = values
         }
         let model = task.model
-        let dropoutStates = try dropouts(model).map { name, dropout -> (Dropout, RandomGenerator) in
+        let dropoutStates = try randomizedModules(model).map { name, dropout -> (RandomizedModule, RandomGenerator) in
             guard let words = metadata["rng/" + name]?.split(separator: ",").compactMap({ UInt64($0) }),
                   let generator = RandomGenerator(stateWords: words) else {
-                throw CheckpointError.mismatch(reason: "no saved generator for dropout layer '\(name)'")
+                throw CheckpointError.mismatch(reason: "no saved generator for the dropout or drop-path layer '\(name)'")
             }
             return (dropout, generator)
         }
@@ -136,8 +136,9 @@ public enum ResumeState {
                         labeledStreamPosition: streamPosition)
     }
 
-    private static func dropouts(_ model: Module) -> [(String, Dropout)] {
-        model.namedModules().compactMap { name, module in (module as? Dropout).map { (name, $0) } }
+    /// The modules with random streams (dropout, drop path), by name.
+    private static func randomizedModules(_ model: Module) -> [(String, RandomizedModule)] {
+        model.namedModules().compactMap { name, module in (module as? RandomizedModule).map { (name, $0) } }
     }
 }
 

@@ -10,12 +10,12 @@ public enum TimeBudget {
     /// Seconds one training step of `task` takes on this machine: the mean over `steps` steps
     /// (after one warm-up step) of preparing the batches (augmentation, which runs beside the
     /// model on the same cores) plus the forward and backward pass. The model's weights,
-    /// statistics and dropout generators are put back afterwards, so timing changes nothing
+    /// statistics and dropout/drop-path generators are put back afterwards, so timing changes nothing
     /// about the run.
     public static func secondsPerStep(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, steps: Int = 3) -> Double {
         let model = task.model
         let saved = model.stateDict()
-        let dropouts = model.namedModules().compactMap { $0.1 as? Dropout }
+        let dropouts = model.namedModules().compactMap { $0.1 as? RandomizedModule }
         let generators = dropouts.map(\.generatorState)
         defer {
             try! model.loadStateDict(Dictionary(uniqueKeysWithValues: saved))

@@ -52,16 +52,16 @@ public enum ModelZoo {
     /// `make` with the classifier replaced by `head` (ResNets and SeedNet; `sigmoid` fits every
     /// model and needs `classCount` 2).
     public static func make(_ name: String, classCount: Int, inputChannels: Int, imageSize: Int, width: Int = 64, head: Head,
-                            generator: inout RandomGenerator) throws -> Module {
+                            stochasticDepth: Float = 0, generator: inout RandomGenerator) throws -> Module {
         if head == .sigmoid {
             guard classCount == 2 else {
                 throw ModelError.unsupportedInput(model: name, reason: "a sigmoid output classifies 2 classes, the data has \(classCount)")
             }
             return SigmoidBinaryClassifier(try make(name, classCount: 1, inputChannels: inputChannels, imageSize: imageSize, width: width,
-                                                    generator: &generator))
+                                                    stochasticDepth: stochasticDepth, generator: &generator))
         }
         let network = try make(name, classCount: classCount, inputChannels: inputChannels, imageSize: imageSize, width: width,
-                               generator: &generator)
+                               stochasticDepth: stochasticDepth, generator: &generator)
         guard head != .linear else { return network }
         switch network {
         case let resnet as ResNet:
@@ -123,10 +123,15 @@ public enum ModelZoo {
 
     /// A model for `classCount` classes on `inputChannels` x `imageSize` x `imageSize` images.
     /// ResNets use the CIFAR stem below 64 px; `width` is their base channel count (64 as in
-    /// torchvision; other models accept only 64).
+    /// torchvision; other models accept only 64); `stochasticDepth` is their last block's
+    /// drop-path probability (other models have no residual blocks and accept only 0).
     public static func make(_ name: String, classCount: Int, inputChannels: Int, imageSize: Int, width: Int = 64,
-                            generator: inout RandomGenerator) throws -> Module {
+                            stochasticDepth: Float = 0, generator: inout RandomGenerator) throws -> Module {
         guard let model = Name(rawValue: name) else { throw ModelError.unknownModel(name) }
+        guard stochasticDepth == 0 || (model.isResNet && stochasticDepth > 0 && stochasticDepth < 1) else {
+            throw ModelError.unsupportedInput(model: name, reason: model.isResNet ? "stochastic depth must be in [0, 1), got \(stochasticDepth)"
+                                                  : "has no residual blocks for stochastic depth (got \(stochasticDepth)); use a resnet")
+        }
         guard width == 64 || (model.isResNet && (1...512).contains(width)) else {
             throw ModelError.unsupportedInput(model: name, reason: model.isResNet ? "width must be in 1...512, got \(width)"
                                                   : "has a fixed width; only ResNets take a width other than 64 (got \(width))")
@@ -147,7 +152,7 @@ public enum ModelZoo {
             return SeedNet(classCount: classCount, inputChannels: inputChannels, generator: &generator)
         case .resnet18, .resnet34, .resnet50:
             return ResNet(ResNet.Depth(rawValue: model.rawValue)!, classCount: classCount, inputChannels: inputChannels,
-                          cifarStem: imageSize < 64, width: width, generator: &generator)
+                          cifarStem: imageSize < 64, width: width, stochasticDepth: stochasticDepth, generator: &generator)
         case .alexnetMini:
             guard imageSize >= 67 else {
                 throw ModelError.unsupportedInput(model: name, reason: "needs images of at least 67x67, got \(imageSize)")

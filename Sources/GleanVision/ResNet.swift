@@ -33,8 +33,11 @@ public final class ResNet: Module {
     ///     instead of ImageNet's 7x7 stride-2 convolution and max pool.
     ///   - width: channels of the stem and the first stage (64 in torchvision; each later stage
     ///     doubles it). Narrower networks train several times faster on small images.
+    ///   - stochasticDepth: drop-path probability of the last block, rising linearly from 0 at
+    ///     the first (as in timm); 0 = off, and the weights are then initialised exactly as without.
     public init(_ depth: Depth, classCount: Int = 1000, inputChannels: Int = 3, cifarStem: Bool = false, width: Int = 64,
-                generator: inout RandomGenerator) {
+                stochasticDepth: Float = 0, generator: inout RandomGenerator) {
+        require(stochasticDepth >= 0 && stochasticDepth < 1, "ResNet: stochastic depth \(stochasticDepth) must be in [0, 1)")
         require(classCount > 0 && inputChannels > 0, "ResNet: classes \(classCount) and input channels \(inputChannels) must be positive")
         require(width > 0 && width <= 512, "ResNet: width \(width) must be in 1...512")
         conv1 = cifarStem
@@ -47,14 +50,19 @@ public final class ResNet: Module {
         let expansion = depth.usesBottleneck ? Bottleneck.expansion : BasicBlock.expansion
         var inChannels = width
         var stages: [Sequential] = []
+        let blockCount = depth.blocksPerStage.reduce(0, +)
+        var blockIndex = 0
         for (stage, blocks) in depth.blocksPerStage.enumerated() {
             let channels = width << stage
             var layers: [Module] = []
             for index in 0..<blocks {
                 let stride = stage > 0 && index == 0 ? 2 : 1
+                let rate = stochasticDepth * Float(blockIndex) / Float(max(blockCount - 1, 1))
+                let dropPath = stochasticDepth > 0 && rate > 0 ? DropPath(probability: rate, generator: &generator) : nil
+                blockIndex += 1
                 layers.append(depth.usesBottleneck
-                    ? Bottleneck(inChannels, channels, stride: stride, generator: &generator)
-                    : BasicBlock(inChannels, channels, stride: stride, generator: &generator))
+                    ? Bottleneck(inChannels, channels, stride: stride, dropPath: dropPath, generator: &generator)
+                    : BasicBlock(inChannels, channels, stride: stride, dropPath: dropPath, generator: &generator))
                 inChannels = channels * expansion
             }
             stages.append(Sequential(layers))

@@ -7,8 +7,11 @@ public final class BasicBlock: Module {
     public static let expansion = 1
     public let conv1: Conv2d, bn1: BatchNorm, conv2: Conv2d, bn2: BatchNorm
     public let downsample: Sequential?
+    /// Stochastic depth of the residual branch (nil: off).
+    public let dropPath: DropPath?
 
-    public init(_ inChannels: Int, _ channels: Int, stride: Int, generator: inout RandomGenerator) {
+    public init(_ inChannels: Int, _ channels: Int, stride: Int, dropPath: DropPath? = nil, generator: inout RandomGenerator) {
+        self.dropPath = dropPath
         conv1 = Conv2d(inChannels, channels, kernelSize: 3, stride: stride, padding: 1, bias: false,
                        initializer: .kaimingNormalFanOut, generator: &generator)
         bn1 = BatchNorm(channels)
@@ -20,11 +23,12 @@ public final class BasicBlock: Module {
 
     public override var children: [(String, Module)] {
         [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2)] + (downsample.map { [("downsample", $0)] } ?? [])
+            + (dropPath.map { [("drop_path", $0)] } ?? [])
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
         let out = conv2.forward(conv1.forward(input, batchNorm: bn1, relu: true), batchNorm: bn2, relu: false)
-        return Tensor.reluOfSum(out, ResNetShortcut.apply(downsample, input))
+        return Tensor.reluOfSum(dropPath.map { $0(out) } ?? out, ResNetShortcut.apply(downsample, input))
     }
 }
 
@@ -34,8 +38,11 @@ public final class Bottleneck: Module {
     public static let expansion = 4
     public let conv1: Conv2d, bn1: BatchNorm, conv2: Conv2d, bn2: BatchNorm, conv3: Conv2d, bn3: BatchNorm
     public let downsample: Sequential?
+    /// Stochastic depth of the residual branch (nil: off).
+    public let dropPath: DropPath?
 
-    public init(_ inChannels: Int, _ channels: Int, stride: Int, generator: inout RandomGenerator) {
+    public init(_ inChannels: Int, _ channels: Int, stride: Int, dropPath: DropPath? = nil, generator: inout RandomGenerator) {
+        self.dropPath = dropPath
         let out = channels * Self.expansion
         conv1 = Conv2d(inChannels, channels, kernelSize: 1, bias: false, initializer: .kaimingNormalFanOut, generator: &generator)
         bn1 = BatchNorm(channels)
@@ -49,13 +56,13 @@ public final class Bottleneck: Module {
 
     public override var children: [(String, Module)] {
         [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2), ("conv3", conv3), ("bn3", bn3)]
-            + (downsample.map { [("downsample", $0)] } ?? [])
+            + (downsample.map { [("downsample", $0)] } ?? []) + (dropPath.map { [("drop_path", $0)] } ?? [])
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
         var out = conv1.forward(input, batchNorm: bn1, relu: true)
         out = conv3.forward(conv2.forward(out, batchNorm: bn2, relu: true), batchNorm: bn3, relu: false)
-        return Tensor.reluOfSum(out, ResNetShortcut.apply(downsample, input))
+        return Tensor.reluOfSum(dropPath.map { $0(out) } ?? out, ResNetShortcut.apply(downsample, input))
     }
 }
 

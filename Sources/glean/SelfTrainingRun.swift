@@ -33,7 +33,8 @@ struct SelfTrainingRun {
         experiment.say("glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue); "
             + "\(settings.data.describe(data)); \(data.unlabeled.count) unlabeled images; teacher \(semi.teacherEpochs) epochs, "
             + "\(rounds) round(s) of \(settings.optimization.epochs) epochs; threshold \(semi.resolvedThreshold), \(semi.targets.rawValue) targets"
-            + (isNoisy ? ", student noise RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + the model's dropout" : "")
+            + (isNoisy ? ", student noise RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + the model's dropout"
+                + (settings.model.stochasticDepth > 0 ? " + stochastic depth \(settings.model.stochasticDepth)" : "") : "")
             + "; seed \(seed); run directory \(experiment.directory.path)")
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
                                             transform: settings.data.transform(for: labeled), sampler: settings.data.sampler,
@@ -42,7 +43,10 @@ struct SelfTrainingRun {
         var teacherSettings = settings
         teacherSettings.optimization.epochs = semi.teacherEpochs
         teacherSettings.optimization.minutes = shareMinutes
-        let firstModel = try settings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height, seed: seed)
+        // Noise (stochastic depth, RandAugment) is for the students; the first teacher trains as a plain model.
+        var teacherModel = settings.model
+        teacherModel.stochasticDepth = 0
+        let firstModel = try teacherModel.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height, seed: seed)
         var results = [try trainStage("teacher", settings: teacherSettings, parent: experiment,
                                       task: SupervisedClassification(model: firstModel), loader: loaders.labeled, images: labeled.count, loaders: loaders)]
         let unlabeledInOrder = ClassificationLoaders.inOrder(data.unlabeled, data: data)

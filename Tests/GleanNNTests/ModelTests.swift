@@ -150,3 +150,36 @@ import Testing
         #expect(ModelZoo.Head(name: "sigmoid") == .sigmoid)
     }
 }
+
+@Suite struct StochasticDepthTests {
+    /// In training each example's branch is dropped or scaled by 1/(1−p); eval is the identity.
+    @Test func dropPathDropsWholeExamples() {
+        var generator = RandomGenerator(seed: 2)
+        let dropPath = DropPath(probability: 0.5, generator: &generator)
+        let input = Tensor.ones([64, 2, 3, 3])
+        let output = dropPath(input).scalars
+        let perExample = (0..<64).map { Set(output[($0 * 18)..<(($0 + 1) * 18)]) }
+        #expect(perExample.allSatisfy { $0 == [0] || $0 == [2] })
+        let dropped = perExample.filter { $0 == [0] }.count
+        #expect(dropped > 16 && dropped < 48)
+        dropPath.eval()
+        #expect(dropPath(input).scalars == input.scalars)
+    }
+
+    /// Rates rise linearly over the blocks (none on the first); the generators are named modules,
+    /// so resume files carry them; without stochastic depth the model is initialised as before.
+    @Test func resNetBlocksGetRisingRates() throws {
+        var generator = RandomGenerator(seed: 1)
+        let network = try ModelZoo.make("resnet18", classCount: 3, inputChannels: 1, imageSize: 28, width: 4, stochasticDepth: 0.3,
+                                        generator: &generator)
+        let rates = network.namedModules().compactMap { ($0.1 as? DropPath).map { ($0.probability) } }
+        #expect(rates.count == 7 && abs(rates.last! - 0.3) < 1e-6 && abs(rates.first! - 0.3 / 7) < 1e-6)
+        var a = RandomGenerator(seed: 1), b = RandomGenerator(seed: 1)
+        let plain = try ModelZoo.make("resnet18", classCount: 3, inputChannels: 1, imageSize: 28, width: 4, generator: &a)
+        let zero = try ModelZoo.make("resnet18", classCount: 3, inputChannels: 1, imageSize: 28, width: 4, stochasticDepth: 0, generator: &b)
+        #expect(plain.stateDict().map(\.1) == zero.stateDict().map(\.1))
+        #expect(throws: ModelZoo.ModelError.self) {
+            try ModelZoo.make("seednet", classCount: 3, inputChannels: 1, imageSize: 28, stochasticDepth: 0.2, generator: &generator)
+        }
+    }
+}

@@ -11,6 +11,7 @@ struct ModelOptions: Equatable {
     /// commands use 32, several times faster on small images).
     var resNetDefaultWidth = 64
     var binary = false
+    var stochasticDepth: Float = 0
 
     /// The width the model is built with.
     var width: Int { widthOption ?? (model.isResNet ? resNetDefaultWidth : 64) }
@@ -19,6 +20,7 @@ struct ModelOptions: Equatable {
         .value("model", \.model, "Model from the zoo."),
         .value("binary", \.binary, "Two classes with one sigmoid output (Keras' Dense(1, activation='sigmoid')), trained with binary cross-entropy; the data must have 2 classes."),
         .value("width", \.widthOption, "ResNets: channels of the first stage (auto: the command's default for ResNets, 64 for other models; 32 or 16 train several times faster on small images)."),
+        .value("stochastic-depth", \.stochasticDepth, "ResNets: drop-path probability of the last residual block, rising linearly from 0 at the first (noise for Noisy Student students; 0 = off)."),
     ]
 
     /// The classifier for `classCount` classes of `channels` x `imageSize` x `imageSize` images,
@@ -26,7 +28,7 @@ struct ModelOptions: Equatable {
     func make(classCount: Int, channels: Int, imageSize: Int, seed: UInt64) throws -> Module {
         var generator = RandomGenerator(seed: seed, stream: "init")
         return try ModelZoo.make(model.rawValue, classCount: classCount, inputChannels: channels, imageSize: imageSize,
-                                 width: width, head: head, generator: &generator)
+                                 width: width, head: head, stochasticDepth: stochasticDepth, generator: &generator)
     }
 
     /// The classifier head `--binary` asks for.

@@ -1,0 +1,33 @@
+import GleanTensor
+
+/// A module that draws random numbers in training (dropout, stochastic depth). Its generator's
+/// state is saved in resume files and restored after timing runs, so a resumed run draws the
+/// same numbers.
+public protocol RandomizedModule: AnyObject {
+    var generatorState: RandomGenerator { get set }
+}
+
+extension Dropout: RandomizedModule {}
+
+/// Stochastic depth (Huang et al., 2016) for a residual branch: in training, each example's
+/// branch output `[N, ...]` is zeroed with probability `probability` and scaled by
+/// 1 / (1 − probability) otherwise; identity in evaluation.
+public final class DropPath: Module, RandomizedModule {
+    public let probability: Float
+    public var generatorState: RandomGenerator
+
+    public init(probability: Float, generator: inout RandomGenerator) {
+        require(probability >= 0 && probability < 1, "DropPath: probability \(probability) must be in [0, 1)")
+        self.probability = probability
+        generatorState = RandomGenerator(seed: generator.next())
+    }
+
+    public override func forward(_ input: Tensor) -> Tensor {
+        guard isTraining, probability > 0 else { return input }
+        let count = input.shape[0], keep = 1 / (1 - probability)
+        let mask = (0..<count).map { _ in generatorState.nextUniform() < probability ? 0 : keep }
+        var maskShape = [count]
+        maskShape += [Int](repeating: 1, count: input.rank - 1)
+        return input * Tensor(mask, shape: Shape(maskShape))
+    }
+}
