@@ -67,8 +67,12 @@ struct SelfTrainingRun {
             let noise = isNoisy ? Compose([semi.augmentation(imageSize: labeled.height, randAugment: settings.data.augmentation.randAugment).weak,
                                            settings.data.augmentation.randAugment])
                 : settings.data.transform(for: labeled)
+            // `--sampler balanced` also balances the student's labeled + pseudo-labeled set.
+            let order: Sampler = settings.data.sampler == .balanced
+                ? WeightedRandomSampler.classBalanced(labels: images.labels, seed: seed &+ UInt64(round))
+                : RandomSampler(count: images.count, seed: seed &+ UInt64(round))
             let loader = settings.optimization.epochs(of: DataLoader(
-                dataset: images, batchSize: settings.optimization.batchSize, sampler: RandomSampler(count: images.count, seed: seed &+ UInt64(round)),
+                dataset: images, batchSize: settings.optimization.batchSize, sampler: order,
                 transform: noise, mean: data.mean, std: data.std, dropLast: images.count >= settings.optimization.batchSize, seed: seed &+ UInt64(round)))
             var studentSettings = settings
             studentSettings.optimization.minutes = 2 * shareMinutes
