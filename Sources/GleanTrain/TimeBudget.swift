@@ -7,12 +7,14 @@ import GleanTensor
 /// reproducible as `--epochs` runs: the chosen count is decided once, before training, and
 /// recorded in the run's config.
 public enum TimeBudget {
-    /// Seconds one training step of `task` takes on this machine: the mean over `steps` steps
-    /// (after one warm-up step) of preparing the batches (augmentation, which runs beside the
-    /// model on the same cores) plus the forward and backward pass. The model's weights,
-    /// statistics and dropout/drop-path generators are put back afterwards, so timing changes nothing
-    /// about the run.
-    public static func secondsPerStep(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, steps: Int = 3) -> Double {
+    /// Seconds one training step of `task` takes on this machine: the median over `steps` steps
+    /// (after `warmUpSteps`, which fill the allocator cache and create the kernels) of the
+    /// forward and backward pass with the batches prepared on the loaders' background threads
+    /// as in training (augmentation shares the cores). The model's weights, statistics and
+    /// dropout/drop-path generators are put back afterwards, so timing changes nothing about
+    /// the run.
+    public static func secondsPerStep(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, steps: Int = 5,
+                                      warmUpSteps: Int = 3) -> Double {
         let model = task.model
         let saved = model.stateDict()
         let dropouts = model.namedModules().compactMap { $0.1 as? RandomizedModule }
@@ -23,27 +25,32 @@ public enum TimeBudget {
             model.zeroGrad()
         }
         let epochLoader = (task.inputs == .labeled ? labeled : unlabeled)!
-        func firstBatch(_ source: BatchSource, _ index: Int) -> Batch? {
+        // The first batches of the sampler's first order, wrapping around (a short labeled
+        // stream, or epochs cut from an endless stream, may have fewer batches than the steps
+        // timed), prepared on the loaders' background threads as in training.
+        func firstBatches(_ source: BatchSource) -> BatchIterator? {
             let order = source.sampler.indices(forEpoch: 0)
-            let start = index * source.batchSize
-            guard start < order.count else { return nil }
-            return source.makeBatch(Array(order[start ..< min(start + source.batchSize, order.count)]), epoch: 0)
+            guard !order.isEmpty else { return nil }
+            let groups = (0..<(warmUpSteps + steps)).map { index -> (indices: [Int], epoch: Int) in
+                let start = (index * source.batchSize) % order.count
+                return (Array(order[start ..< min(start + source.batchSize, order.count)]), 0)
+            }
+            return source.batches(groups).makeIterator()
         }
+        let epochBatches = firstBatches(epochLoader)
+        let labeledBatches = task.inputs == .labeledAndUnlabeled ? labeled.flatMap(firstBatches) : nil
         var seconds: [Double] = []
-        for index in 0...steps {
+        for index in 0..<(warmUpSteps + steps) {
             let start = Date()
-            guard let first = firstBatch(epochLoader, index) else { break }
-            let batch = task.inputs == .labeled ? StepBatch(labeled: first)
-                // The labeled stream wraps around, as the trainer's endless stream does.
-                : StepBatch(labeled: task.inputs == .labeledAndUnlabeled ? labeled.flatMap { firstBatch($0, index % max($0.batchCount(epoch: 0), 1)) } : nil,
-                            unlabeled: first)
+            guard let first = epochBatches?.next() else { break }
+            let stepBatch = task.inputs == .labeled ? StepBatch(labeled: first) : StepBatch(labeled: labeledBatches?.next(), unlabeled: first)
             let context = StepContext(globalStep: 0, epoch: 0, stepInEpoch: index, stepsPerEpoch: 1, totalSteps: 1)
-            let output = task.trainingStep(batch, context: context)
+            let output = task.trainingStep(stepBatch, context: context)
             output.loss.backward()
             model.zeroGrad()
-            if index > 0 { seconds.append(Date().timeIntervalSince(start)) }
+            if index >= warmUpSteps { seconds.append(Date().timeIntervalSince(start)) }
         }
-        return seconds.isEmpty ? 1 : seconds.reduce(0, +) / Double(seconds.count)
+        return seconds.isEmpty ? 1 : seconds.sorted()[seconds.count / 2]
     }
 
     /// Epochs of `stepsPerEpoch` steps that fit in `minutes`, keeping `reserve` of the time

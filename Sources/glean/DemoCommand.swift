@@ -80,7 +80,9 @@ struct DemoCommand: ParsableCommand {
     }
 
     /// The baseline gets a fixed short recipe (it stops improving well within it); FlexMatch
-    /// gets the rest of the budget, in epochs of 50 steps so that the time budget fits closely.
+    /// gets the rest of the budget, in epochs of 50 steps so that the time budget fits closely,
+    /// with 3 unlabeled images per labeled one (USB's 7 is for GPUs: on 2 cores, twice the steps
+    /// of fewer images learned more in the same time — 75.3% against 73.7% in 5 minutes).
     static func plan(budget: Double) -> [Step] {
         let baselineEpochs = budget < 5 ? 4 : 8
         return [
@@ -91,9 +93,9 @@ struct DemoCommand: ParsableCommand {
                     "--ema-decay", "0.999", "--steps-per-epoch", "100", "--epochs", String(baselineEpochs)]))
             },
             Step(method: "FlexMatch", runName: "flexmatch",
-                 description: "seednet, the labeled images + every other training image unlabeled, the rest of the time budget") { options, seconds in
+                 description: "seednet, the labeled images + every training image unlabeled (mu 3), the rest of the time budget") { options, seconds in
                 try SemiCommand.execute(SemiSettings.parse(options + [
-                    "--method", "flexmatch", "--model", "seednet", "--steps-per-epoch", "50",
+                    "--method", "flexmatch", "--model", "seednet", "--unlabeled-ratio", "3", "--steps-per-epoch", "50",
                     "--minutes", String(format: "%.2f", max(seconds - 15, 20) / 60)]))
             },
         ]

@@ -83,7 +83,7 @@ struct SemiCommand: ParsableCommand {
             isFixMatch ? FixMatch(model: network, threshold: semi.resolvedThreshold, unlabeledWeight: semi.unlabeledWeight,
                                   flexibleThresholds: semi.method == .flexmatch
                                       ? FlexibleThresholds(threshold: semi.resolvedThreshold, classCount: labeled.classCount,
-                                                           unlabeledCount: data.unlabeled.count) : nil)
+                                                           unlabeledCount: data.unlabeled.count, warmUp: semi.thresholdWarmup) : nil)
                 : OnlinePseudoLabeling(model: network, ramp: semi.ramp(epochs: epochs, stepsPerEpoch: stepsPerEpoch),
                                        threshold: semi.resolvedThreshold)
         }

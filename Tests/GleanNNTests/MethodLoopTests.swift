@@ -165,5 +165,8 @@ final class ConsistencyTask: TrainingTask {
                                    views: [RandomHorizontalFlip()], mean: [0.5], std: [0.25], seed: 4)
         #expect(labeled.batchCount(epoch: 0) == 1)
         #expect(TimeBudget.secondsPerStep(task: task, labeled: labeled, unlabeled: unlabeled, steps: 3) > 0)
+        // Epochs of 50 steps cut from a one-batch labeled loader.
+        #expect(TimeBudget.secondsPerStep(task: task, labeled: FixedLengthEpochs(labeled, stepsPerEpoch: 50),
+                                          unlabeled: FixedLengthEpochs(unlabeled, stepsPerEpoch: 50), steps: 3) > 0)
     }
 }

@@ -12,16 +12,21 @@ import GleanTrain
 public final class FlexibleThresholds {
     public let threshold: Float
     public let classCount: Int
+    /// Whether images without a confident prediction count in the normalisation (FlexMatch's
+    /// threshold warm-up: thresholds stay low until most images have been predicted
+    /// confidently once); without it the most-predicted class gets the full τ from the start.
+    public let warmUp: Bool
     /// The class last predicted with confidence ≥ τ for each unlabeled image (-1: none yet).
     public private(set) var selected: [Int]
     /// β(c) per class.
     public private(set) var learningEffect: [Float]
 
-    public init(threshold: Float, classCount: Int, unlabeledCount: Int) {
+    public init(threshold: Float, classCount: Int, unlabeledCount: Int, warmUp: Bool = true) {
         require(threshold > 0 && threshold <= 1, "FlexibleThresholds: threshold \(threshold) must be in (0, 1]")
         require(classCount > 0 && unlabeledCount > 0, "FlexibleThresholds: needs classes and unlabeled images")
         self.threshold = threshold
         self.classCount = classCount
+        self.warmUp = warmUp
         selected = [Int](repeating: -1, count: unlabeledCount)
         learningEffect = [Float](repeating: 0, count: classCount)
     }
@@ -49,8 +54,10 @@ public final class FlexibleThresholds {
         for label in selected {
             if label < 0 { unused += 1 } else { counts[label] += 1 }
         }
-        let largest = max(counts.max() ?? 0, unused)
-        guard largest < selected.count else { return }
+        // Unchanged while every image sits in one bucket (none confident yet, or all one class).
+        let mostPredicted = counts.max() ?? 0
+        guard max(mostPredicted, unused) < selected.count else { return }
+        let largest = warmUp ? max(mostPredicted, unused) : mostPredicted
         learningEffect = counts.map { Float($0) / Float(largest) }
     }
 

@@ -18,6 +18,7 @@ struct SemiOptions: Equatable {
     var threshold: Float?
     var unlabeledRatio: Int?
     var unlabeledWeight: Float = 1
+    var thresholdWarmup = true
     var pseudoWeight: Float = 3
     var rampStart: Double?
     var rampEnd: Double?
@@ -37,6 +38,7 @@ struct SemiOptions: Equatable {
         .value("threshold", \.threshold, "Smallest softmax probability that keeps a pseudo-label (auto: 0 online, 0.99 offline, 0.95 fixmatch and flexmatch (tau), 0.8 noisy-student)."),
         .value("unlabeled-ratio", \.unlabeledRatio, "pseudo-label-online, fixmatch: unlabeled images per labeled image in a step, mu (auto: 7 fixmatch and flexmatch, 1 online)."),
         .value("unlabeled-weight", \.unlabeledWeight, "fixmatch, flexmatch: weight lambda_u of the unlabeled loss."),
+        .value("threshold-warmup", \.thresholdWarmup, "flexmatch: keep the class thresholds low until most unlabeled images have had a confident prediction (FlexMatch's warm-up); false: the most-predicted class gets the full threshold from the start."),
         .value("pseudo-weight", \.pseudoWeight, "pseudo-label-online: final weight alpha_f of the pseudo-label loss."),
         .value("ramp-start", \.rampStart, "pseudo-label-online: epoch T1 where alpha starts rising from 0 (auto: 20% of the epochs)."),
         .value("ramp-end", \.rampEnd, "pseudo-label-online: epoch T2 where alpha reaches alpha_f (auto: 60% of the epochs)."),
