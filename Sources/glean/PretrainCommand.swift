@@ -67,7 +67,7 @@ struct SimCLRCommand: ParsableCommand {
                                     hiddenCount: settings.simclr.projectionHidden > 0 ? settings.simclr.projectionHidden : encoder.featureCount,
                                     projectionCount: settings.simclr.projectionDim, generator: &headGenerator)
         let task = SimCLR(network: network, temperature: settings.simclr.temperature)
-        let augmentation = settings.simclr.augmentation(imageSize: images.height)
+        let augmentation = settings.simclr.augmentation(imageSize: images.height, colorJitter: settings.data.augmentation.colorJitter)
         guard images.count >= settings.optimization.batchSize else {
             throw ValidationError("--batch-size \(settings.optimization.batchSize) is larger than the \(images.count) training images")
         }

@@ -50,6 +50,13 @@ import Glean
         #expect(help.contains("--optimizer sgd|nesterov|adam|adamw|lars") && help.contains("(default: 128)"))
     }
 
+    /// Every command's options are declared once (shared groups and the method's own never clash).
+    @Test func everyCommandsKeysAreUnique() {
+        let keySets = [SemiSettings.options.map(\.key), RegressSettings.options.map(\.key), DistillSettings.options.map(\.key),
+                       SimCLRSettings.options.map(\.key)]
+        for keys in keySets { #expect(Set(keys).count == keys.count, "\(keys)") }
+    }
+
     /// `--width auto` is the command's ResNet default (32 for pretraining) and 64 for other models.
     @Test func widthFollowsTheModel() throws {
         var settings = SimCLRSettings()

@@ -45,7 +45,7 @@ struct AugmentationOptions: Equatable {
         .value("randaugment-count", \.randAugmentCount, "RandAugment: operations per image (N)."),
         .value("randaugment-magnitude", \.randAugmentMagnitude, "RandAugment: magnitude M, 0-30."),
         .value("rotation-degrees", \.rotationDegrees, "rotation: largest rotation either way, in degrees."),
-        .value("color-jitter", \.colorJitter, "color-jitter: brightness, contrast and saturation strength (hue gets a quarter)."),
+        .value("color-jitter", \.colorJitter, "Colour jitter strength of color-jitter and of SimCLR's views: brightness, contrast and saturation (hue gets a quarter; gray images: brightness and contrast)."),
         .value("mix-alpha", \.mixAlpha, "mixup, cutmix: alpha of the Beta(alpha, alpha) mixing ratio (auto: 0.2 mixup, 1 cutmix)."),
     ]
 

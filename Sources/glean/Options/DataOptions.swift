@@ -64,8 +64,8 @@ struct DataOptions: Equatable {
         .value("validation-split", \.validationSplit, "Without --labels-per-class: fraction of the training images held out for validation (0 = none)."),
         .value("sampler", \.sampler, "How labeled batches are drawn: random, or balanced (weight 1/count per class, for imbalanced data)."),
         .value("classes", \.classes, "Use only these classes, e.g. '0-4' or '5,7,9' (relabelled 0, 1, … in that order; empty: all)."),
-        .value("subsample-classes", \.subsampleClasses, "Keep only --subsample-fraction of the training images of these classes, e.g. '0-4' (seeded; to study class imbalance; the test split is untouched)."),
-        .value("subsample-fraction", \.subsampleFraction, "Fraction of each --subsample-classes class's training images that is kept."),
+        .value("subsample-classes", \.subsampleClasses, "Classes whose training images are cut to the fraction below, e.g. '0-4' (seeded; to study class imbalance; the test split is untouched)."),
+        .value("subsample-fraction", \.subsampleFraction, "Fraction of the training images kept in each of those classes."),
     ] + AugmentationOptions.options.lifted(\.augmentation)
 
     /// The class numbers `classes` lists (nil: all), or why it cannot be read.
