@@ -59,8 +59,9 @@ struct SimCLRCommand: ParsableCommand {
         let seed = settings.run.seed
         let data = try settings.data.load(seed: seed)
         // Labels are not used: every training image, and for a folder of unlabeled images the
-        // held-out "test" images too (there is nothing to test on).
-        let images = data.test.classCount > 1 ? data.trainingPool : data.trainingPool.appending(data.test)
+        // held-out "test" images too (there is nothing to test on), and the --unlabeled-dir images.
+        var images = data.test.classCount > 1 ? data.trainingPool : data.trainingPool.appending(data.test)
+        if !data.unlabeledLabelsKnown { images = images.appending(data.unlabeled) }
         let encoder = try settings.model.makeEncoder(channels: images.channels, imageSize: images.height, seed: seed)
         var headGenerator = RandomGenerator(seed: seed, stream: "init/projector")
         let network = SimCLRNetwork(encoder: encoder.module, featureCount: encoder.featureCount,

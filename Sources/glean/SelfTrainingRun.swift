@@ -55,12 +55,15 @@ struct SelfTrainingRun {
             let confident = PseudoLabelSelection(threshold: semi.resolvedThreshold).select(probabilities: probabilities).confidentPerClass
             let selection = semi.selection(confidentPerClass: confident).select(probabilities: probabilities)
             let correct = zip(selection.indices, selection.labels).filter { data.unlabeled.labels[$0] == $1 }.count
+            let rightness = data.unlabeledLabelsKnown
+                ? String(format: ", %.2f%% of them right (true labels hidden from training)", 100 * Double(correct) / Double(max(selection.indices.count, 1)))
+                : ""
             experiment.say(String(format: "round %d: the %@ labels %d of %d unlabeled images with confidence >= %.2f (per class %@); "
-                                  + "%d pseudo-labeled examples%@, %.2f%% of them right (true labels hidden from training)",
+                                  + "%d pseudo-labeled examples%@%@",
                                   round, results.last!.name, confident.reduce(0, +), data.unlabeled.count, semi.resolvedThreshold,
                                   confident.map(String.init).joined(separator: " "), selection.indices.count,
                                   selection.indices.count > Set(selection.indices).count ? " (balanced: \(Set(selection.indices).count) distinct)" : "",
-                                  100 * Double(correct) / Double(max(selection.indices.count, 1))))
+                                  rightness))
             let (images, targets) = SelfTraining.studentData(labeled: labeled, unlabeled: data.unlabeled, selection: selection)
             let student = try settings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height,
                                                   seed: seed &+ UInt64(round))

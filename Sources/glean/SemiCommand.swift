@@ -51,8 +51,8 @@ struct SemiCommand: ParsableCommand {
     @discardableResult
     static func execute(_ request: CommandLineRequest<SemiSettings>) throws -> RunOutcome {
         let data = try request.settings.data.load(seed: request.settings.run.seed)
-        guard data.unlabeled.count > data.labeled.count else {
-            throw ValidationError("glean semi needs unlabeled images: every training image is labeled (set --labels-per-class)")
+        guard !data.unlabeled.labels.isEmpty, !data.unlabeledLabelsKnown || data.unlabeled.count > data.labeled.count else {
+            throw ValidationError("glean semi needs unlabeled images: every training image is labeled (set --labels-per-class, or --unlabeled-dir)")
         }
         return request.settings.semi.method.isSelfTraining ? try SelfTrainingRun(request: request, data: data).run()
             : try runJointly(request, data: data)
@@ -81,11 +81,12 @@ struct SemiCommand: ParsableCommand {
         // The online ramp is set in epochs, which a time budget fixes only after timing steps.
         func makeTask(epochs: Int) -> TrainingTask {
             isFixMatch ? FixMatch(model: network, threshold: semi.resolvedThreshold, unlabeledWeight: semi.unlabeledWeight,
+                                  reportsPseudoLabelAccuracy: data.unlabeledLabelsKnown,
                                   flexibleThresholds: semi.method == .flexmatch
                                       ? FlexibleThresholds(threshold: semi.resolvedThreshold, classCount: labeled.classCount,
                                                            unlabeledCount: data.unlabeled.count, warmUp: semi.thresholdWarmup) : nil)
                 : OnlinePseudoLabeling(model: network, ramp: semi.ramp(epochs: epochs, stepsPerEpoch: stepsPerEpoch),
-                                       threshold: semi.resolvedThreshold)
+                                       threshold: semi.resolvedThreshold, reportsPseudoLabelAccuracy: data.unlabeledLabelsKnown)
         }
         try settings.optimization.resolveEpochs(task: makeTask(epochs: settings.optimization.epochs), labeled: loaders.labeled,
                                                 unlabeled: unlabeled, resuming: request.resume != nil)

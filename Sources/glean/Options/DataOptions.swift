@@ -17,12 +17,15 @@ enum SamplerChoice: String, OptionChoice {
 
 /// The images of an experiment, split once from the seed: labeled training images, the
 /// labeled validation images that select epochs and checkpoints, the unlabeled pool (every
-/// training image not held out for validation; labels hidden from the methods) and the test
-/// split, which only the final report touches.
+/// training image not held out for validation; labels hidden from the methods — or the images
+/// of `--unlabeled-dir`) and the test split, which only the final report touches.
 struct ExperimentData {
     let labeled: ImageDataset
     let validation: ImageDataset?
     let unlabeled: ImageDataset
+    /// Whether `unlabeled` carries true labels (hidden from the methods, used only to report
+    /// how right pseudo-labels are); false for the images of `--unlabeled-dir`.
+    var unlabeledLabelsKnown = true
     let test: ImageDataset
     /// The full training split the others came from.
     let trainingPool: ImageDataset
@@ -34,8 +37,8 @@ struct ExperimentData {
 
     /// The same images, normalised as the checkpoint `info` expects.
     func renormalized(_ info: CheckpointInfo) -> ExperimentData {
-        ExperimentData(labeled: labeled, validation: validation, unlabeled: unlabeled, test: test, trainingPool: trainingPool,
-                       mean: info.mean, std: info.std)
+        ExperimentData(labeled: labeled, validation: validation, unlabeled: unlabeled, unlabeledLabelsKnown: unlabeledLabelsKnown, test: test,
+                       trainingPool: trainingPool, mean: info.mean, std: info.std)
     }
 }
 
@@ -52,6 +55,7 @@ struct DataOptions: Equatable {
     var augmentation = AugmentationOptions()
     var classes = ""
     var subsampleClasses = ""
+    var unlabeledDir = ""
     var subsampleFraction: Float = 0.1
 
     static let options: [OptionSpec<DataOptions>] = [
@@ -64,6 +68,7 @@ struct DataOptions: Equatable {
         .value("validation-split", \.validationSplit, "Without --labels-per-class: fraction of the training images held out for validation (0 = none)."),
         .value("sampler", \.sampler, "How labeled batches are drawn: random, or balanced (weight 1/count per class, for imbalanced data)."),
         .value("classes", \.classes, "Use only these classes, e.g. '0-4' or '5,7,9' (relabelled 0, 1, … in that order; empty: all)."),
+        .value("unlabeled-dir", \.unlabeledDir, "Folder of unlabeled images (PNG/JPEG, all in it or all in sub-folders, whose names are ignored; resized to the training images' size): glean semi learns from them instead of the other training images, glean pretrain adds them."),
         .value("subsample-classes", \.subsampleClasses, "Classes whose training images are cut to the fraction below, e.g. '0-4' (seeded; to study class imbalance; the test split is untouched)."),
         .value("subsample-fraction", \.subsampleFraction, "Fraction of the training images kept in each of those classes."),
     ] + AugmentationOptions.options.lifted(\.augmentation)
@@ -136,7 +141,14 @@ struct DataOptions: Equatable {
     /// parts (seeded by `seed`); see `ExperimentData`.
     func load(seed: UInt64) throws -> ExperimentData {
         let (pool, test) = try loadSelectedClasses(seed: seed)
-        return try split(pool: pool, test: test, seed: seed)
+        var data = try split(pool: pool, test: test, seed: seed)
+        guard !unlabeledDir.isEmpty else { return data }
+        let folder = try ImageFolder.load(root: unlabeledDir, channels: pool.channels, size: (pool.height, pool.width))
+        let unlabeled = ImageDataset(pixels: folder.pixels, labels: [Int](repeating: 0, count: folder.count), channels: pool.channels,
+                                     height: pool.height, width: pool.width, classCount: pool.classCount, classNames: pool.classNames)
+        data = ExperimentData(labeled: data.labeled, validation: data.validation, unlabeled: unlabeled, unlabeledLabelsKnown: false,
+                              test: data.test, trainingPool: data.trainingPool, mean: data.mean, std: data.std)
+        return data
     }
 
     /// Training and test images of the classes `--classes` selects (all without it), the
