@@ -44,9 +44,8 @@ struct SelfTrainingRun {
         teacherSettings.optimization.epochs = semi.teacherEpochs
         teacherSettings.optimization.minutes = shareMinutes
         // Noise (stochastic depth, RandAugment) is for the students; the first teacher trains as a plain model.
-        var teacherModel = settings.model
-        teacherModel.stochasticDepth = 0
-        let firstModel = try teacherModel.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height, seed: seed)
+        teacherSettings.model.stochasticDepth = 0
+        let firstModel = try teacherSettings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height, seed: seed)
         var results = [try trainStage("teacher", settings: teacherSettings, parent: experiment,
                                       task: SupervisedClassification(model: firstModel), loader: loaders.labeled, images: labeled.count, loaders: loaders)]
         let unlabeledInOrder = ClassificationLoaders.inOrder(data.unlabeled, data: data)
@@ -65,8 +64,11 @@ struct SelfTrainingRun {
                                   selection.indices.count > Set(selection.indices).count ? " (balanced: \(Set(selection.indices).count) distinct)" : "",
                                   rightness))
             let (images, targets) = SelfTraining.studentData(labeled: labeled, unlabeled: data.unlabeled, selection: selection)
-            let student = try settings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height,
-                                                  seed: seed &+ UInt64(round))
+            var studentSettings = settings
+            studentSettings.optimization.minutes = 2 * shareMinutes
+            if let width = semi.studentWidth { studentSettings.model.widthOption = width }
+            let student = try studentSettings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height,
+                                                         seed: seed &+ UInt64(round))
             let noise = isNoisy ? Compose([semi.augmentation(imageSize: labeled.height, randAugment: settings.data.augmentation.randAugment).weak,
                                            settings.data.augmentation.randAugment])
                 : settings.data.transform(for: labeled)
@@ -77,8 +79,6 @@ struct SelfTrainingRun {
             let loader = settings.optimization.epochs(of: DataLoader(
                 dataset: images, batchSize: settings.optimization.batchSize, sampler: order,
                 transform: noise, mean: data.mean, std: data.std, dropLast: images.count >= settings.optimization.batchSize, seed: seed &+ UInt64(round)))
-            var studentSettings = settings
-            studentSettings.optimization.minutes = 2 * shareMinutes
             results.append(try trainStage("round-\(round)", settings: studentSettings, parent: experiment,
                                           task: SoftTargetClassification(model: student, targets: targets), loader: loader, images: images.count,
                                           loaders: loaders))

@@ -25,6 +25,7 @@ struct SemiOptions: Equatable {
     var flips = true
     var teacherEpochs = 30
     var rounds: Int?
+    var studentWidth: Int?
     var targets = PseudoTargets.hard
     var pseudoPerClass: Int?
 
@@ -45,6 +46,7 @@ struct SemiOptions: Equatable {
         .value("flips", \.flips, "fixmatch, noisy-student: flip images horizontally in the weak view (turn off where left and right differ)."),
         .value("teacher-epochs", \.teacherEpochs, "pseudo-label-offline, noisy-student: epochs of the first teacher on the labeled images (students train --epochs each)."),
         .value("rounds", \.rounds, "pseudo-label-offline, noisy-student: students trained in turn, each the next one's teacher (auto: 1 offline, 2 noisy-student)."),
+        .value("student-width", \.studentWidth, "pseudo-label-offline, noisy-student with a ResNet: width of the students (auto: the teacher's; Noisy Student's students may be larger)."),
         .value("targets", \.targets, "pseudo-label-offline, noisy-student: hard (one-hot argmax) or soft (the teacher's probabilities) pseudo-labels."),
         .value("pseudo-per-class", \.pseudoPerClass, "pseudo-label-offline, noisy-student: keep the N most confident pseudo-labels per class, repeating images of short classes (0 = keep every confident image; auto: 0 offline, noisy-student the mean confident count per class)."),
     ]
@@ -58,6 +60,7 @@ struct SemiOptions: Equatable {
         try check(rampEnd.map { $0 >= (rampStart ?? 0) } ?? true, source, "ramp-end", "must be >= ramp-start, got \(rampEnd ?? 0)")
         try check(teacherEpochs > 0 && teacherEpochs <= 100_000, source, "teacher-epochs", "must be in 1...100000, got \(teacherEpochs)")
         try check(rounds.map { (1...20).contains($0) } ?? true, source, "rounds", "must be in 1...20, got \(rounds ?? 0)")
+        try check(studentWidth.map { (1...512).contains($0) } ?? true, source, "student-width", "must be in 1...512, got \(studentWidth ?? 0)")
         try check(pseudoPerClass.map { $0 >= 0 } ?? true, source, "pseudo-per-class", "must be >= 0, got \(pseudoPerClass ?? 0)")
     }
 
