@@ -39,7 +39,7 @@ struct SemiSettings: CommandSettings {
 struct SemiCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "semi",
-        abstract: "Semi-supervised training: pseudo-labeling (online, offline), FixMatch, Noisy Student.",
+        abstract: "Semi-supervised training: pseudo-labeling (online, offline), FixMatch, FlexMatch, Noisy Student.",
         discussion: SemiSettings.helpText)
 
     @Argument(parsing: .allUnrecognized, help: "Options as listed above, e.g. --method fixmatch --labels-per-class 10 --minutes 20.")

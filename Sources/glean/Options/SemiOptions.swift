@@ -37,7 +37,7 @@ struct SemiOptions: Equatable {
     static let options: [OptionSpec<SemiOptions>] = [
         .value("method", \.method, "pseudo-label-online: labeled + unlabeled batches, the model's own argmax as targets with a ramped weight; pseudo-label-offline: a teacher labels the unlabeled images it is sure of, a fresh model trains on both; fixmatch: a weak view's confident prediction is the target of a strong view; flexmatch: fixmatch with per-class thresholds that start low and rise as each class is learned (converges in fewer steps); noisy-student: rounds of teacher -> noised student on class-balanced pseudo-labels."),
         .value("threshold", \.threshold, "Smallest softmax probability that keeps a pseudo-label (auto: 0 online, 0.99 offline, 0.95 fixmatch and flexmatch (tau), 0.8 noisy-student)."),
-        .value("unlabeled-ratio", \.unlabeledRatio, "pseudo-label-online, fixmatch: unlabeled images per labeled image in a step, mu (auto: 7 fixmatch and flexmatch, 1 online)."),
+        .value("unlabeled-ratio", \.unlabeledRatio, "pseudo-label-online, fixmatch, flexmatch: unlabeled images per labeled image in a step, mu (auto: 7 fixmatch and flexmatch, 1 online)."),
         .value("unlabeled-weight", \.unlabeledWeight, "fixmatch, flexmatch: weight lambda_u of the unlabeled loss."),
         .value("threshold-warmup", \.thresholdWarmup, "flexmatch: keep the class thresholds low until most unlabeled images have had a confident prediction (FlexMatch's warm-up); false: the most-predicted class gets the full threshold from the start."),
         .value("pseudo-weight", \.pseudoWeight, "pseudo-label-online: final weight alpha_f of the pseudo-label loss."),
