@@ -95,8 +95,8 @@ struct SemiCommand: ParsableCommand {
                                         resume: request.resume)
         let recipe = isFixMatch
             ? (semi.method == .flexmatch ? "per-class thresholds up to " : "threshold ") + "\(semi.resolvedThreshold), lambda_u \(semi.unlabeledWeight), weak = flip + translate, strong = + RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + cutout"
-            : "alpha 0 -> \(semi.pseudoWeight) from epoch \(semi.ramp(epochs: settings.optimization.epochs, stepsPerEpoch: 1).start) "
-              + "to \(semi.ramp(epochs: settings.optimization.epochs, stepsPerEpoch: 1).end), threshold \(semi.resolvedThreshold)"
+            : "alpha 0 -> \(semi.pseudoWeight) from step \((task as? OnlinePseudoLabeling)?.ramp.start ?? 0) "
+              + "to \((task as? OnlinePseudoLabeling)?.ramp.end ?? 0), threshold \(semi.resolvedThreshold)"
         experiment.say("glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue); "
             + "\(settings.data.describe(data)); \(data.unlabeled.count) unlabeled images (mu \(semi.resolvedUnlabeledRatio)); \(recipe); "
             + "\(settings.optimization.optimizer.rawValue) lr \(settings.optimization.learningRate), EMA \(settings.optimization.emaDecay), "

@@ -207,3 +207,22 @@ import Glean
         #expect(throws: SettingError.self) { try options.loadSelectedClasses(seed: 3) }
     }
 }
+
+@Suite struct BadMethodOptionTests {
+    /// Each new flag's bad value is refused with the key named, before any work.
+    @Test func badValuesNameTheirKey() {
+        let cases: [(arguments: [String], key: String)] = [
+            (["--threshold", "2"], "threshold"), (["--student-width", "0"], "student-width"),
+            (["--unlabeled-ratio", "0"], "unlabeled-ratio"), (["--steps-per-epoch", "-1"], "steps-per-epoch"),
+            (["--augment", "flip,bogus"], "augment"), (["--randaugment-magnitude", "31"], "randaugment-magnitude"),
+            (["--ramp-start", "5", "--ramp-end", "2"], "ramp-end"), (["--subsample-fraction", "0"], "subsample-fraction"),
+        ]
+        for (arguments, key) in cases {
+            #expect { try SemiSettings.parse(arguments) } throws: { "\($0)".contains("'\(key)'") }
+        }
+        #expect { try TrainSettings.parse(["--disturb-label", "200"]) } throws: { "\($0)".contains("'disturb-label'") }
+        #expect { try TrainSettings.parse(["--plateau-factor", "1.5"]) } throws: { "\($0)".contains("'plateau-factor'") }
+        #expect { try RegressSettings.parse(["--table", "t.csv", "--hidden", "50,0"]) } throws: { "\($0)".contains("'hidden'") }
+        #expect { try RegressSettings.parse(["--hidden", "50"]) } throws: { "\($0)".contains("'table'") }
+    }
+}

@@ -141,14 +141,13 @@ struct DataOptions: Equatable {
     /// parts (seeded by `seed`); see `ExperimentData`.
     func load(seed: UInt64) throws -> ExperimentData {
         let (pool, test) = try loadSelectedClasses(seed: seed)
-        var data = try split(pool: pool, test: test, seed: seed)
+        let data = try split(pool: pool, test: test, seed: seed)
         guard !unlabeledDir.isEmpty else { return data }
         let folder = try ImageFolder.load(root: unlabeledDir, channels: pool.channels, size: (pool.height, pool.width))
         let unlabeled = ImageDataset(pixels: folder.pixels, labels: [Int](repeating: 0, count: folder.count), channels: pool.channels,
                                      height: pool.height, width: pool.width, classCount: pool.classCount, classNames: pool.classNames)
-        data = ExperimentData(labeled: data.labeled, validation: data.validation, unlabeled: unlabeled, unlabeledLabelsKnown: false,
+        return ExperimentData(labeled: data.labeled, validation: data.validation, unlabeled: unlabeled, unlabeledLabelsKnown: false,
                               test: data.test, trainingPool: data.trainingPool, mean: data.mean, std: data.std)
-        return data
     }
 
     /// Training and test images of the classes `--classes` selects (all without it), the
