@@ -25,6 +25,9 @@ public enum IDXReader {
             throw DataError.mismatch(path: labelsPath, reason: "holds \(labelDims[0]) labels but \(imagesPath) holds \(imageDims[0]) images")
         }
         let labels = labelBytes.map(Int.init)
+        if !classNames.isEmpty, let index = labels.firstIndex(where: { $0 >= classNames.count }) {
+            throw DataError.corrupt(path: labelsPath, reason: "label \(labels[index]) at position \(index) is outside the \(classNames.count) classes (0–\(classNames.count - 1))")
+        }
         let classCount = max(classNames.count, (labels.max() ?? -1) + 1)
         return ImageDataset(pixels: images, labels: labels, channels: 1, height: imageDims[1], width: imageDims[2],
                             classCount: classCount, classNames: classNames)
@@ -67,7 +70,9 @@ public enum IDXReader {
             let at = 4 + 4 * axis
             return Int(bytes[at]) << 24 | Int(bytes[at + 1]) << 16 | Int(bytes[at + 2]) << 8 | Int(bytes[at + 3])
         }
-        let expected = dims.reduce(1, *)
+        guard let expected = DataLimits.product(dims, limit: DataLimits.fileBytes) else {
+            throw DataError.corrupt(path: path, reason: "header dimensions \(dims) need more than the limit of \(DataLimits.fileBytes) bytes")
+        }
         guard bytes.count - headerSize == expected else {
             throw DataError.corrupt(path: path, reason: "payload has \(bytes.count - headerSize) bytes, header \(dims) needs \(expected)")
         }

@@ -12,10 +12,10 @@ public final class RunLog {
     /// Opens `path` for appending, creating it if needed.
     public init(path: String) throws {
         if !FileManager.default.fileExists(atPath: path), !FileManager.default.createFile(atPath: path, contents: nil) {
-            throw CheckpointError.writeFailed(path: path, reason: "cannot create the log file")
+            throw FileWriteError(path: path, reason: "cannot create the log file")
         }
         guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw CheckpointError.writeFailed(path: path, reason: "cannot open the log file for writing")
+            throw FileWriteError(path: path, reason: "cannot open the log file for writing")
         }
         _ = try? handle.seekToEnd()
         self.path = path

@@ -8,12 +8,13 @@ import GleanTensor
 /// recorded in the run's config.
 public enum TimeBudget {
     /// Seconds one training step of `task` takes on this machine: the median over `steps` steps
-    /// (after `warmUpSteps`, which fill the allocator cache and create the kernels) of the
+    /// (after `warmUpSteps`, which fill the allocator cache and create the kernels; a median of
+    /// 5 once read 0.33 s for steps that then ran at 0.23 s on a shared VM, hence 10) of the
     /// forward and backward pass with the batches prepared on the loaders' background threads
     /// as in training (augmentation shares the cores). The model's weights, statistics and
     /// dropout/drop-path generators are put back afterwards, so timing changes nothing about
     /// the run.
-    public static func secondsPerStep(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, steps: Int = 5,
+    public static func secondsPerStep(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, steps: Int = 10,
                                       warmUpSteps: Int = 3) -> Double {
         let model = task.model
         let saved = model.stateDict()

@@ -56,7 +56,7 @@ public final class Trainer {
             var metrics = try trainEpoch(batches.makeIterator(), labeledStream: labeledStream?.next(batches.count).makeIterator(),
                                          context: context)
             if let validation {
-                let validationMetrics = withEvaluationWeights { validation.validate(task.model) }
+                let validationMetrics = try withEvaluationWeights { try validation.validate(task.model) }
                 for (key, value) in validationMetrics { metrics["val_" + key] = value }
             }
             metrics["lr"] = Double(optimizer.groups.first?.learningRate ?? 0)
@@ -134,11 +134,16 @@ public final class Trainer {
 /// Why training stopped with an error.
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case nonFiniteLoss(epoch: Int, step: Int)
+    /// A held-out image got a NaN or infinite class score (1-based position in the loader's order).
+    case nonFiniteScores(image: Int, value: Float)
 
     public var description: String {
         switch self {
         case let .nonFiniteLoss(epoch, step):
             return "the loss became NaN or infinite at epoch \(epoch), step \(step); lower the learning rate"
+        case let .nonFiniteScores(image, value):
+            return "the model scored held-out image \(image) as \(value), so no accuracy is computed; the weights have diverged "
+                + "(lower the learning rate) or the checkpoint is damaged"
         }
     }
 }

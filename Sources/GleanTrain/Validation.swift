@@ -6,8 +6,9 @@ import GleanTensor
 /// `val_` prefix (`val_loss`, `val_accuracy`, `val_knn_accuracy`). Classification tasks use
 /// `ClassificationValidation`; a task without class scores brings its own (SimCLR: kNN).
 public protocol Validation {
-    /// Metrics of `model` (already in eval mode, with EMA weights when the trainer keeps them).
-    func validate(_ model: Module) -> EpochMetrics
+    /// Metrics of `model` (already in eval mode, with EMA weights when the trainer keeps them);
+    /// throws rather than compute a metric from scores that are not finite.
+    func validate(_ model: Module) throws -> EpochMetrics
 }
 
 /// Loss, top-1, top-5 (five or more classes) and balanced accuracy of a classifier's logits
@@ -17,10 +18,11 @@ public struct ClassificationValidation: Validation {
 
     public init(_ loader: BatchSource) { self.loader = loader }
 
-    public func validate(_ model: Module) -> EpochMetrics { Self.evaluate(model, on: loader).metrics }
+    public func validate(_ model: Module) throws -> EpochMetrics { try Self.evaluate(model, on: loader).metrics }
 
-    /// Metrics and confusion matrix of `model` on every batch of `loader` (eval mode, no gradients).
-    public static func evaluate(_ model: Module, on loader: BatchSource) -> (metrics: EpochMetrics, confusion: ConfusionMatrix) {
+    /// Metrics and confusion matrix of `model` on every batch of `loader` (eval mode, no
+    /// gradients); throws `TrainingError.nonFiniteScores` when a score is NaN or infinite.
+    public static func evaluate(_ model: Module, on loader: BatchSource) throws -> (metrics: EpochMetrics, confusion: ConfusionMatrix) {
         let classCount = loader.classCount
         var confusion = ConfusionMatrix(classCount: classCount)
         var lossSum = 0.0, topFive = 0.0, seen = 0
@@ -31,10 +33,14 @@ public struct ClassificationValidation: Validation {
             let logits = withoutGradients { model(batch.images) }
             require(logits.rank == 2 && logits.shape[1] == classCount,
                     "ClassificationValidation: the model gives \(logits.shape) scores for \(classCount) classes")
+            let scores = logits.scalars
+            if let bad = scores.firstIndex(where: { !$0.isFinite }) {
+                throw TrainingError.nonFiniteScores(image: seen + bad / classCount + 1, value: scores[bad])
+            }
             lossSum += Double(logits.crossEntropy(labels: batch.labels).item) * Double(batch.labels.count)
             confusion.add(predictions: logits.argmax(axis: 1), labels: batch.labels)
             if classCount >= 5 {
-                topFive += topKAccuracy(scores: logits.scalars, classCount: classCount, labels: batch.labels, k: 5)
+                topFive += topKAccuracy(scores: scores, classCount: classCount, labels: batch.labels, k: 5)
                     * Double(batch.labels.count)
             }
             seen += batch.labels.count

@@ -106,7 +106,7 @@ struct DistillCommand: ParsableCommand {
                                          monitor: loaders.monitor, checkpoint: info)
         try experiment.fit(trainer, labeled: fromUnlabeled ? nil : loaders.labeled, unlabeled: unlabeled,
                            validation: loaders.validation.map(ClassificationValidation.init), epochs: settings.optimization.epochs)
-        let teacherTest = ClassificationValidation.evaluate(teacher, on: ClassificationLoaders.inOrder(data.test, data: data.renormalized(teacherInfo)))
+        let teacherTest = try ClassificationValidation.evaluate(teacher, on: ClassificationLoaders.inOrder(data.test, data: data.renormalized(teacherInfo)))
         try experiment.reportTest(trainer, test: loaders.test, data: data, title: "glean distill: \(settings.model.model.rawValue) from \(teacherInfo.model)",
                                   extraSummary: [String(format: "teacher's test accuracy: %.2f%%", 100 * (teacherTest.metrics["accuracy"] ?? 0))])
     }

@@ -22,7 +22,7 @@ struct EvaluateCommand: ParsableCommand {
         let test = try RunTestSplit.load(checkpoint: checkpoint, info: info, dataDir: dataDir)
         let loader = DataLoader(dataset: test, batchSize: 500, sampler: SequentialSampler(count: test.count),
                                 mean: info.mean, std: info.std, seed: 0)
-        let (metrics, confusion) = ClassificationValidation.evaluate(network, on: loader)
+        let (metrics, confusion) = try ClassificationValidation.evaluate(network, on: loader)
         let topFive = metrics["top5"].map { String(format: "   top-5 accuracy %.2f%%", 100 * $0) } ?? ""
         print(String(format: "top-1 accuracy %.2f%%", 100 * (metrics["accuracy"] ?? 0)) + topFive
               + String(format: "   loss %.4f   (%d images)", metrics["loss"] ?? 0, test.count))

@@ -60,7 +60,7 @@ final class Experiment {
             do {
                 try FileManager.default.createDirectory(atPath: stageDirectory.path, withIntermediateDirectories: true)
             } catch {
-                throw CheckpointError.writeFailed(path: stageDirectory.path, reason: "cannot create the stage directory: \(error.localizedDescription)")
+                throw FileWriteError(path: stageDirectory.path, reason: "cannot create the stage directory: \(error.localizedDescription)")
             }
             try stageDirectory.writeConfig(stageSettings.yaml)
         }
@@ -163,7 +163,7 @@ extension Experiment {
     @discardableResult
     func reportTest(_ trainer: Trainer, test: BatchSource, data: ExperimentData, title: String,
                     extraSummary: [String] = []) throws -> RunOutcome {
-        let (metrics, confusion) = trainer.withEvaluationWeights { ClassificationValidation.evaluate(trainer.task.model, on: test) }
+        let (metrics, confusion) = try trainer.withEvaluationWeights { try ClassificationValidation.evaluate(trainer.task.model, on: test) }
         let selected = trainer.callbacks.compactMap { ($0 as? ModelCheckpoint)?.bestEpoch }.first
             .map { "best validation epoch \($0)" } ?? "last epoch"
         let summary = ["final test accuracy: \(Self.accuracyText(metrics)) on \(data.test.count) test images; \(data.labelsUsed) labels used; "

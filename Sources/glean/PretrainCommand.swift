@@ -57,7 +57,7 @@ struct SimCLRCommand: ParsableCommand {
         let request = try SimCLRSettings.parse(options)
         var settings = request.settings
         let seed = settings.run.seed
-        let data = try settings.data.load(seed: seed)
+        let data = try settings.data.load(seed: seed, needsClasses: false)
         // Labels are not used: every training image, and for a folder of unlabeled images the
         // held-out "test" images too (there is nothing to test on), and the --unlabeled-dir images.
         var images = data.test.classCount > 1 ? data.trainingPool : data.trainingPool.appending(data.test)

@@ -14,7 +14,7 @@ struct RunDirectory {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw CheckpointError.writeFailed(path: path, reason: "cannot create the run directory: \(error.localizedDescription)")
+            throw FileWriteError(path: path, reason: "cannot create the run directory: \(error.localizedDescription)")
         }
         return RunDirectory(path: path)
     }

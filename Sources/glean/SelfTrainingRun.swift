@@ -117,8 +117,8 @@ struct SelfTrainingRun {
         }
         let checkpoint = stage.directory.path + (loaders.validation == nil ? "/last.safetensors" : "/best.safetensors")
         try task.model.loadStateDict(try SafeTensors.read(checkpoint).tensors)
-        let validation = loaders.validation.map { ClassificationValidation.evaluate(task.model, on: $0).metrics["accuracy"] ?? 0 }
+        let validation = try loaders.validation.map { try ClassificationValidation.evaluate(task.model, on: $0).metrics["accuracy"] ?? 0 }
         return StageResult(name: name, model: task.model, validation: validation,
-                           test: ClassificationValidation.evaluate(task.model, on: loaders.test))
+                           test: try ClassificationValidation.evaluate(task.model, on: loaders.test))
     }
 }

@@ -41,6 +41,27 @@ import Glean
         #expect { try settings.validate(source: "options") } throws: { "\($0)".contains("warmup-epochs") }
     }
 
+    /// Config files that would exhaust or mislead the YAML parser are refused before it runs:
+    /// an alias bomb, nesting 10,000 brackets or 100 indentations deep, a key given twice, bytes that are not UTF-8.
+    @Test func hostileConfigsAreRefusedBeforeParsing() throws {
+        var settings = TrainSettings()
+        let bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+            + (1...9).map { "a\($0): &a\($0) [*a\($0 - 1), *a\($0 - 1), *a\($0 - 1)]" }.joined(separator: "\n")
+        #expect { try settings.apply(yaml: bomb, source: "bomb.yaml") } throws: { "\($0)".contains("alias") }
+        let deep = "epochs: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect { try settings.apply(yaml: deep, source: "deep.yaml") } throws: { "\($0)".contains("deeper than 32") }
+        let indented = (0..<100).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n")
+        #expect { try settings.apply(yaml: indented, source: "deep.yaml") } throws: { "\($0)".contains("deeper than 32") }
+        #expect { try settings.apply(yaml: "epochs: 3\nbatch-size: 8\nepochs: 4 # again\n", source: "twice.yaml") } throws: {
+            "\($0)".contains("twice.yaml") && "\($0)".contains("'epochs' is set twice (lines 1 and 3)")
+        }
+        try settings.apply(yaml: "epochs: 3  # a comment with & and *\nrun-name: \"a*b & c\"\n", source: "fine.yaml")
+        #expect(settings.optimization.epochs == 3 && settings.run.runName == "a*b & c")
+        let latin1 = NSTemporaryDirectory() + "glean-latin1-\(UUID().uuidString).yaml"
+        FileManager.default.createFile(atPath: latin1, contents: Data([0x65, 0x70, 0x6F, 0x63, 0x68, 0x73, 0x3A, 0x20, 0xE9, 0xFF]))
+        #expect { try TrainSettings.parse(["--config", latin1]) } throws: { "\($0)".contains(latin1) && "\($0)".contains("UTF-8") }
+    }
+
     @Test func helpListsEveryOptionOnceWithItsDefault() {
         let help = TrainSettings.helpText
         for option in TrainSettings.options {
@@ -99,6 +120,18 @@ import Glean
         #expect(options.describe(full).contains("15 held out for validation"))
         options.validationSplit = 0
         #expect(try options.split(pool: pool, test: pool, seed: 5).validation == nil)
+    }
+
+    /// Data a classifier cannot learn from is an error, not a reported accuracy: an empty
+    /// training or test split, or images of one class (pretraining alone may read one).
+    @Test func degenerateSplitsAreRefused() throws {
+        let oneClass = ImageDataset(pixels: [UInt8](repeating: 0, count: 6), labels: [1, 1, 1, 1, 1, 1], channels: 1, height: 1,
+                                    width: 1, classCount: 2, classNames: ["a", "b"])
+        var options = DataOptions()
+        options.labelsPerClass = 0
+        #expect { try options.split(pool: oneClass, test: oneClass, seed: 0) } throws: { "\($0)".contains("one class only (b)") }
+        #expect(try options.split(pool: oneClass, test: oneClass, seed: 0, needsClasses: false).labeled.count > 0)
+        #expect { try options.split(pool: oneClass, test: oneClass.subset([]), seed: 0) } throws: { "\($0)".contains("empty") }
     }
 
     @Test func labelledSubsetIsDescribedHonestly() throws {

@@ -84,6 +84,33 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == ["model.safetensors"])
     }
 
+    /// A safetensors file whose header is `json` and whose data section has `bodySize` bytes.
+    static func safetensors(_ json: String, bodySize: Int) -> [UInt8] {
+        let header = [UInt8](json.utf8)
+        return (0..<8).map { UInt8(truncatingIfNeeded: header.count >> (8 * $0)) } + header + [UInt8](repeating: 0, count: bodySize)
+    }
+
+    /// The reference reader's rules: tensor regions start at 0, neither overlap nor leave gaps,
+    /// and end with the file; sizes that overflow are refused.
+    @Test func overlappingGappedOrTrailingRegionsAreRejected() throws {
+        let scratch = ScratchDirectory("regions")
+        let cases: [(name: String, json: String, body: Int, says: String)] = [
+            ("aliased", #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, 8, "overlaps"),
+            ("overlap", #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#, 12, "overlaps"),
+            ("gap", #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#, 12, "bytes 4..<8"),
+            ("trailing", #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, 9, "bytes 4..<9"),
+            ("overflow", #"{"a":{"dtype":"F64","shape":[4611686018427387904,2],"data_offsets":[0,0]}}"#, 0, "do not fit"),
+        ]
+        for item in cases {
+            let path = scratch.write(item.name + ".safetensors", Self.safetensors(item.json, bodySize: item.body))
+            #expect { try SafeTensors.read(path) } throws: { "\($0)".contains(path) && "\($0)".contains(item.says) }
+        }
+        let fine = scratch.write("fine.safetensors", Self.safetensors(
+            #"{"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"e":{"dtype":"F32","shape":[0],"data_offsets":[8,8]}}"#,
+            bodySize: 8))
+        #expect(try SafeTensors.read(fine).tensors.count == 3)
+    }
+
     @Test func damagedOrMismatchedCheckpointsAreRejected() throws {
         let scratch = ScratchDirectory("badcheckpoint")
         var generator = RandomGenerator(seed: 1)

@@ -59,6 +59,49 @@ import Testing
         }
     }
 
+    /// Dimensions whose product overflows (or exceeds the 4 GiB limit) are refused from the
+    /// header, before any payload is read.
+    @Test func dimensionsThatOverflowAreRefusedFromTheHeader() {
+        let path = write("huge-idx3-ubyte", idx(dims: [0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], payload: [1, 2, 3, 4]))
+        #expect {
+            try IDXReader.readIDX(path, expectedDimensions: 3)
+        } throws: { error in
+            "\(error)".contains(path) && "\(error)".contains("limit")
+        }
+    }
+
+    /// A label outside the dataset's class names (Fashion-MNIST: 0–9) is an error naming the
+    /// file and the position, not a crash at evaluation time.
+    @Test func labelsOutsideTheClassNamesAreRefused() {
+        _ = write("train-images-idx3-ubyte", idx(dims: [2, 1, 1], payload: [0, 0]))
+        let labels = write("train-labels-idx1-ubyte", idx(dims: [2], payload: [1, 200]))
+        #expect {
+            try IDXReader.loadSplit(directory: directory, split: "train", classNames: IDXReader.fashionMNISTClassNames)
+        } throws: { error in
+            "\(error)".contains(labels) && "\(error)".contains("label 200 at position 1")
+        }
+    }
+
+    /// Gzip files of several members (`cat a.gz b.gz`) read as gunzip reads them; bytes after the
+    /// last member that are neither padding nor a member are an error.
+    @Test func multiMemberGzipReadsAsOneStream() throws {
+        let whole = idx(dims: [3], payload: [4, 5, 6])
+        let first = write("first", Array(whole.prefix(6)))
+        let second = write("second", Array(whole.dropFirst(6)))
+        gzip(first)
+        gzip(second)
+        let joined = [UInt8](FileManager.default.contents(atPath: first + ".gz")!) + [UInt8](FileManager.default.contents(atPath: second + ".gz")!)
+        let path = write("joined-idx1-ubyte.gz", joined + [0, 0, 0])
+        let (bytes, dims) = try IDXReader.readIDX(path, expectedDimensions: 1)
+        #expect(dims == [3] && bytes == [4, 5, 6])
+        let garbage = write("garbage-idx1-ubyte.gz", joined + [7, 7])
+        #expect {
+            try IDXReader.readIDX(garbage, expectedDimensions: 1)
+        } throws: { error in
+            "\(error)".contains(garbage) && "\(error)".contains("not another gzip member")
+        }
+    }
+
     @Test func missingDatasetExplainsWhereToGetIt() {
         #expect {
             try IDXReader.fashionMNIST(directory: directory + "/nowhere")

@@ -34,6 +34,38 @@ import Testing
         #expect { try ImageDecoder.decode(path: text) } throws: { "\($0)".contains(text) && "\($0)".contains("signature") }
     }
 
+    /// Headers that claim more pixels than `DataLimits.imagePixels` are refused before any
+    /// pixel buffer exists: a PNG of 1,000,000² (IHDR rewritten with its CRC) and a JPEG of
+    /// 60,000² (SOF rewritten; libjpeg-turbo itself stops at 65,500).
+    @Test func headersClaimingHugeImagesAreRefused() throws {
+        let directory = NSTemporaryDirectory() + "glean-huge-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.imagesDirectory + "/rgb.png")))
+        let side: UInt32 = 1_000_000
+        for offset in [16, 20] { png.replaceSubrange(offset ..< offset + 4, with: Self.bigEndian(side)) }
+        png.replaceSubrange(29 ..< 33, with: Self.bigEndian(Self.crc32(png[12 ..< 29])))
+        var jpeg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.imagesDirectory + "/rgb.jpg")))
+        let frame = try #require((0 ..< jpeg.count - 9).first { jpeg[$0] == 0xFF && (jpeg[$0 + 1] == 0xC0 || jpeg[$0 + 1] == 0xC2) })
+        jpeg.replaceSubrange(frame + 5 ..< frame + 9, with: [0xEA, 0x60, 0xEA, 0x60])
+        for (name, bytes) in [("huge.png", png), ("huge.jpg", jpeg)] {
+            let path = directory + "/" + name
+            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            #expect { try ImageDecoder.decode(path: path) } throws: { "\($0)".contains(path) && "\($0)".contains("limit") }
+        }
+    }
+
+    static func bigEndian(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } }
+
+    /// PNG's chunk checksum (CRC-32, polynomial 0xEDB88320) over a chunk's type and data.
+    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
     @Test func imageFolderLoadsClassesAndWarns() throws {
         let root = NSTemporaryDirectory() + "glean-folder-\(UUID().uuidString)"
         for folder in ["cats", "dogs"] {

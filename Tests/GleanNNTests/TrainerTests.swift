@@ -113,6 +113,18 @@ import Testing
         #expect(topKAccuracy(scores: [0.1, 0.5, 0.4, 0.9, 0.02, 0.08], classCount: 3, labels: [2, 1], k: 2) == 0.5)
     }
 
+    /// Scores that are NaN or infinite (diverged weights) give an error naming the image, never
+    /// an accuracy: a NaN compares false, so a top-k count would call it a hit.
+    @Test func nonFiniteScoresAreAnErrorNotAMetric() throws {
+        var generator = RandomGenerator(seed: 3)
+        let model = Sequential([Lambda.flatten(), Linear(64, 2, generator: &generator)])
+        try model.loadStateDict(["1.weight": .float(values: [Float](repeating: .nan, count: 128), shape: [2, 64]),
+                                 "1.bias": .float(values: [0, 0], shape: [2])])
+        #expect {
+            try ClassificationValidation.evaluate(model, on: Self.loader(Self.halves(count: 8, seed: 1), shuffle: false))
+        } throws: { "\($0)".contains("held-out image 1 as nan") }
+    }
+
     @Test func missingMonitoredMetricIsAnError() {
         let model = Self.smallNet(seed: 1)
         let trainer = Trainer(task: SupervisedClassification(model: model),
@@ -191,7 +203,7 @@ import Testing
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 3 && lines[0].hasSuffix("  first") && lines[2].hasSuffix("  resumed"))
         #expect(lines.allSatisfy { $0.range(of: #"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  "#, options: .regularExpression) != nil })
-        #expect(throws: CheckpointError.self) { try RunLog(path: scratch.path + "/missing/dir/train.log") }
+        #expect(throws: FileWriteError.self) { try RunLog(path: scratch.path + "/missing/dir/train.log") }
     }
 
     @Test func csvHistoryRoundTrips() throws {

@@ -41,6 +41,7 @@ public enum ImageDecoder {
         // 8-bit gray, gray+alpha, RGB or RGBA (16-bit files are reduced to 8 bits).
         image.format = (hasColor ? colorFlag : 0) | (hasAlpha ? alphaFlag : 0)
         let width = Int(image.width), height = Int(image.height)
+        try checkPixelCount(width: width, height: height, path: path, format: "PNG")
         var pixels = [UInt8](repeating: 0, count: width * height * channels)
         let status = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
         guard status != 0 else { throw DataError.corrupt(path: path, reason: "PNG: \(message(of: image))") }
@@ -50,6 +51,13 @@ public enum ImageDecoder {
                                 pixels: stride(from: 0, to: pixels.count, by: 2).map { pixels[$0] })
         }
         return DecodedImage(width: width, height: height, channels: channels, pixels: pixels)
+    }
+
+    /// Refuses, from the header, images larger than `DataLimits.imagePixels`.
+    private static func checkPixelCount(width: Int, height: Int, path: String, format: String) throws {
+        guard DataLimits.product([width, height], limit: DataLimits.imagePixels) != nil else {
+            throw DataError.corrupt(path: path, reason: "\(format) header claims \(width) x \(height) pixels, more than the limit of \(DataLimits.imagePixels) pixels per image")
+        }
     }
 
     private static func message(of image: png_image) -> String {
@@ -69,6 +77,7 @@ public enum ImageDecoder {
         guard header == 0, width > 0, height > 0 else {
             throw DataError.corrupt(path: path, reason: "JPEG: \(String(cString: tjGetErrorStr2(handle)))")
         }
+        try checkPixelCount(width: Int(width), height: Int(height), path: path, format: "JPEG")
         let gray = colorspace == Int32(TJCS_GRAY.rawValue)
         let channels = gray ? 1 : 3
         var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * channels)

@@ -75,7 +75,11 @@ public enum SafeTensors {
         withUnsafeBytes(of: &length) { file.append(contentsOf: $0) }
         file.append(json)
         file.append(payload)
-        try AtomicFile.write(file, to: path)
+        do {
+            try AtomicFile.write(file, to: path)
+        } catch let error as FileWriteError {
+            throw CheckpointError.writeFailed(path: path, reason: error.reason)
+        }
     }
 
     /// Reads every tensor and the metadata.
@@ -96,6 +100,7 @@ public enum SafeTensors {
         let body = data.subdata(in: 8 + headerLength ..< data.count)
         var metadata: [String: String] = [:]
         var tensors: [String: StoredTensor] = [:]
+        var regions: [(name: String, begin: Int, end: Int)] = []
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let entries = value as? [String: String] else {
@@ -105,8 +110,27 @@ public enum SafeTensors {
                 continue
             }
             tensors[name] = try decode(name, value, body: body, path: path)
+            if let offsets = (value as? [String: Any])?["data_offsets"] as? [Int] { regions.append((name, offsets[0], offsets[1])) }
         }
+        try checkRegions(regions, bodySize: body.count, path: path)
         return (tensors, metadata)
+    }
+
+    /// As the format's reference reader requires: the tensors' byte regions, in offset order,
+    /// start at 0, follow one another without gap or overlap, and end where the file ends.
+    private static func checkRegions(_ regions: [(name: String, begin: Int, end: Int)], bodySize: Int, path: String) throws {
+        var position = 0
+        for region in regions.sorted(by: { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }) {
+            guard region.begin == position else {
+                throw CheckpointError.corrupt(path: path, reason: region.begin < position
+                    ? "entry '\(region.name)' overlaps another tensor's bytes (offset \(region.begin), the previous tensor ends at \(position))"
+                    : "bytes \(position)..<\(region.begin) of the data section belong to no tensor")
+            }
+            position = region.end
+        }
+        guard position == bodySize else {
+            throw CheckpointError.corrupt(path: path, reason: "bytes \(position)..<\(bodySize) of the data section belong to no tensor")
+        }
     }
 
     private static func decode(_ name: String, _ value: Any, body: Data, path: String) throws -> StoredTensor {
@@ -126,7 +150,8 @@ public enum SafeTensors {
             return (product, partial.1 || flag)
         }
         let (begin, end) = (offsets[0], offsets[1])
-        guard !overflow, begin >= 0, begin <= end, end <= body.count, end - begin == count * size else {
+        let (byteCount, byteCountOverflow) = count.multipliedReportingOverflow(by: size)
+        guard !overflow, !byteCountOverflow, begin >= 0, begin <= end, end <= body.count, end - begin == byteCount else {
             throw CheckpointError.corrupt(path: path, reason: "entry '\(name)' (\(dtype) \(shape)) has data offsets \(offsets) that do not fit its size or the \(body.count)-byte data section")
         }
         let bytes = body.subdata(in: begin ..< end)
@@ -142,25 +167,6 @@ public enum SafeTensors {
             case "BF16": return .float(values: (0..<count).map { Float(bitPattern: UInt32(word($0, UInt16.self)) << 16) }, shape: shapeValue)
             default: return .int64(values: (0..<count).map { Int64(bitPattern: word($0, UInt64.self)) }, shape: shapeValue)
             }
-        }
-    }
-}
-
-/// Writes files through a temporary name in the same folder and a rename.
-public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try data.write(to: temporary)
-        } catch {
-            throw CheckpointError.writeFailed(path: path, reason: error.localizedDescription)
-        }
-        guard rename(temporary.path, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw CheckpointError.writeFailed(path: path, reason: reason)
         }
     }
 }

@@ -38,6 +38,7 @@ extension CommandSettings {
     /// Applies a YAML mapping of option names to values; bad values (and unknown keys, unless
     /// ignored) throw.
     mutating func apply(yaml text: String, source: String, ignoringUnknownKeys: Bool = false) throws {
+        try ConfigScreen.check(text, source: source)
         let parsed: Any?
         do {
             parsed = try Yams.load(yaml: text)
@@ -68,9 +69,10 @@ extension CommandSettings {
     /// Reads the settings a run directory was started with (its `config.yaml`).
     static func load(runDirectory: String) throws -> Self {
         let path = runDirectory + "/config.yaml"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw SettingError(source: path, key: "(file)", reason: "cannot be read: is \(runDirectory) a run directory of this command?")
         }
+        guard let text = String(data: data, encoding: .utf8) else { throw SettingError(source: path, key: "(file)", reason: "is not UTF-8 text") }
         var settings = Self()
         try settings.apply(yaml: text, source: path)
         try settings.validate(source: path)

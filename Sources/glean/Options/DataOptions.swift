@@ -138,10 +138,11 @@ struct DataOptions: Equatable {
     }
 
     /// Loads the dataset and splits its training images into labeled, validation and unlabeled
-    /// parts (seeded by `seed`); see `ExperimentData`.
-    func load(seed: UInt64) throws -> ExperimentData {
+    /// parts (seeded by `seed`); see `ExperimentData`. `needsClasses`: whether the command
+    /// classifies (then one class only is an error; SimCLR pretraining reads unlabeled folders).
+    func load(seed: UInt64, needsClasses: Bool = true) throws -> ExperimentData {
         let (pool, test) = try loadSelectedClasses(seed: seed)
-        let data = try split(pool: pool, test: test, seed: seed)
+        let data = try split(pool: pool, test: test, seed: seed, needsClasses: needsClasses)
         guard !unlabeledDir.isEmpty else { return data }
         let folder = try ImageFolder.load(root: unlabeledDir, channels: pool.channels, size: (pool.height, pool.width))
         let unlabeled = ImageDataset(pixels: folder.pixels, labels: [Int](repeating: 0, count: folder.count), channels: pool.channels,
@@ -179,9 +180,16 @@ struct DataOptions: Equatable {
     }
 
     /// Splits the training images `pool` into labeled, validation and unlabeled parts.
-    func split(pool: ImageDataset, test: ImageDataset, seed: UInt64) throws -> ExperimentData {
+    /// Empty splits are an error, and so is a single class when `needsClasses`.
+    func split(pool: ImageDataset, test: ImageDataset, seed: UInt64, needsClasses: Bool = true) throws -> ExperimentData {
         guard pool.count > 0, test.count > 0 else {
             throw SettingError(source: resolvedDataDir, key: "dataset", reason: "has an empty training or test split (\(pool.count) and \(test.count) images)")
+        }
+        let present = Set(pool.labels)
+        guard present.count >= 2 || !needsClasses else {
+            let name = present.first.map { pool.classNames.indices.contains($0) ? pool.classNames[$0] : "class \($0)" } ?? ""
+            throw SettingError(source: resolvedDataDir, key: "dataset",
+                               reason: "has training images of one class only (\(name)); a classifier needs at least two")
         }
         var generator = RandomGenerator(seed: seed, stream: "split")
         let labeledIndices: [Int], validationIndices: [Int]
