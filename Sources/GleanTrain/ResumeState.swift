@@ -38,6 +38,7 @@ public enum ResumeState {
         var metadata: [String: String] = [
             "next_epoch": String(context.epoch + 1), "step": String(context.step), "config": config,
             "optimizer_steps": String(state.stepCount),
+            "optimizer_slotted": state.slots.indices.filter { !state.slots[$0].isEmpty }.map(String.init).joined(separator: ","),
             "learning_rates": state.learningRates.map { String($0.bitPattern) }.joined(separator: ","),
             "labeled_stream_position": String(context.labeledStream?.position ?? 0),
             // Doubles as Swift's shortest round-tripping text, so a resumed history is bit-identical.
@@ -104,6 +105,15 @@ public enum ResumeState {
             }
             while slots[index].count <= slot { slots[index].append([]) }
             slots[index][slot] = values
+        }
+        // Which parameters had optimizer state when the file was written (absent in older files).
+        if let slotted = metadata["optimizer_slotted"] {
+            let expected = Set(slotted.split(separator: ",").compactMap { Int($0) })
+            let present = Set(slots.indices.filter { !slots[$0].isEmpty })
+            guard expected == present else {
+                let missing = expected.subtracting(present).sorted(), extra = present.subtracting(expected).sorted()
+                throw CheckpointError.corrupt(path: path, reason: "optimizer state is missing for parameters \(missing) or unexpected for \(extra)")
+            }
         }
         let model = task.model
         let dropoutStates = try randomizedModules(model).map { name, dropout -> (RandomizedModule, RandomGenerator) in

@@ -38,6 +38,7 @@ public final class Trainer {
         require(!task.inputs.needsLabeled || labeled != nil, "Trainer.fit: \(type(of: task)) needs a labeled loader")
         require(!task.inputs.needsUnlabeled || unlabeled != nil, "Trainer.fit: \(type(of: task)) needs an unlabeled loader")
         let epochLoader = (task.inputs.needsUnlabeled ? unlabeled : labeled)!
+        if let resuming { try Self.checkConsistent(resuming, epochs: epochs, epochLoader: epochLoader) }
         let labeledStream = task.inputs == .labeledAndUnlabeled
             ? EndlessBatchStream(loader: labeled!, position: resuming?.labeledStreamPosition ?? 0) : nil
         let context = TrainingContext(task: task, optimizer: optimizer, totalEpochs: epochs, weightAverage: weightAverage)
@@ -118,6 +119,19 @@ public final class Trainer {
         return metrics
     }
 
+    /// A resume position must lie inside this run: its epoch within `epochs`, its step count
+    /// the steps of the epochs before it (a hand-edited or foreign file would otherwise change
+    /// the schedule silently).
+    private static func checkConsistent(_ position: ResumeState.Position, epochs: Int, epochLoader: BatchSource) throws {
+        guard position.nextEpoch <= epochs else {
+            throw TrainingError.inconsistentResume("it continues at epoch \(position.nextEpoch + 1) of a \(epochs)-epoch run")
+        }
+        let steps = (0..<position.nextEpoch).reduce(0) { $0 + epochLoader.batchCount(epoch: $1) }
+        guard position.step == steps else {
+            throw TrainingError.inconsistentResume("it counts \(position.step) steps, but its \(position.nextEpoch) finished epochs have \(steps)")
+        }
+    }
+
     /// Runs `body` with the weights validation and checkpoints use (the average when kept).
     public func withEvaluationWeights<R>(_ body: () throws -> R) rethrows -> R {
         try weightAverage.map { try $0.withAveragedWeights(body) } ?? body()
@@ -136,6 +150,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case nonFiniteLoss(epoch: Int, step: Int)
     /// A held-out image got a NaN or infinite class score (1-based position in the loader's order).
     case nonFiniteScores(image: Int, value: Float)
+    /// A resume file whose position does not fit the run.
+    case inconsistentResume(String)
 
     public var description: String {
         switch self {
@@ -144,6 +160,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case let .nonFiniteScores(image, value):
             return "the model scored held-out image \(image) as \(value), so no accuracy is computed; the weights have diverged "
                 + "(lower the learning rate) or the checkpoint is damaged"
+        case let .inconsistentResume(reason):
+            return "the resume file does not fit this run: \(reason)"
         }
     }
 }

@@ -165,6 +165,17 @@ import Testing
         let resumedHistory = try second.fit(train: loader, epochs: 4, resuming: position)
         #expect(secondModel.parameters.map(\.value.scalars) == straightModel.parameters.map(\.value.scalars))
         #expect(resumedHistory.map { $0["loss"]! } == fullHistory.map { $0["loss"]! })
+
+        // Positions that do not fit the run, and a file that lost one parameter's optimizer slots.
+        let (third, _, _) = build()
+        let moved = ResumeState.Position(nextEpoch: 2, step: 5, history: position.history, config: "test")
+        #expect { try third.fit(train: loader, epochs: 4, resuming: moved) } throws: { "\($0)".contains("counts 5 steps") }
+        #expect { try third.fit(train: loader, epochs: 1, resuming: position) } throws: { "\($0)".contains("epoch 3 of a 1-epoch run") }
+        let (tensors, metadata) = try SafeTensors.read(scratch.path + "/resume.safetensors")
+        let cut = scratch.path + "/cut.safetensors"
+        try SafeTensors.write(tensors.filter { !$0.key.hasPrefix("optimizer/0/") }.sorted { $0.key < $1.key }, metadata: metadata, to: cut)
+        let (fourth, _, _) = build()
+        #expect { try fourth.restore(from: cut) } throws: { "\($0)".contains("optimizer state is missing for parameters [0]") }
     }
 
     @Test func resumeFileThatDoesNotFitIsRejected() throws {
