@@ -53,9 +53,14 @@ struct CheckpointInfo: CheckpointDescription, Equatable {
               let size = Int(try field("image_size")) else {
             throw CheckpointError.corrupt(path: path, reason: "metadata 'classes', 'input_channels' or 'image_size' is not a number")
         }
+        guard (1...ModelZoo.maximumClasses).contains(classes), (1...ModelZoo.maximumChannels).contains(channels),
+              (1...ModelZoo.maximumImageSize).contains(size) else {
+            throw CheckpointError.corrupt(path: path, reason: "metadata '\(isEncoder ? "features" : "classes")' \(classes), 'input_channels' \(channels) "
+                                          + "or 'image_size' \(size) is outside 1...\(ModelZoo.maximumClasses), 1...\(ModelZoo.maximumChannels), 1...\(ModelZoo.maximumImageSize)")
+        }
         let mean = try floats("mean"), std = try floats("std")
-        guard mean.count == channels, std.count == channels, std.allSatisfy({ $0 > 0 }) else {
-            throw CheckpointError.corrupt(path: path, reason: "metadata 'mean'/'std' need \(channels) values (std > 0), got \(mean) and \(std)")
+        guard mean.count == channels, std.count == channels, mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw CheckpointError.corrupt(path: path, reason: "metadata 'mean'/'std' need \(channels) finite values (std > 0), got \(mean) and \(std)")
         }
         self.init(model: try field("model"), classCount: classes, inputChannels: channels, imageSize: size, mean: mean, std: std)
         self.isEncoder = isEncoder
@@ -67,7 +72,13 @@ struct CheckpointInfo: CheckpointDescription, Equatable {
             throw CheckpointError.corrupt(path: path, reason: "metadata 'head' must be 'linear', 'sigmoid' or 'mlp-<hidden>-<dropout>', got '\(metadata["head"] ?? "")'")
         }
         self.head = head
-        classNames = metadata["class_names"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String] } ?? []
+        if let text = metadata["class_names"] {
+            guard let names = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String],
+                  names.isEmpty || (!isEncoder && names.count == classes) else {
+                throw CheckpointError.corrupt(path: path, reason: "metadata 'class_names' must be a JSON list of \(classes) strings, got '\(text.prefix(200))'")
+            }
+            classNames = names
+        }
     }
 
     /// The name of class `index` (its number when names are unknown).
