@@ -8,12 +8,30 @@ import GleanTensor
 public enum ImageFolder {
     static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
 
-    /// Loads every image, converted to `channels` (1 = gray, 3 = RGB) and, if `size` is given,
-    /// resized to it (height, width); otherwise all images must share the first one's size.
-    /// Files that are not images are skipped with a call to `warn` naming them.
-    public static func load(root: String, channels: Int = 3, size: (height: Int, width: Int)? = nil,
+    /// The sub-folders of a root laid out in splits as torchvision's datasets are
+    /// (`root/train/<class>/…`, `root/val/<class>/…` or `valid/`, `root/test/<class>/…`): nil
+    /// unless `train/` and at least one of the others exist.
+    public static func splitFolders(root: String) -> (train: String, validation: String?, test: String?)? {
+        func folder(_ names: [String]) -> String? {
+            names.map { root + "/" + $0 }.first { path in
+                var isFolder: ObjCBool = false
+                return FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && isFolder.boolValue
+            }
+        }
+        guard let train = folder(["train"]) else { return nil }
+        let validation = folder(["val", "valid", "validation"]), test = folder(["test"])
+        return validation == nil && test == nil ? nil : (train, validation, test)
+    }
+
+    /// Loads every image, converted to `channels` (1 = gray, 3 = RGB; nil = 1 when every file
+    /// is grayscale, else 3) and, if `size` is given, resized to it (height, width); otherwise
+    /// all images must share the first one's size. Files that are not images are skipped with a
+    /// call to `warn` naming them.
+    public static func load(root: String, channels requested: Int? = nil, size: (height: Int, width: Int)? = nil,
                             warn: (String) -> Void = { print("warning: \($0)") }) throws -> ImageDataset {
-        require(channels == 1 || channels == 3, "ImageFolder: channels must be 1 or 3, got \(channels)")
+        require(requested == nil || requested == 1 || requested == 3, "ImageFolder: channels must be 1 or 3, got \(requested!)")
+        let channels = requested ?? 3
+        var allGray = true
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         guard manager.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -44,7 +62,9 @@ public enum ImageFolder {
                     warn("\(path): not a PNG or JPEG file name, skipped")
                     continue
                 }
-                var image = try ImageBuffer(decoded: ImageDecoder.decode(path: path), channels: channels)
+                let decoded = try ImageDecoder.decode(path: path)
+                allGray = allGray && decoded.channels == 1
+                var image = ImageBuffer(decoded: decoded, channels: channels)
                 if let target = imageSize {
                     if size == nil && (image.height != target.height || image.width != target.width) {
                         throw DataError.mismatch(path: path, reason: "is \(image.height)x\(image.width) but earlier images are \(target.height)x\(target.width); pass a size to resize them all")
@@ -59,8 +79,16 @@ public enum ImageFolder {
             }
             guard found > 0 else { throw DataError.corrupt(path: folder, reason: "class folder holds no PNG or JPEG images") }
         }
-        return ImageDataset(pixels: pixels, labels: labels, channels: channels, height: imageSize!.height,
-                            width: imageSize!.width, classCount: groups.count, classNames: groups.map(\.0))
+        let (height, width) = imageSize!
+        if requested == nil && allGray {
+            // Every file was gray: keep one of the three equal planes of each image.
+            let plane = height * width
+            pixels = (0..<labels.count).flatMap { pixels[($0 * 3 * plane) ..< ($0 * 3 * plane + plane)] }
+            return ImageDataset(pixels: pixels, labels: labels, channels: 1, height: height, width: width,
+                                classCount: groups.count, classNames: groups.map(\.0))
+        }
+        return ImageDataset(pixels: pixels, labels: labels, channels: channels, height: height, width: width,
+                            classCount: groups.count, classNames: groups.map(\.0))
     }
 }
 

@@ -118,6 +118,21 @@ struct CheckpointInfo: CheckpointDescription, Equatable {
         }
     }
 
+    /// Every image of `folder` (one sub-folder per class, a subset of this classifier's class
+    /// names), converted to the model's channels and size, labeled by the checkpoint's class order.
+    func labeledFolder(_ folder: String) throws -> ImageDataset {
+        let images = try ImageFolder.load(root: folder, channels: inputChannels, size: (imageSize, imageSize))
+        let names = classNames.isEmpty ? (0..<classCount).map(String.init) : classNames
+        let labels = try images.classNames.map { name -> Int in
+            guard let label = names.firstIndex(of: name) else {
+                throw SettingError(source: folder, key: "folder", reason: "has a class folder '\(name)' that is not one of the checkpoint's classes \(names)")
+            }
+            return label
+        }
+        return ImageDataset(pixels: images.pixels, labels: images.labels.map { labels[$0] }, channels: inputChannels, height: imageSize,
+                            width: imageSize, classCount: classCount, classNames: names)
+    }
+
     /// The zoo model (or encoder) with the checkpoint's weights loaded, in eval mode.
     func loadModel(from tensors: [String: StoredTensor]) throws -> Module {
         var generator = RandomGenerator(seed: 0)

@@ -13,13 +13,19 @@ struct EvaluateCommand: ParsableCommand {
     @Argument(help: "A best.safetensors or last.safetensors from a run directory.") var checkpoint: String
     @Option(help: "Data folder, overriding the run's config (e.g. the data moved).") var dataDir: String?
     @Option(help: "Write the confusion matrix as CSV here (default: next to the checkpoint).") var confusionCSV: String?
+    @Option(help: "Evaluate on every image of this folder instead (one sub-folder per class, named as the checkpoint's classes; resized to the model's input).")
+    var folder: String?
+
+    func validate() throws {
+        if folder != nil && dataDir != nil { throw ValidationError("give either --folder or --data-dir") }
+    }
 
     func run() throws {
         let (tensors, metadata) = try SafeTensors.read(checkpoint)
         let info = try CheckpointInfo(metadata: metadata, path: checkpoint)
         try info.requireClassifier(checkpoint)
         let network = try info.loadModel(from: tensors)
-        let test = try RunTestSplit.load(checkpoint: checkpoint, info: info, dataDir: dataDir)
+        let test = try folder.map { try info.labeledFolder($0) } ?? RunTestSplit.load(checkpoint: checkpoint, info: info, dataDir: dataDir)
         let loader = DataLoader(dataset: test, batchSize: 500, sampler: SequentialSampler(count: test.count),
                                 mean: info.mean, std: info.std, seed: 0)
         let (metrics, confusion) = try ClassificationValidation.evaluate(network, on: loader)

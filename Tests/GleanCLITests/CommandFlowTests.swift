@@ -90,6 +90,31 @@ struct TinyDataset {
         #expect { try SimCLRCommand.parse(["--resume", pretrain, "--epochs", "9"]).run() } throws: { "\($0)".contains("epochs: 2 -> 9") }
     }
 
+    /// `evaluate --folder` and `predict --folder` take any folder of images and use all of it:
+    /// class sub-folders named as the checkpoint's classes give the labels.
+    @Test func evaluateAndPredictTakeAnyFolder() throws {
+        let data = TinyDataset("folders")
+        try TrainCommand.parse(data.common + ["--run-name", "m", "--epochs", "1", "--batch-size", "16"]).run()
+        let checkpoint = try data.run("m") + "/best.safetensors"
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("GleanNNTests/Fixtures/images").path
+        let folder = data.directory + "/photos"
+        for (index, (className, file)) in [("Trouser", "gray.png"), ("Trouser", "rgb.jpg"), ("Pullover", "rgb.png")].enumerated() {
+            try FileManager.default.createDirectory(atPath: folder + "/" + className, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: fixtures + "/" + file, toPath: folder + "/\(className)/\(index)-\(file)")
+        }
+        let csv = data.directory + "/confusion.csv"
+        try EvaluateCommand.parse([checkpoint, "--folder", folder, "--confusion-csv", csv]).run()
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst()
+        let counts = rows.map { $0.split(separator: ",").dropFirst().compactMap { Int($0) } }
+        #expect(counts.count == 10 && counts[1].reduce(0, +) == 2 && counts[2].reduce(0, +) == 1 && counts[0].reduce(0, +) == 0)
+        try PredictCommand.parse([checkpoint, "--folder", folder]).run()
+        try FileManager.default.createDirectory(atPath: folder + "/Cat", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: fixtures + "/rgb.png", toPath: folder + "/Cat/c.png")
+        #expect { try EvaluateCommand.parse([checkpoint, "--folder", folder]).run() } throws: { "\($0)".contains("'Cat'") }
+        #expect { try EvaluateCommand.parse([checkpoint, "--folder", data.directory + "/nowhere"]).run() } throws: { "\($0)".contains("nowhere") }
+    }
+
     @Test func trainThenFinetuneOtherClassesAndDistill() throws {
         let data = TinyDataset("transfer")
         try TrainCommand.parse(data.common + ["--run-name", "source", "--model", "resnet18", "--width", "4", "--epochs", "2",

@@ -134,6 +134,24 @@ import Glean
         #expect { try options.split(pool: oneClass, test: oneClass.subset([]), seed: 0) } throws: { "\($0)".contains("empty") }
     }
 
+    /// A dataset's own validation folder replaces the carved validation images; with
+    /// `--labels-per-class` it gives `--validation-per-class` of them per class.
+    @Test func aDatasetsOwnValidationImagesAreUsed() throws {
+        let pool = ImageDataset(pixels: (0..<40).map { UInt8($0) }, labels: (0..<40).map { $0 % 2 }, channels: 1, height: 1,
+                                width: 1, classCount: 2)
+        let own = ImageDataset(pixels: (100..<110).map { UInt8($0) }, labels: (0..<10).map { $0 % 2 }, channels: 1, height: 1,
+                               width: 1, classCount: 2)
+        var options = DataOptions()
+        options.labelsPerClass = 0
+        let full = try options.split(pool: pool, test: own, validation: own, seed: 1)
+        #expect(full.labeled.count == 40 && full.validation?.pixels == own.pixels && full.labelsUsed == 50)
+        options.labelsPerClass = 3
+        options.validationPerClass = 2
+        let scarce = try options.split(pool: pool, test: own, validation: own, seed: 1)
+        #expect(scarce.labeled.classCounts == [3, 3] && scarce.validation?.classCounts == [2, 2])
+        #expect(Set(scarce.validation!.pixels).isSubset(of: Set(own.pixels)) && scarce.unlabeled.count == 40)
+    }
+
     @Test func labelledSubsetIsDescribedHonestly() throws {
         let pool = ImageDataset(pixels: [UInt8](repeating: 0, count: 12), labels: [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1], channels: 1,
                                 height: 1, width: 1, classCount: 2, classNames: ["a", "b"])
@@ -240,7 +258,8 @@ import Glean
     @Test func subsampledClassesKeepTheirFraction() throws {
         let data = TinyDataset("subsample")
         var options = try TrainSettings.parse(["--data-dir", data.directory, "--subsample-classes", "0", "--subsample-fraction", "0.25"]).settings.data
-        let (train, test) = try options.loadSelectedClasses(seed: 3)
+        let splits = try options.loadSelectedClasses(seed: 3)
+        let (train, test) = (splits.train, splits.test)
         #expect(train.classCounts.prefix(3) == [5, 20, 20] && test.classCounts.prefix(3) == [8, 8, 8])
         #expect(try options.loadSelectedClasses(seed: 3).train.pixels == train.pixels)
         options.subsampleClasses = "12"

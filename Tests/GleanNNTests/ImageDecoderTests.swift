@@ -66,6 +66,27 @@ import Testing
         return ~crc
     }
 
+    /// Without a requested channel count, a folder of grayscale files stays one channel (the
+    /// gray values exactly) and one color file makes every image RGB; torchvision's
+    /// train/val/test layout is recognised.
+    @Test func grayFoldersStayGrayAndSplitFoldersAreFound() throws {
+        let root = NSTemporaryDirectory() + "glean-gray-\(UUID().uuidString)"
+        for folder in ["train/a", "train/b", "test/a", "test/b"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Self.imagesDirectory + "/gray.png", toPath: root + "/" + folder + "/x.png")
+        }
+        let gray = try ImageFolder.load(root: root + "/train")
+        let decoded = try ImageDecoder.decode(path: Self.imagesDirectory + "/gray.png")
+        #expect(gray.channels == 1 && gray.classCount == 2 && Array(gray.pixels.prefix(decoded.pixels.count)) == decoded.pixels)
+        try FileManager.default.copyItem(atPath: Self.imagesDirectory + "/rgb.png", toPath: root + "/train/b/y.png")
+        #expect(try ImageFolder.load(root: root + "/train", size: (8, 8)).channels == 3)
+        let layout = try #require(ImageFolder.splitFolders(root: root))
+        #expect(layout.train == root + "/train" && layout.test == root + "/test" && layout.validation == nil)
+        try FileManager.default.createDirectory(atPath: root + "/valid", withIntermediateDirectories: true)
+        #expect(ImageFolder.splitFolders(root: root)?.validation == root + "/valid")
+        #expect(ImageFolder.splitFolders(root: root + "/train") == nil)
+    }
+
     @Test func imageFolderLoadsClassesAndWarns() throws {
         let root = NSTemporaryDirectory() + "glean-folder-\(UUID().uuidString)"
         for folder in ["cats", "dogs"] {

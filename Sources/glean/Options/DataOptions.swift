@@ -42,6 +42,13 @@ struct ExperimentData {
     }
 }
 
+/// A dataset's training and test images, and its own validation images where it has them.
+struct DatasetSplits {
+    var train: ImageDataset
+    var test: ImageDataset
+    var validation: ImageDataset? = nil
+}
+
 /// Options shared by every command that reads a dataset.
 struct DataOptions: Equatable {
     var dataset = DatasetChoice.fashionMNIST
@@ -115,34 +122,59 @@ struct DataOptions: Equatable {
     /// The data folder actually read.
     var resolvedDataDir: String { dataset == .fashionMNIST ? IDXReader.fashionMNISTDirectory(dataDir.isEmpty ? nil : dataDir) : dataDir }
 
-    /// Training and test images of the dataset (ImageFolder: a seeded split by `testSplit`).
-    func loadTrainAndTest(seed: UInt64) throws -> (train: ImageDataset, test: ImageDataset) {
+    /// Training and test images of the dataset, and validation images where the dataset has its
+    /// own (an ImageFolder root with `train/`, `val/` and `test/` folders; otherwise one folder is
+    /// split by `testSplit`, seeded).
+    func loadTrainAndTest(seed: UInt64) throws -> DatasetSplits {
         switch dataset {
         case .cifar10:
             let trainFiles = (1...5).map { "\(dataDir)/data_batch_\($0).bin" }
             let names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-            return (try BinaryImageReader.cifar(files: trainFiles, variant: .cifar10, classNames: names),
-                    try BinaryImageReader.cifar(files: ["\(dataDir)/test_batch.bin"], variant: .cifar10, classNames: names))
+            return DatasetSplits(train: try BinaryImageReader.cifar(files: trainFiles, variant: .cifar10, classNames: names),
+                                 test: try BinaryImageReader.cifar(files: ["\(dataDir)/test_batch.bin"], variant: .cifar10, classNames: names))
         case .imagefolder:
-            let all = try ImageFolder.load(root: dataDir, channels: 3, size: imageSize > 0 ? (imageSize, imageSize) : nil)
-            guard all.height == all.width else {
-                throw SettingError(source: dataDir, key: "image-size",
-                                   reason: "must be set: the images are \(all.height)x\(all.width), models need square input")
+            let size = imageSize > 0 ? (imageSize, imageSize) : nil
+            if let layout = ImageFolder.splitFolders(root: dataDir) {
+                let train = try squareImages(ImageFolder.load(root: layout.train, size: size), folder: layout.train)
+                func read(_ folder: String) throws -> ImageDataset {
+                    let split = try ImageFolder.load(root: folder, channels: train.channels, size: size)
+                    guard split.classNames == train.classNames else {
+                        throw SettingError(source: folder, key: "data-dir", reason: "has classes \(split.classNames), \(layout.train) has \(train.classNames)")
+                    }
+                    guard split.height == train.height && split.width == train.width else {
+                        throw SettingError(source: folder, key: "image-size", reason: "must be set: these images are \(split.height)x\(split.width), the training images \(train.height)x\(train.width)")
+                    }
+                    return split
+                }
+                // Without test/, val/ is the held-out split to report on and validation is carved from train/.
+                guard let test = layout.test else { return DatasetSplits(train: train, test: try read(layout.validation!)) }
+                return DatasetSplits(train: train, test: try read(test), validation: try layout.validation.map(read))
             }
+            let all = try squareImages(ImageFolder.load(root: dataDir, size: size), folder: dataDir)
             var generator = RandomGenerator(seed: seed, stream: "holdout")
             let parts = Splits.ratio(count: all.count, ratios: [Double(1 - testSplit), Double(testSplit)], generator: &generator)
-            return (all.subset(parts[0]), all.subset(parts[1]))
+            return DatasetSplits(train: all.subset(parts[0]), test: all.subset(parts[1]))
         case .fashionMNIST:
-            return try IDXReader.fashionMNIST(directory: dataDir.isEmpty ? nil : dataDir)
+            let (train, test) = try IDXReader.fashionMNIST(directory: dataDir.isEmpty ? nil : dataDir)
+            return DatasetSplits(train: train, test: test)
         }
+    }
+
+    /// `images`, if they are square (models need square input).
+    private func squareImages(_ images: ImageDataset, folder: String) throws -> ImageDataset {
+        guard images.height == images.width else {
+            throw SettingError(source: folder, key: "image-size", reason: "must be set: the images are \(images.height)x\(images.width), models need square input")
+        }
+        return images
     }
 
     /// Loads the dataset and splits its training images into labeled, validation and unlabeled
     /// parts (seeded by `seed`); see `ExperimentData`. `needsClasses`: whether the command
     /// classifies (then one class only is an error; SimCLR pretraining reads unlabeled folders).
     func load(seed: UInt64, needsClasses: Bool = true) throws -> ExperimentData {
-        let (pool, test) = try loadSelectedClasses(seed: seed)
-        let data = try split(pool: pool, test: test, seed: seed, needsClasses: needsClasses)
+        let splits = try loadSelectedClasses(seed: seed)
+        let pool = splits.train
+        let data = try split(pool: pool, test: splits.test, validation: splits.validation, seed: seed, needsClasses: needsClasses)
         guard !unlabeledDir.isEmpty else { return data }
         let folder = try ImageFolder.load(root: unlabeledDir, channels: pool.channels, size: (pool.height, pool.width))
         let unlabeled = ImageDataset(pixels: folder.pixels, labels: [Int](repeating: 0, count: folder.count), channels: pool.channels,
@@ -153,8 +185,9 @@ struct DataOptions: Equatable {
 
     /// Training and test images of the classes `--classes` selects (all without it), the
     /// training images of `--subsample-classes` cut to `--subsample-fraction`.
-    func loadSelectedClasses(seed: UInt64) throws -> (train: ImageDataset, test: ImageDataset) {
-        var (pool, test) = try loadTrainAndTest(seed: seed)
+    func loadSelectedClasses(seed: UInt64) throws -> DatasetSplits {
+        let splits = try loadTrainAndTest(seed: seed)
+        var pool = splits.train
         if let reduced = try Self.classList(subsampleClasses, key: "subsample-classes", source: "--subsample-classes") {
             if let outside = reduced.first(where: { $0 >= pool.classCount }) {
                 throw SettingError(source: resolvedDataDir, key: "subsample-classes", reason: "lists class \(outside); the dataset has classes 0-\(pool.classCount - 1)")
@@ -168,7 +201,7 @@ struct DataOptions: Equatable {
             }
             pool = pool.subset(kept.sorted())
         }
-        guard let selected = try selectedClasses(source: "--classes") else { return (pool, test) }
+        guard let selected = try selectedClasses(source: "--classes") else { return DatasetSplits(train: pool, test: splits.test, validation: splits.validation) }
         if let outside = selected.first(where: { $0 >= pool.classCount }) {
             throw SettingError(source: resolvedDataDir, key: "classes", reason: "lists class \(outside); the dataset has classes 0-\(pool.classCount - 1)")
         }
@@ -176,12 +209,16 @@ struct DataOptions: Equatable {
         if let empty = selected.first(where: { counts[$0] == 0 }) {
             throw SettingError(source: resolvedDataDir, key: "classes", reason: "lists class \(empty) (\(pool.classNames[empty])), which has no training images")
         }
-        return (pool.restricted(to: selected), test.restricted(to: selected))
+        return DatasetSplits(train: pool.restricted(to: selected), test: splits.test.restricted(to: selected),
+                             validation: splits.validation?.restricted(to: selected))
     }
 
     /// Splits the training images `pool` into labeled, validation and unlabeled parts.
     /// Empty splits are an error, and so is a single class when `needsClasses`.
-    func split(pool: ImageDataset, test: ImageDataset, seed: UInt64, needsClasses: Bool = true) throws -> ExperimentData {
+    /// A dataset's own `validation` images replace the carved ones (`--validation-per-class`
+    /// of them per class with `--labels-per-class`, else all).
+    func split(pool: ImageDataset, test: ImageDataset, validation given: ImageDataset? = nil, seed: UInt64,
+               needsClasses: Bool = true) throws -> ExperimentData {
         guard pool.count > 0, test.count > 0 else {
             throw SettingError(source: resolvedDataDir, key: "dataset", reason: "has an empty training or test split (\(pool.count) and \(test.count) images)")
         }
@@ -205,8 +242,17 @@ struct DataOptions: Equatable {
                                      generator: &generator)
             (labeledIndices, validationIndices) = (parts[0], parts[1])
         }
-        let heldOut = Set(validationIndices)
         let (mean, std) = pool.channelStatistics()
+        if let given {
+            let validation = labelsPerClass > 0
+                ? given.subset(Splits.balanced(labels: given.labels, perClass: validationPerClass, classCount: given.classCount,
+                                               generator: &generator).selected)
+                : given
+            return ExperimentData(labeled: pool.subset(labelsPerClass > 0 ? labeledIndices : Array(0..<pool.count)),
+                                  validation: validation.count == 0 ? nil : validation, unlabeled: pool, test: test,
+                                  trainingPool: pool, mean: mean, std: std)
+        }
+        let heldOut = Set(validationIndices)
         return ExperimentData(labeled: pool.subset(labeledIndices),
                               validation: validationIndices.isEmpty ? nil : pool.subset(validationIndices),
                               unlabeled: pool.subset((0..<pool.count).filter { !heldOut.contains($0) }),
