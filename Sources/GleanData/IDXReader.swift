@@ -15,6 +15,22 @@ public enum IDXReader {
         directory ?? ProcessInfo.processInfo.environment["GLEAN_FASHION_MNIST"] ?? defaultFashionMNISTDirectory
     }
 
+    /// Class names of a generic IDX set: the lines of `classes.txt` in `directory` (blank lines
+    /// skipped), or none when the file is absent (classes are then numbered).
+    public static func classNames(directory: String) throws -> [String] {
+        let path = (directory as NSString).appendingPathComponent("classes.txt")
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20,
+              let text = String(data: data, encoding: .utf8) else {
+            throw DataError.unreadable(path: path, reason: "not a UTF-8 text file of at most 1 MiB")
+        }
+        let names = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard Set(names).count == names.count, !names.isEmpty else {
+            throw DataError.corrupt(path: path, reason: "must list each class name once, one per line")
+        }
+        return names
+    }
+
     /// Loads the `train` or `t10k` split of an MNIST-style directory.
     public static func loadSplit(directory: String, split: String, classNames: [String] = []) throws -> ImageDataset {
         let imagesPath = try locate(directory, "\(split)-images-idx3-ubyte")

@@ -146,10 +146,11 @@ public enum ModelZoo {
         }
         switch model {
         case .seednet:
-            guard imageSize == 28 else {
-                throw ModelError.unsupportedInput(model: name, reason: "expects 28x28 images (its first dense layer is 192·6·6), got \(imageSize)")
+            guard SeedNet.imageSizes.contains(imageSize) else {
+                throw ModelError.unsupportedInput(model: name, reason: "takes images of \(SeedNet.imageSizes.lowerBound)-\(SeedNet.imageSizes.upperBound) pixels "
+                                                  + "(its first dense layer grows with the square of the size), got \(imageSize); use a resnet")
             }
-            return SeedNet(classCount: classCount, inputChannels: inputChannels, generator: &generator)
+            return SeedNet(classCount: classCount, inputChannels: inputChannels, imageSize: imageSize, generator: &generator)
         case .resnet18, .resnet34, .resnet50:
             return ResNet(ResNet.Depth(rawValue: model.rawValue)!, classCount: classCount, inputChannels: inputChannels,
                           cifarStem: imageSize < 64, width: width, stochasticDepth: stochasticDepth, generator: &generator)

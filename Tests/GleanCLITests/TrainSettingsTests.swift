@@ -252,6 +252,23 @@ import Glean
     }
 }
 
+@Suite struct IDXDatasetTests {
+    /// `--dataset mnist` names classes 0–9 and `--dataset idx` reads them from classes.txt (or
+    /// numbers them) instead of borrowing Fashion-MNIST's names.
+    @Test func mnistAndGenericIDXNameTheirOwnClasses() throws {
+        let data = TinyDataset("idx-names")
+        let mnist = try TrainSettings.parse(["--dataset", "mnist", "--data-dir", data.directory]).settings.data.loadTrainAndTest(seed: 0)
+        #expect(mnist.train.classNames == (0...9).map(String.init) && mnist.test.count == 24)
+        let generic = try TrainSettings.parse(["--dataset", "idx", "--data-dir", data.directory]).settings.data
+        #expect(try generic.loadTrainAndTest(seed: 0).train.classNames == ["0", "1", "2"])
+        try "horizontal\nvertical\n\ndiagonal\n".write(toFile: data.directory + "/classes.txt", atomically: true, encoding: .utf8)
+        #expect(try generic.loadTrainAndTest(seed: 0).train.classNames == ["horizontal", "vertical", "diagonal"])
+        try "horizontal\nvertical\n".write(toFile: data.directory + "/classes.txt", atomically: true, encoding: .utf8)
+        #expect { try generic.loadTrainAndTest(seed: 0) } throws: { "\($0)".contains("label 2") && "\($0)".contains("2 classes") }
+        #expect { try TrainSettings.parse(["--dataset", "mnist"]) } throws: { "\($0)".contains("data-dir") }
+    }
+}
+
 @Suite struct SubsampleTests {
     /// `--subsample-classes 0 --subsample-fraction 0.25` keeps a quarter of class 0's training
     /// images (seeded), the other classes and the test split whole.

@@ -24,6 +24,16 @@ import Testing
         #expect(network(.zeros([1, 3, 64, 64])).shape == [1, 5])
     }
 
+    /// SeedNet takes CIFAR's 3x32x32 (dense input 192·7·7) as well as Fashion-MNIST's 1x28x28.
+    @Test func seedNetFitsOtherSquareSizes() throws {
+        var generator = RandomGenerator(seed: 0)
+        let cifar = try ModelZoo.make("seednet", classCount: 10, inputChannels: 3, imageSize: 32, generator: &generator)
+        #expect(withoutGradients { cifar(.zeros([2, 3, 32, 32])) }.shape == [2, 10])
+        #expect(ModelSummary(cifar, inputShape: [1, 3, 32, 32]).rows.contains { $0.type == "Linear" && $0.parameters == 192 * 49 * 1024 + 1024 })
+        let small = try ModelZoo.make("seednet", classCount: 4, inputChannels: 1, imageSize: 6, generator: &generator)
+        #expect(withoutGradients { small(.zeros([1, 1, 6, 6])) }.shape == [1, 4])
+    }
+
     @Test func mlpAndHeads() {
         var generator = RandomGenerator(seed: 0)
         let regressor = MLP.make(13, hidden: [50], outputs: 1, dropout: 0.2, generator: &generator)
@@ -39,9 +49,8 @@ import Testing
         #expect(throws: ModelZoo.ModelError.unknownModel("vgg")) {
             try ModelZoo.make("vgg", classCount: 10, inputChannels: 3, imageSize: 32, generator: &generator)
         }
-        #expect(throws: ModelZoo.ModelError.self) {
-            try ModelZoo.make("seednet", classCount: 10, inputChannels: 1, imageSize: 32, generator: &generator)
-        }
+        #expect { try ModelZoo.make("seednet", classCount: 10, inputChannels: 1, imageSize: 96, generator: &generator) }
+            throws: { "\($0)".contains("6-64 pixels") }
         #expect { try ModelZoo.make("resnet18", classCount: 10, inputChannels: 1, imageSize: 100_000, generator: &generator) }
             throws: { "\($0)".contains("100000 px") }
         #expect((try? ModelZoo.make("resnet50", classCount: 7, inputChannels: 3, imageSize: 32, generator: &generator)) != nil)

@@ -3,7 +3,13 @@ import Glean
 
 /// Datasets the command line reads.
 enum DatasetChoice: String, OptionChoice {
-    case fashionMNIST = "fashion-mnist", cifar10, imagefolder
+    /// Fashion-MNIST IDX files (Debian's package by default).
+    case fashionMNIST = "fashion-mnist"
+    /// MNIST IDX files (classes "0"–"9").
+    case mnist
+    /// Any MNIST-style IDX set; class names from `classes.txt` (one per line) in the folder, else numbers.
+    case idx
+    case cifar10, imagefolder
 }
 
 /// How labeled training batches are drawn.
@@ -67,7 +73,7 @@ struct DataOptions: Equatable {
 
     static let options: [OptionSpec<DataOptions>] = [
         .value("dataset", \.dataset, "Dataset to read."),
-        .value("data-dir", \.dataDir, "Data folder: Fashion-MNIST IDX files (empty: $GLEAN_FASHION_MNIST or Debian's dataset-fashion-mnist), CIFAR-10 .bin files, or an ImageFolder root (one sub-folder per class)."),
+        .value("data-dir", \.dataDir, "Data folder: Fashion-MNIST IDX files (empty: $GLEAN_FASHION_MNIST or Debian's dataset-fashion-mnist), MNIST or other IDX files (train-*/t10k-*; idx: names from classes.txt), CIFAR-10 .bin files, or an ImageFolder root (one sub-folder per class, or train/, val/ and test/ with one each)."),
         .value("image-size", \.imageSize, "ImageFolder: resize images to this square size (0 = keep; all must then be square and equal)."),
         .value("test-split", \.testSplit, "ImageFolder: fraction of the images held out as the test split (seeded)."),
         .value("labels-per-class", \.labelsPerClass, "Labeled training images per class (0 = every training image)."),
@@ -157,6 +163,10 @@ struct DataOptions: Equatable {
         case .fashionMNIST:
             let (train, test) = try IDXReader.fashionMNIST(directory: dataDir.isEmpty ? nil : dataDir)
             return DatasetSplits(train: train, test: test)
+        case .mnist, .idx:
+            let names = dataset == .mnist ? (0...9).map(String.init) : try IDXReader.classNames(directory: dataDir)
+            return DatasetSplits(train: try IDXReader.loadSplit(directory: dataDir, split: "train", classNames: names),
+                                 test: try IDXReader.loadSplit(directory: dataDir, split: "t10k", classNames: names))
         }
     }
 
