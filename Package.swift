@@ -31,10 +31,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Fuzz targets for every reader of user-supplied bytes (scripts/fuzz.sh builds glean-fuzz with libFuzzer).
+        .target(name: "GleanFuzz", dependencies: ["Glean"]),
+        .executableTarget(name: "glean-fuzz", dependencies: ["GleanFuzz"]),
         .testTarget(name: "GleanTensorTests", dependencies: ["GleanTensor"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean"]),
-        .testTarget(name: "GleanNNTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GleanNNTests", dependencies: ["Glean", "GleanFuzz"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GleanMethodsTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
