@@ -23,7 +23,8 @@ for target in "${targets[@]}"; do
     log=.build/fuzz/$target.log
     start=$(date +%s)
     # -rss_limit_mb: a reader that allocates from a header claim exceeds it; -timeout: a hang.
-    GLEAN_FUZZ_TARGET=$target "$binary" "$work" "Fuzz/corpus/$target" -runs="$runs" -max_total_time="$seconds" \
+    # SWIFT_BACKTRACE off: libFuzzer's own handler must see the trap to save the input.
+    SWIFT_BACKTRACE=enable=no GLEAN_FUZZ_TARGET=$target "$binary" "$work" "Fuzz/corpus/$target" -runs="$runs" -max_total_time="$seconds" \
         -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 -max_len=65536 -artifact_prefix="$crashes/" \
         -print_final_stats=1 >"$log" 2>&1
     executions=$(grep -o "stat::number_of_executed_units: *[0-9]*" "$log" | grep -o "[0-9]*$" || echo 0)

@@ -14,6 +14,19 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
 enum FuzzTarget {
     static let name = ProcessInfo.processInfo.environment["GLEAN_FUZZ_TARGET"] ?? ""
 }
+
+/// libFuzzer's driver, called from the entry point SwiftPM gives executables.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+@_cdecl("glean_fuzz_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments, fuzzOneInput)
+}
 #else
 /// Without libFuzzer: `glean-fuzz TARGET FILE...` replays inputs through a target;
 /// `glean-fuzz --write-seeds DIR` writes the generated seed inputs as DIR/<target>/seed-N.

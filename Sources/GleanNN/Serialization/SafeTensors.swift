@@ -89,10 +89,11 @@ public enum SafeTensors {
                 ? "permission denied or not a regular file" : "file not found")
         }
         guard data.count >= 8 else { throw CheckpointError.corrupt(path: path, reason: "only \(data.count) bytes") }
-        let headerLength = data.prefix(8).withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
-        guard headerLength >= 2, headerLength <= data.count - 8, headerLength <= 100_000_000 else {
-            throw CheckpointError.corrupt(path: path, reason: "header length \(headerLength) does not fit a \(data.count)-byte file")
+        let claimed = data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard claimed >= 2, claimed <= UInt64(data.count - 8), claimed <= 100_000_000 else {
+            throw CheckpointError.corrupt(path: path, reason: "header length \(claimed) does not fit a \(data.count)-byte file (limit 100000000)")
         }
+        let headerLength = Int(claimed)
         let headerData = data.subdata(in: 8 ..< 8 + headerLength)
         guard let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
             throw CheckpointError.corrupt(path: path, reason: "header is not a JSON object")
