@@ -26,17 +26,18 @@ let package = Package(
         .target(name: "Glean", dependencies: ["GleanTensor", "GleanNN", "GleanData", "GleanVision", "GleanTrain", "GleanMethods"]),
         .target(name: "CPeakProbe", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "GleanBench", dependencies: ["Glean", "CPeakProbe"]),
+        // Settings files (YAML): screened, then parsed into option names and values.
+        .target(name: "GleanConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "glean", dependencies: [
-            "Glean", "GleanBench",
+            "Glean", "GleanBench", "GleanConfig",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Yams", package: "Yams"),
         ]),
         // Fuzz targets for every reader of user-supplied bytes (scripts/fuzz.sh builds glean-fuzz with libFuzzer).
-        .target(name: "GleanFuzz", dependencies: ["Glean"]),
+        .target(name: "GleanFuzz", dependencies: ["Glean", "GleanConfig"]),
         .executableTarget(name: "glean-fuzz", dependencies: ["GleanFuzz"]),
         .testTarget(name: "GleanTensorTests", dependencies: ["GleanTensor"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean"]),
+        .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean", "GleanConfig"]),
         .testTarget(name: "GleanNNTests", dependencies: ["Glean", "GleanFuzz"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GleanMethodsTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
     ],

@@ -1,13 +1,14 @@
 import Foundation
 import Glean
+import GleanConfig
 
-/// The readers of user-supplied bytes, each as a fuzz target: the bytes become a file (in
+/// The readers of user-supplied bytes (and the settings-file parser), each as a fuzz target: the bytes become a file (in
 /// /dev/shm when it exists), the reader runs, and any thrown error is a correct answer —
 /// only a crash, a hang or unbounded memory is a finding. `glean-fuzz` drives these under
 /// libFuzzer; the test suite replays the committed corpora and every crash input found.
 public enum FuzzTargets {
     /// Target names in the order the fuzz script runs them.
-    public static let names = ["idx", "idx-split", "png", "jpeg", "cifar", "stl10", "csv", "safetensors", "resume"]
+    public static let names = ["idx", "idx-split", "png", "jpeg", "cifar", "stl10", "csv", "safetensors", "resume", "yaml"]
 
     /// Runs target `name` on `bytes`; false when no target has that name.
     @discardableResult
@@ -47,6 +48,7 @@ public enum FuzzTargets {
             "csv": [Array("size,rooms,price\n52.5,2,180000\n\"71\",3,245000\n".utf8)],
             "safetensors": [file("model.safetensors")],
             "resume": [file("resume.safetensors")],
+            "yaml": [Array("dataset: \"fashion-mnist\"\nepochs: 12  # comment\nlearning-rate: 0.05\naugment: 'flip-crop'\nclasses: [0, 1]\n".utf8)],
         ]
     }
 
@@ -82,6 +84,7 @@ public enum FuzzTargets {
         "stl10": { path, _ in _ = try? BinaryImageReader.unlabeledSTL10(images: path) },
         "csv": { path, _ in _ = try? CSVTable.load(path: path) },
         "safetensors": { path, _ in _ = try? SafeTensors.read(path) },
+        "yaml": { path, bytes in _ = try? FlatYAML.mapping(String(decoding: bytes, as: UTF8.self), source: path) },
         "resume": { path, _ in
             let model = resumeModel()
             let task = SupervisedClassification(model: model)

@@ -1,4 +1,5 @@
 import Foundation
+import GleanConfig
 import Glean
 
 /// What a checkpoint's metadata says about the model it holds.
@@ -74,8 +75,8 @@ struct CheckpointInfo: CheckpointDescription, Equatable {
         self.head = head
         if let text = metadata["class_names"] {
             guard let names = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String],
-                  names.isEmpty || (!isEncoder && names.count == classes) else {
-                throw CheckpointError.corrupt(path: path, reason: "metadata 'class_names' must be a JSON list of \(classes) strings, got '\(text.prefix(200))'")
+                  names.isEmpty || isEncoder || names.count == classes else {
+                throw CheckpointError.corrupt(path: path, reason: "metadata 'class_names' must be a JSON list of \(isEncoder ? "" : "\(classes) ")strings, got '\(text.prefix(200))'")
             }
             classNames = names
         }

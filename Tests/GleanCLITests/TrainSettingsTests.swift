@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import GleanConfig
 import Glean
 @testable import glean
 
@@ -212,9 +213,9 @@ import Glean
         try "dataset: \"cifar10\"\ndata-dir: \"/nowhere\"\n".write(toFile: run + "/config.yaml", atomically: true, encoding: .utf8)
         #expect { try RunTestSplit.load(checkpoint: checkpoint, dataDir: nil) } throws: { "\($0)".contains("/nowhere/") }
         #expect { try RunTestSplit.load(checkpoint: checkpoint, dataDir: "/elsewhere") } throws: { "\($0)".contains("/elsewhere/") }
-        try "dataset: \"mnist\"\n".write(toFile: run + "/config.yaml", atomically: true, encoding: .utf8)
+        try "dataset: \"svhn\"\n".write(toFile: run + "/config.yaml", atomically: true, encoding: .utf8)
         #expect { try RunTestSplit.load(checkpoint: checkpoint, dataDir: nil) } throws: {
-            "\($0)".contains(run + "/config.yaml") && "\($0)".contains("mnist")
+            "\($0)".contains(run + "/config.yaml") && "\($0)".contains("svhn")
         }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+import GleanConfig
 
 /// The settings of one experiment command, made of shared option groups plus the method's own
 /// options. Resolved from defaults, then an optional YAML file (`--config`), then the command
@@ -38,22 +38,9 @@ extension CommandSettings {
     /// Applies a YAML mapping of option names to values; bad values (and unknown keys, unless
     /// ignored) throw.
     mutating func apply(yaml text: String, source: String, ignoringUnknownKeys: Bool = false) throws {
-        try ConfigScreen.check(text, source: source)
-        let parsed: Any?
-        do {
-            parsed = try Yams.load(yaml: text)
-        } catch {
-            throw SettingError(source: source, key: "(file)", reason: "is not valid YAML: \(error)")
-        }
-        guard let mapping = parsed as? [String: Any] else {
-            throw SettingError(source: source, key: "(file)", reason: "must be a mapping of option names to values")
-        }
-        for (key, value) in mapping.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in try FlatYAML.mapping(text, source: source) {
             if ignoringUnknownKeys && !Self.options.contains(where: { $0.key == key }) { continue }
-            guard !(value is [Any]) && !(value is [String: Any]) else {
-                throw SettingError(source: source, key: key, reason: "must be a single value, got a list or mapping")
-            }
-            try set(key, String(describing: value), source: source)
+            try set(key, value, source: source)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GleanConfig
 import Glean
 
 /// Datasets the command line reads.

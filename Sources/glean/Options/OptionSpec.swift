@@ -1,10 +1,6 @@
 import Foundation
+import GleanConfig
 
-/// Why a setting was rejected: names the source (config file or option), the key and the value.
-struct SettingError: Error, CustomStringConvertible {
-    let source: String, key: String, reason: String
-    var description: String { "\(source): '\(key)' \(reason)" }
-}
 
 /// A type an option can hold, read from and written to the text of a flag or a YAML value.
 protocol OptionValue {

@@ -4,14 +4,14 @@ import Foundation
 /// the parser: the settings are a flat mapping of option names to single values, which needs
 /// no anchors or aliases (an alias bomb expands exponentially), no deep nesting (deep nesting
 /// overflows the parser's recursion) and no key twice (YAML would keep one silently).
-enum ConfigScreen {
+public enum ConfigScreen {
     /// Bytes a settings file may hold.
-    static let maximumBytes = 1 << 20
+    public static let maximumBytes = 1 << 20
     /// Brackets or indentation columns deep a value may go.
-    static let maximumDepth = 32
+    public static let maximumDepth = 32
 
     /// Throws a `SettingError` naming `source`, the line and what is wrong.
-    static func check(_ text: String, source: String) throws {
+    public static func check(_ text: String, source: String) throws {
         guard text.utf8.count <= maximumBytes else {
             throw SettingError(source: source, key: "(file)", reason: "holds \(text.utf8.count) bytes, more than the limit of \(maximumBytes)")
         }
