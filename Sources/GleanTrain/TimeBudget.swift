@@ -54,10 +54,13 @@ public enum TimeBudget {
         return seconds.isEmpty ? 1 : seconds.sorted()[seconds.count / 2]
     }
 
+    /// The most epochs a budget may choose (as `--epochs` allows).
+    public static let maximumEpochs = 100_000
+
     /// Epochs of `stepsPerEpoch` steps that fit in `minutes`, keeping `reserve` of the time
-    /// for validation, checkpoints and the optimizer's own work (at least one epoch).
+    /// for validation, checkpoints and the optimizer's own work (1...`maximumEpochs`).
     public static func epochs(fitting minutes: Double, secondsPerStep: Double, stepsPerEpoch: Int, reserve: Double = 0.1) -> Int {
         let epochSeconds = max(secondsPerStep * Double(max(stepsPerEpoch, 1)), 1e-6)
-        return max(1, Int((minutes * 60 * (1 - reserve) / epochSeconds).rounded(.down)))
+        return Int(min(max(1, (minutes * 60 * (1 - reserve) / epochSeconds).rounded(.down)), Double(maximumEpochs)))
     }
 }

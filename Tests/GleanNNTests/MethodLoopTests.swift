@@ -145,6 +145,7 @@ final class ConsistencyTask: TrainingTask {
     @Test func epochsFitTheBudget() {
         #expect(TimeBudget.epochs(fitting: 30, secondsPerStep: 1, stepsPerEpoch: 234) == 6)
         #expect(TimeBudget.epochs(fitting: 0.01, secondsPerStep: 5, stepsPerEpoch: 1000) == 1)
+        #expect(TimeBudget.epochs(fitting: 10_080, secondsPerStep: 1e-9, stepsPerEpoch: 1) == TimeBudget.maximumEpochs)
     }
 
     /// Timing runs steps but leaves the model exactly as it was.

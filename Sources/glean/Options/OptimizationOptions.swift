@@ -48,7 +48,7 @@ struct OptimizationOptions: Equatable {
     ]
 
     func validate(source: String) throws {
-        try check(epochs > 0 && epochs <= 100_000, source, "epochs", "must be in 1...100000, got \(epochs)")
+        try check(epochs > 0 && epochs <= TimeBudget.maximumEpochs, source, "epochs", "must be in 1...\(TimeBudget.maximumEpochs), got \(epochs)")
         try check(stepsPerEpoch >= 0 && stepsPerEpoch <= 10_000_000, source, "steps-per-epoch", "must be in 0...10000000, got \(stepsPerEpoch)")
         try check(minutes >= 0 && minutes <= 7 * 24 * 60, source, "minutes", "must be in 0...10080 (a week), got \(minutes)")
         try check(batchSize > 1 && batchSize <= 65_536, source, "batch-size", "must be in 2...65536, got \(batchSize)")
