@@ -26,8 +26,9 @@ let package = Package(
         .target(name: "Glean", dependencies: ["GleanTensor", "GleanNN", "GleanData", "GleanVision", "GleanTrain", "GleanMethods"]),
         .target(name: "CPeakProbe", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "GleanBench", dependencies: ["Glean", "CPeakProbe"]),
-        // Settings files (YAML): screened, then parsed into option names and values.
-        .target(name: "GleanConfig", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // What a run was configured with, read safely: settings files (YAML, screened, then parsed
+        // into option names and values) and checkpoint metadata.
+        .target(name: "GleanConfig", dependencies: ["Glean", .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "glean", dependencies: [
             "Glean", "GleanBench", "GleanConfig",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

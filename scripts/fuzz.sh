@@ -13,7 +13,7 @@ shift 2 2>/dev/null || shift $#
 swift build -c release --product glean-fuzz --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer -Xswiftc -DLIBFUZZER >/dev/null || exit 1
 binary=.build/fuzz/release/glean-fuzz
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(idx idx-split png jpeg cifar stl10 csv safetensors resume yaml)
+[ ${#targets[@]} -eq 0 ] && targets=(idx idx-split png jpeg cifar stl10 csv safetensors resume yaml metadata)
 lscpu | grep -E "Model name"
 printf "%-12s %12s %8s %8s %8s %10s\n" target executions crashes timeouts oom seconds
 for target in "${targets[@]}"; do

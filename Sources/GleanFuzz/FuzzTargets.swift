@@ -8,7 +8,7 @@ import GleanConfig
 /// libFuzzer; the test suite replays the committed corpora and every crash input found.
 public enum FuzzTargets {
     /// Target names in the order the fuzz script runs them.
-    public static let names = ["idx", "idx-split", "png", "jpeg", "cifar", "stl10", "csv", "safetensors", "resume", "yaml"]
+    public static let names = ["idx", "idx-split", "png", "jpeg", "cifar", "stl10", "csv", "safetensors", "resume", "yaml", "metadata"]
 
     /// Runs target `name` on `bytes`; false when no target has that name.
     @discardableResult
@@ -48,6 +48,7 @@ public enum FuzzTargets {
             "csv": [Array("size,rooms,price\n52.5,2,180000\n\"71\",3,245000\n".utf8)],
             "safetensors": [file("model.safetensors")],
             "resume": [file("resume.safetensors")],
+            "metadata": [Array(#"{"model":"resnet18","classes":"10","input_channels":"1","image_size":"28","mean":"0.286","std":"0.353","width":"32","kind":"classifier","head":"mlp-256-0.4","class_names":"[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\"]"}"#.utf8)],
             "yaml": [Array("dataset: \"fashion-mnist\"\nepochs: 12  # comment\nlearning-rate: 0.05\naugment: 'flip-crop'\nclasses: [0, 1]\n".utf8)],
         ]
     }
@@ -84,6 +85,11 @@ public enum FuzzTargets {
         "stl10": { path, _ in _ = try? BinaryImageReader.unlabeledSTL10(images: path) },
         "csv": { path, _ in _ = try? CSVTable.load(path: path) },
         "safetensors": { path, _ in _ = try? SafeTensors.read(path) },
+        "metadata": { path, bytes in
+            // Checkpoint metadata as a JSON object of strings, as safetensors files carry it.
+            guard let metadata = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: String] else { return }
+            _ = try? CheckpointInfo(metadata: metadata, path: path)
+        },
         "yaml": { path, bytes in _ = try? FlatYAML.mapping(String(decoding: bytes, as: UTF8.self), source: path) },
         "resume": { path, _ in
             let model = resumeModel()

@@ -29,12 +29,15 @@ public enum ModelZoo {
             }
         }
 
-        /// Reads `name` back.
+        /// Widest hidden layer an MLP head may have.
+        public static let maximumHidden = 65_536
+
+        /// Reads `name` back (nil when it names no head or an MLP wider than `maximumHidden`).
         public init?(name: String) {
             if name == "linear" { self = .linear; return }
             if name == "sigmoid" { self = .sigmoid; return }
             let parts = name.split(separator: "-")
-            guard parts.count == 3, parts[0] == "mlp", let hidden = Int(parts[1]), hidden > 0, let dropout = Float(parts[2]),
+            guard parts.count == 3, parts[0] == "mlp", let hidden = Int(parts[1]), (1...Head.maximumHidden).contains(hidden), let dropout = Float(parts[2]),
                   dropout >= 0, dropout < 1 else { return nil }
             self = .mlp(hidden: hidden, dropout: dropout)
         }

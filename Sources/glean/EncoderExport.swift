@@ -1,4 +1,5 @@
 import Foundation
+import GleanConfig
 import Glean
 
 /// Writes the encoder and the projection head of a SimCLR network as separate checkpoints

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GleanConfig
 import Glean
 
 /// `glean evaluate`: top-1/top-5 accuracy, per-class report and confusion matrix of a checkpoint

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GleanConfig
 import Glean
 
 /// Fine-tuning's own options: the new head, what stays frozen, and the learning-rate spread.

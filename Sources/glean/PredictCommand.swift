@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GleanConfig
 import Glean
 
 /// `glean predict`: the most likely classes of PNG/JPEG files (or of the first images of the

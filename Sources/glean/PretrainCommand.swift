@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GleanConfig
 import Glean
 
 /// `glean pretrain`: self-supervised pretraining of an encoder on unlabeled images.

@@ -1,4 +1,5 @@
 import Foundation
+import GleanConfig
 import Glean
 
 /// The test split a checkpoint's run was measured on: the data options come from the

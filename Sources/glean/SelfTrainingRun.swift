@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GleanConfig
 import Glean
 
 /// `glean semi --method pseudo-label-offline|noisy-student`: a teacher trained on the labeled

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GleanConfig
 import Glean
 
 /// Everything `glean train` can be told.

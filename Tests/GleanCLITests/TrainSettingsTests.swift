@@ -180,7 +180,8 @@ import Glean
         #expect { try CheckpointInfo(metadata: broken, path: "x.safetensors") } throws: { "\($0)".contains("1 finite values") }
         for (key, value, says) in [("mean", "nan", "finite"), ("std", "inf", "finite"), ("std", "0", "std > 0"),
                                    ("class_names", "[\"a\", \"b\"]", "list of 3 strings"), ("class_names", "{oops", "class_names"),
-                                   ("classes", "-3", "outside"), ("image_size", "100000", "outside")] {
+                                   ("classes", "-3", "outside"), ("image_size", "100000", "outside"),
+                                   ("head", "mlp-1000000000-0.4", "'head'")] {
             var bad = info.metadata
             bad[key] = value
             #expect { try CheckpointInfo(metadata: bad, path: "x.safetensors") } throws: { "\($0)".contains("x.safetensors") && "\($0)".contains(says) }

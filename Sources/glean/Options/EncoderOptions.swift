@@ -1,4 +1,5 @@
 import Foundation
+import GleanConfig
 import Glean
 
 /// Which encoder an evaluation or fine-tuning command starts from: a checkpoint (an encoder

@@ -1,9 +1,8 @@
 import Foundation
-import GleanConfig
 import Glean
 
 /// What a checkpoint's metadata says about the model it holds.
-protocol CheckpointDescription {
+public protocol CheckpointDescription {
     var metadata: [String: String] { get }
 }
 
@@ -11,22 +10,22 @@ protocol CheckpointDescription {
 /// geometry and the per-channel normalisation, kept in checkpoint metadata. A classifier's
 /// checkpoint also names its classes; an encoder's (`kind: encoder`, from `glean pretrain`)
 /// gives its feature width in place of the class count.
-struct CheckpointInfo: CheckpointDescription, Equatable {
-    let model: String
+public struct CheckpointInfo: CheckpointDescription, Equatable {
+    public let model: String
     /// Classes of a classifier; features of an encoder.
-    let classCount: Int
-    let inputChannels: Int, imageSize: Int
-    let mean: [Float], std: [Float]
+    public let classCount: Int
+    public let inputChannels: Int, imageSize: Int
+    public let mean: [Float], std: [Float]
     /// Class names in label order (may be empty).
-    var classNames: [String] = []
+    public var classNames: [String] = []
     /// Base width of a ResNet (64 as in torchvision).
-    var width = 64
+    public var width = 64
     /// Whether the checkpoint holds an encoder (the model without its classifier).
-    var isEncoder = false
+    public var isEncoder = false
     /// The classifier head (`glean finetune` may replace the zoo's linear one).
-    var head = ModelZoo.Head.linear
+    public var head = ModelZoo.Head.linear
 
-    var metadata: [String: String] {
+    public var metadata: [String: String] {
         ["model": model, (isEncoder ? "features" : "classes"): String(classCount), "input_channels": String(inputChannels),
          "image_size": String(imageSize), "mean": mean.map { String($0) }.joined(separator: ","),
          "std": std.map { String($0) }.joined(separator: ","), "width": String(width),
@@ -35,7 +34,7 @@ struct CheckpointInfo: CheckpointDescription, Equatable {
     }
 
     /// Reads the fields back; the error names the checkpoint and the missing or bad field.
-    init(metadata: [String: String], path: String) throws {
+    public init(metadata: [String: String], path: String) throws {
         func field(_ key: String) throws -> String {
             guard let value = metadata[key] else {
                 throw CheckpointError.corrupt(path: path, reason: "metadata lacks '\(key)' (was it written by glean? plain state dicts load through --encoder with --model)")
@@ -83,9 +82,9 @@ struct CheckpointInfo: CheckpointDescription, Equatable {
     }
 
     /// The name of class `index` (its number when names are unknown).
-    func name(of index: Int) -> String { index < classNames.count ? classNames[index] : String(index) }
+    public func name(of index: Int) -> String { index < classNames.count ? classNames[index] : String(index) }
 
-    init(model: String, classCount: Int, inputChannels: Int, imageSize: Int, mean: [Float], std: [Float],
+    public init(model: String, classCount: Int, inputChannels: Int, imageSize: Int, mean: [Float], std: [Float],
          classNames: [String] = [], width: Int = 64, isEncoder: Bool = false, head: ModelZoo.Head = .linear) {
         self.classNames = classNames
         self.head = head
@@ -100,7 +99,7 @@ struct CheckpointInfo: CheckpointDescription, Equatable {
     }
 
     /// Throws unless the checkpoint holds a classifier (not an encoder from `glean pretrain`).
-    func requireClassifier(_ checkpoint: String) throws {
+    public func requireClassifier(_ checkpoint: String) throws {
         guard !isEncoder else {
             throw CheckpointError.corrupt(path: checkpoint, reason: "holds an encoder (features, no classifier): evaluate it with "
                                           + "glean linear-eval or glean knn-eval, or train a classifier on it with glean finetune")
@@ -108,7 +107,7 @@ struct CheckpointInfo: CheckpointDescription, Equatable {
     }
 
     /// Throws unless `data` has the checkpoint's image geometry and class count.
-    func check(fits data: ImageDataset, checkpoint: String) throws {
+    public func check(fits data: ImageDataset, checkpoint: String) throws {
         guard data.channels == inputChannels, data.height == imageSize, data.width == imageSize,
               data.classCount == classCount else {
             throw CheckpointError.corrupt(
@@ -121,7 +120,7 @@ struct CheckpointInfo: CheckpointDescription, Equatable {
 
     /// Every image of `folder` (one sub-folder per class, a subset of this classifier's class
     /// names), converted to the model's channels and size, labeled by the checkpoint's class order.
-    func labeledFolder(_ folder: String) throws -> ImageDataset {
+    public func labeledFolder(_ folder: String) throws -> ImageDataset {
         let images = try ImageFolder.load(root: folder, channels: inputChannels, size: (imageSize, imageSize))
         let names = classNames.isEmpty ? (0..<classCount).map(String.init) : classNames
         let labels = try images.classNames.map { name -> Int in
@@ -135,7 +134,7 @@ struct CheckpointInfo: CheckpointDescription, Equatable {
     }
 
     /// The zoo model (or encoder) with the checkpoint's weights loaded, in eval mode.
-    func loadModel(from tensors: [String: StoredTensor]) throws -> Module {
+    public func loadModel(from tensors: [String: StoredTensor]) throws -> Module {
         var generator = RandomGenerator(seed: 0)
         let network = isEncoder
             ? try ModelZoo.makeEncoder(model, inputChannels: inputChannels, imageSize: imageSize, width: width,
@@ -148,12 +147,3 @@ struct CheckpointInfo: CheckpointDescription, Equatable {
     }
 }
 
-extension CheckpointInfo {
-    /// What a classifier checkpoint of `model` (with `head`) trained on `data` records.
-    static func classifier(_ model: ModelOptions, data: ExperimentData, head: ModelZoo.Head? = nil) -> CheckpointInfo {
-        let labeled = data.labeled
-        return CheckpointInfo(model: model.model.rawValue, classCount: labeled.classCount, inputChannels: labeled.channels,
-                              imageSize: labeled.height, mean: data.mean, std: data.std, classNames: labeled.classNames,
-                              width: model.width, head: head ?? model.head)
-    }
-}
