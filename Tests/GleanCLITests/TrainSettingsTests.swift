@@ -61,6 +61,10 @@ import Glean
         let latin1 = NSTemporaryDirectory() + "glean-latin1-\(UUID().uuidString).yaml"
         FileManager.default.createFile(atPath: latin1, contents: Data([0x65, 0x70, 0x6F, 0x63, 0x68, 0x73, 0x3A, 0x20, 0xE9, 0xFF]))
         #expect { try TrainSettings.parse(["--config", latin1]) } throws: { "\($0)".contains(latin1) && "\($0)".contains("UTF-8") }
+        let run = NSTemporaryDirectory() + "glean-latin1-run-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: latin1, toPath: run + "/config.yaml")
+        #expect { try TrainSettings.parse(["--resume", run]) } throws: { "\($0)".contains(run + "/config.yaml") && "\($0)".contains("UTF-8") }
     }
 
     @Test func helpListsEveryOptionOnceWithItsDefault() {
