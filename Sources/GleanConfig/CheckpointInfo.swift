@@ -37,7 +37,7 @@ public struct CheckpointInfo: CheckpointDescription, Equatable {
     public init(metadata: [String: String], path: String) throws {
         func field(_ key: String) throws -> String {
             guard let value = metadata[key] else {
-                throw CheckpointError.corrupt(path: path, reason: "metadata lacks '\(key)' (was it written by glean? plain state dicts load through --encoder with --model)")
+                throw CheckpointError.corrupt(path: path, reason: "metadata lacks '\(key)' (was it written by glean? for a plain state dict give evaluate and predict --model and --class-names, finetune --encoder with --model)")
             }
             return value
         }

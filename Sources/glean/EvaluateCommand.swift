@@ -12,6 +12,7 @@ struct EvaluateCommand: ParsableCommand {
         discussion: "The dataset comes from the config.yaml next to the checkpoint (so ImageFolder runs use the same held-out split); without one, the Fashion-MNIST test split.")
 
     @Argument(help: "A best.safetensors or last.safetensors from a run directory.") var checkpoint: String
+    @OptionGroup(title: "Plain state dicts (torchvision, timm)") var plain: PlainCheckpointOptions
     @Option(help: "Data folder, overriding the run's config (e.g. the data moved).") var dataDir: String?
     @Option(help: "Write the confusion matrix as CSV here (default: next to the checkpoint).") var confusionCSV: String?
     @Option(help: "Evaluate on every image of this folder instead (one sub-folder per class, named as the checkpoint's classes; resized to the model's input).")
@@ -23,7 +24,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let (tensors, metadata) = try SafeTensors.read(checkpoint)
-        let info = try CheckpointInfo(metadata: metadata, path: checkpoint)
+        let info = try plain.info(metadata: metadata, checkpoint: checkpoint)
         try info.requireClassifier(checkpoint)
         let network = try info.loadModel(from: tensors)
         let test = try folder.map { try info.labeledFolder($0) } ?? RunTestSplit.load(checkpoint: checkpoint, info: info, dataDir: dataDir)

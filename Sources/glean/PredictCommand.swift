@@ -11,6 +11,7 @@ struct PredictCommand: ParsableCommand {
         abstract: "Classify image files (PNG/JPEG) or test-split images with a classifier checkpoint.")
 
     @Argument(help: "A classifier checkpoint (best.safetensors of train, finetune, linear-eval or distill).") var checkpoint: String
+    @OptionGroup(title: "Plain state dicts (torchvision, timm)") var plain: PlainCheckpointOptions
     @Argument(help: "Image files; each is converted to the model's channels and resized to its input size.")
     var images: [String] = []
     @Option(help: "Instead of files, classify the first N images of the run's test split (from the config.yaml next to the checkpoint; Fashion-MNIST without one).")
@@ -43,7 +44,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         let (tensors, metadata) = try SafeTensors.read(checkpoint)
-        let info = try CheckpointInfo(metadata: metadata, path: checkpoint)
+        let info = try plain.info(metadata: metadata, checkpoint: checkpoint)
         try info.requireClassifier(checkpoint)
         let network = try info.loadModel(from: tensors)
         var inputs: [(String, ImageBuffer, Int?)] = []

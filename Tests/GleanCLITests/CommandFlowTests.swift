@@ -131,7 +131,7 @@ struct TinyDataset {
         try EvaluateCommand.parse([finetuned + "/best.safetensors", "--data-dir", data.directory]).run()
 
         // A plain state dict as torchvision or timm write it: no metadata, no num_batches_tracked.
-        let plain = data.directory + "/plain.safetensors"
+        let plain = (source as NSString).deletingLastPathComponent + "/plain.safetensors"   // beside the run's config.yaml
         let sourceTensors = try SafeTensors.read(source).tensors.filter { !$0.key.hasSuffix("num_batches_tracked") }
         try SafeTensors.write(sourceTensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, to: plain)
         try FinetuneCommand.parse(data.common + ["--run-name", "ft-plain", "--encoder", plain, "--model", "resnet18", "--width", "4",
@@ -139,6 +139,19 @@ struct TinyDataset {
         #expect { try FinetuneCommand.parse(data.common + ["--encoder", plain, "--model", "resnet18", "--width", "8", "--epochs", "2"]).run() } throws: {
             "\($0)".contains(plain) && "\($0)".contains("conv1.weight")
         }
+        // evaluate and predict take the same plain file given the model, its classes and input.
+        let meta = try SafeTensors.read(source).metadata
+        let plainOptions = ["--model", "resnet18", "--width", "4", "--class-names", "a,b", "--image-size", "28", "--channels", "1",
+                            "--mean", meta["mean"]!, "--std", meta["std"]!]
+        let csv = data.directory + "/plain-confusion.csv"
+        try EvaluateCommand.parse([plain, "--confusion-csv", csv] + plainOptions).run()
+        let glean = data.directory + "/glean-confusion.csv"
+        try EvaluateCommand.parse([source, "--confusion-csv", glean]).run()
+        #expect(try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",").dropFirst() }
+                == String(contentsOfFile: glean, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",").dropFirst() })
+        try PredictCommand.parse([plain, "--test-images", "3"] + plainOptions).run()
+        #expect { try EvaluateCommand.parse([plain, "--model", "resnet18"]).run() } throws: { "\($0)".contains("--class-names") }
+        #expect { try EvaluateCommand.parse([plain]).run() } throws: { "\($0)".contains("--model and --class-names") }
 
         try DistillCommand.parse(data.common + ["--run-name", "kd", "--teacher", source, "--classes", "0-1", "--targets", "unlabeled",
                                                 "--model", "seednet", "--epochs", "2", "--batch-size", "16"]).run()
