@@ -19,7 +19,10 @@ public enum ConfigScreen {
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let (content, depth, anchorOrAlias) = scan(line)
             let indentation = content.prefix { $0 == " " || $0 == "\t" }.count
-            guard indentation <= maximumDepth, depth <= maximumDepth else {
+            // Indentation and the block indicators before a line's first value ("- - - x", "? ? x")
+            // each open one level.
+            let leading = content.prefix { " \t-?".contains($0) }.count
+            guard leading <= maximumDepth, depth <= maximumDepth else {
                 throw SettingError(source: source, key: "(file)", reason: "line \(number + 1) nests deeper than \(maximumDepth) levels; settings are single values")
             }
             if anchorOrAlias {
