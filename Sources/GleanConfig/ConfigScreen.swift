@@ -16,13 +16,14 @@ public enum ConfigScreen {
             throw SettingError(source: source, key: "(file)", reason: "holds \(text.utf8.count) bytes, more than the limit of \(maximumBytes)")
         }
         var seen: [String: Int] = [:]
+        var depth = 0   // open flow brackets, carried from line to line
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let (content, depth, anchorOrAlias) = scan(line)
+            let (content, deepest, anchorOrAlias) = scan(line, depth: &depth)
             let indentation = content.prefix { $0 == " " || $0 == "\t" }.count
             // Indentation and the block indicators before a line's first value ("- - - x", "? ? x")
             // each open one level.
             let leading = content.prefix { " \t-?".contains($0) }.count
-            guard leading <= maximumDepth, depth <= maximumDepth else {
+            guard leading <= maximumDepth, deepest <= maximumDepth else {
                 throw SettingError(source: source, key: "(file)", reason: "line \(number + 1) nests deeper than \(maximumDepth) levels; settings are single values")
             }
             if anchorOrAlias {
@@ -38,11 +39,11 @@ public enum ConfigScreen {
     }
 
     /// One pass over a line, outside quotes: where a `#` comment starts, the deepest `[`/`{`
-    /// nesting, and whether an `&name` or `*name` starts a node (after a separator).
-    private static func scan(_ line: Substring) -> (content: Substring, depth: Int, anchorOrAlias: Bool) {
+    /// nesting (from `depth`, the brackets still open from earlier lines, which it updates), and whether an `&name` or `*name` starts a node (after a separator).
+    private static func scan(_ line: Substring, depth: inout Int) -> (content: Substring, deepest: Int, anchorOrAlias: Bool) {
         var quote: Character?
         var previous: Character = " "
-        var depth = 0, deepest = 0, anchorOrAlias = false
+        var deepest = depth, anchorOrAlias = false
         for index in line.indices {
             let character = line[index]
             defer { previous = character }

@@ -55,6 +55,8 @@ import Glean
         #expect { try settings.apply(yaml: indented, source: "deep.yaml") } throws: { "\($0)".contains("deeper than 32") }
         let dashes = String(repeating: "- ", count: 20_000) + "x"   // nesting without brackets or indentation overflowed Yams' recursion
         #expect { try settings.apply(yaml: dashes, source: "deep.yaml") } throws: { "\($0)".contains("deeper than 32") }
+        let lines = "epochs:\n" + String(repeating: "[\n", count: 10_000) + String(repeating: "]\n", count: 10_000)
+        #expect { try settings.apply(yaml: lines, source: "deep.yaml") } throws: { "\($0)".contains("deeper than 32") }
         #expect { try settings.apply(yaml: "epochs: 3\nbatch-size: 8\nepochs: 4 # again\n", source: "twice.yaml") } throws: {
             "\($0)".contains("twice.yaml") && "\($0)".contains("'epochs' is set twice (lines 1 and 3)")
         }
