@@ -35,19 +35,22 @@ import Testing
     }
 
     /// Headers that claim more pixels than `DataLimits.imagePixels` are refused before any
-    /// pixel buffer exists: a PNG of 1,000,000² (IHDR rewritten with its CRC) and a JPEG of
+    /// pixel buffer exists: PNGs of 1,000,000² and 65,535² (IHDR rewritten with its CRC) and a JPEG of
     /// 60,000² (SOF rewritten; libjpeg-turbo itself stops at 65,500).
     @Test func headersClaimingHugeImagesAreRefused() throws {
         let directory = NSTemporaryDirectory() + "glean-huge-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.imagesDirectory + "/rgb.png")))
-        let side: UInt32 = 1_000_000
-        for offset in [16, 20] { png.replaceSubrange(offset ..< offset + 4, with: Self.bigEndian(side)) }
-        png.replaceSubrange(29 ..< 33, with: Self.bigEndian(Self.crc32(png[12 ..< 29])))
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.imagesDirectory + "/rgb.png")))
+        func png(side: UInt32) -> [UInt8] {
+            var bytes = original
+            for offset in [16, 20] { bytes.replaceSubrange(offset ..< offset + 4, with: Self.bigEndian(side)) }
+            bytes.replaceSubrange(29 ..< 33, with: Self.bigEndian(Self.crc32(bytes[12 ..< 29])))
+            return bytes
+        }
         var jpeg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.imagesDirectory + "/rgb.jpg")))
         let frame = try #require((0 ..< jpeg.count - 9).first { jpeg[$0] == 0xFF && (jpeg[$0 + 1] == 0xC0 || jpeg[$0 + 1] == 0xC2) })
         jpeg.replaceSubrange(frame + 5 ..< frame + 9, with: [0xEA, 0x60, 0xEA, 0x60])
-        for (name, bytes) in [("huge.png", png), ("huge.jpg", jpeg)] {
+        for (name, bytes) in [("huge.png", png(side: 1_000_000)), ("65535.png", png(side: 65_535)), ("huge.jpg", jpeg)] {
             let path = directory + "/" + name
             FileManager.default.createFile(atPath: path, contents: Data(bytes))
             #expect { try ImageDecoder.decode(path: path) } throws: { "\($0)".contains(path) && "\($0)".contains("limit") }
