@@ -3,7 +3,8 @@
 # glean-fuzz with libFuzzer (swiftc -sanitize=fuzzer) in .build/fuzz, then runs each target from
 # its committed seed corpus (Fuzz/corpus/<target>) for RUNS executions or SECONDS seconds,
 # whichever comes first, and prints executions, crashes, timeouts and out-of-memory per target.
-# Inputs that crash land in Fuzz/crashes/<target>/ (commit them: the tests replay them).
+# Inputs that crash land in Fuzz/crashes/<target>/ (commit them, renamed regression-<what>, once fixed:
+# the tests replay them).
 # Usage: bash scripts/fuzz.sh [RUNS] [SECONDS] [TARGET...]   (defaults: 1000000 1800, all targets)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,14 +23,15 @@ for target in "${targets[@]}"; do
     mkdir -p "$work" "$crashes"
     log=.build/fuzz/$target.log
     start=$(date +%s)
+    touch "$log.start"
     # -rss_limit_mb: a reader that allocates from a header claim exceeds it; -timeout: a hang.
     # SWIFT_BACKTRACE off: libFuzzer's own handler must see the trap to save the input.
     SWIFT_BACKTRACE=enable=no GLEAN_FUZZ_TARGET=$target "$binary" "$work" "Fuzz/corpus/$target" -runs="$runs" -max_total_time="$seconds" \
         -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 -max_len=65536 -artifact_prefix="$crashes/" \
         -print_final_stats=1 >"$log" 2>&1
     executions=$(grep -o "stat::number_of_executed_units: *[0-9]*" "$log" | grep -o "[0-9]*$" || echo 0)
-    crash=$(ls "$crashes" | grep -c "^crash-" || true)
-    timeout=$(ls "$crashes" | grep -c "^timeout-" || true)
-    oom=$(ls "$crashes" | grep -c "^oom-" || true)
+    # Only inputs saved by this run count (committed regression inputs are named regression-*).
+    found() { find "$crashes" -maxdepth 1 -name "$1-*" -newer "$log.start" | wc -l; }
+    crash=$(found crash); timeout=$(found timeout); oom=$(found oom)
     printf "%-12s %12s %8s %8s %8s %10s\n" "$target" "${executions:-0}" "$crash" "$timeout" "$oom" "$(( $(date +%s) - start ))"
 done
