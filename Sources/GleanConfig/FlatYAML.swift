@@ -4,23 +4,33 @@ import Yams
 public enum FlatYAML {
     /// The (key, value text) pairs of `text`, sorted by key; throws a `SettingError` naming
     /// `source` for a text `ConfigScreen` refuses, YAML that does not parse, anything but a
-    /// mapping, and lists or mappings as values.
+    /// mapping, keys that are not plain names, and lists or mappings as values. The document is
+    /// only composed into nodes and read as text — never constructed into Swift values, whose
+    /// conversion traps on keys that are not strings (`? ?`, `[a]: b`).
     public static func mapping(_ text: String, source: String) throws -> [(key: String, value: String)] {
         try ConfigScreen.check(text, source: source)
-        let parsed: Any?
+        let root: Node?
         do {
-            parsed = try Yams.load(yaml: text)
+            root = try Yams.compose(yaml: text)
         } catch {
             throw SettingError(source: source, key: "(file)", reason: "is not valid YAML: \(error)")
         }
-        guard let mapping = parsed as? [String: Any] else {
+        guard let mapping = root?.mapping else {
             throw SettingError(source: source, key: "(file)", reason: "must be a mapping of option names to values")
         }
-        return try mapping.sorted(by: { $0.key < $1.key }).map { key, value in
-            guard !(value is [Any]) && !(value is [String: Any]) else {
+        var pairs: [(key: String, value: String)] = []
+        for (keyNode, valueNode) in mapping {
+            guard let key = keyNode.scalar?.string else {
+                throw SettingError(source: source, key: "(file)", reason: "has a key that is a list or mapping; keys are option names")
+            }
+            guard let value = valueNode.scalar?.string else {
                 throw SettingError(source: source, key: key, reason: "must be a single value, got a list or mapping")
             }
-            return (key, String(describing: value))
+            guard !pairs.contains(where: { $0.key == key }) else {
+                throw SettingError(source: source, key: key, reason: "is set twice")
+            }
+            pairs.append((key, value))
         }
+        return pairs.sorted { $0.key < $1.key }
     }
 }

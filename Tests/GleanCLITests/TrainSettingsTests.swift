@@ -60,6 +60,9 @@ import Glean
         #expect { try settings.apply(yaml: "epochs: 3\nbatch-size: 8\nepochs: 4 # again\n", source: "twice.yaml") } throws: {
             "\($0)".contains("twice.yaml") && "\($0)".contains("'epochs' is set twice (lines 1 and 3)")
         }
+        for complexKey in ["? ?", "[a, b]: 3", "{a: 1}: 2", "? - ) ) "] {   // the fuzzer's finds: Yams' value construction trapped
+            #expect { try settings.apply(yaml: complexKey, source: "key.yaml") } throws: { "\($0)".contains("key.yaml") }
+        }
         try settings.apply(yaml: "epochs: 3  # a comment with & and *\nrun-name: \"a*b & c\"\n", source: "fine.yaml")
         #expect(settings.optimization.epochs == 3 && settings.run.runName == "a*b & c")
         let latin1 = NSTemporaryDirectory() + "glean-latin1-\(UUID().uuidString).yaml"
