@@ -80,14 +80,13 @@ public enum ImageFolder {
             guard found > 0 else { throw DataError.corrupt(path: folder, reason: "class folder holds no PNG or JPEG images") }
         }
         let (height, width) = imageSize!
-        if requested == nil && allGray {
+        let keptChannels = requested == nil && allGray ? 1 : channels
+        if keptChannels < channels {
             // Every file was gray: keep one of the three equal planes of each image.
             let plane = height * width
             pixels = (0..<labels.count).flatMap { pixels[($0 * 3 * plane) ..< ($0 * 3 * plane + plane)] }
-            return ImageDataset(pixels: pixels, labels: labels, channels: 1, height: height, width: width,
-                                classCount: groups.count, classNames: groups.map(\.0))
         }
-        return ImageDataset(pixels: pixels, labels: labels, channels: channels, height: height, width: width,
+        return ImageDataset(pixels: pixels, labels: labels, channels: keptChannels, height: height, width: width,
                             classCount: groups.count, classNames: groups.map(\.0))
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 import Glean
 import GleanConfig
 
-/// The readers of user-supplied bytes (and the settings-file parser), each as a fuzz target: the bytes become a file (in
-/// /dev/shm when it exists), the reader runs, and any thrown error is a correct answer —
+/// The readers of user-supplied bytes (and the settings-file parser), each as a fuzz target:
+/// the bytes become a file (in /dev/shm when it exists), the reader runs, and any thrown error
+/// is a correct answer —
 /// only a crash, a hang or unbounded memory is a finding. `glean-fuzz` drives these under
 /// libFuzzer; the test suite replays the committed corpora and every crash input found.
 public enum FuzzTargets {
