@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "glean-fuzz", dependencies: ["GleanFuzz"]),
         .testTarget(name: "GleanTensorTests", dependencies: ["GleanTensor"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean", "GleanConfig"]),
+        .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean", "GleanConfig", "GleanFuzz"]),
         .testTarget(name: "GleanNNTests", dependencies: ["Glean", "GleanFuzz"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GleanMethodsTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
     ],

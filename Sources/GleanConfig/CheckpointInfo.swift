@@ -133,15 +133,16 @@ public struct CheckpointInfo: CheckpointDescription, Equatable {
                             width: imageSize, classCount: classCount, classNames: names)
     }
 
-    /// The zoo model (or encoder) with the checkpoint's weights loaded, in eval mode.
-    public func loadModel(from tensors: [String: StoredTensor]) throws -> Module {
+    /// The zoo model (or encoder) with the weights of checkpoint `path` loaded, in eval mode;
+    /// missing or unexpected tensors are named with the file.
+    public func loadModel(from tensors: [String: StoredTensor], path: String) throws -> Module {
         var generator = RandomGenerator(seed: 0)
         let network = isEncoder
             ? try ModelZoo.makeEncoder(model, inputChannels: inputChannels, imageSize: imageSize, width: width,
                                        generator: &generator).module
             : try ModelZoo.make(model, classCount: classCount, inputChannels: inputChannels, imageSize: imageSize,
                                 width: width, head: head, generator: &generator)
-        try network.loadStateDict(tensors)
+        try CheckpointError.naming(path) { try network.loadStateDict(tensors) }
         network.eval()
         return network
     }

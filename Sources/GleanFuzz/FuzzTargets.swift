@@ -25,10 +25,8 @@ public enum FuzzTargets {
     /// Small valid inputs for the targets whose formats Glean writes or builds (the image
     /// targets take the test suite's PNG and JPEG fixtures), for the committed seed corpora.
     public static func seeds() throws -> [String: [[UInt8]]] {
-        func idx(_ dims: [Int], _ payload: [UInt8]) -> [UInt8] {
-            [0, 0, 8, UInt8(dims.count)] + dims.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } } + payload
-        }
-        let images = idx([2, 3, 3], (0..<18).map { UInt8($0 * 14) }), labels = idx([2], [1, 7])
+        let images = CraftedInputs.idx(dims: [2, 3, 3], payload: (0..<18).map { UInt8($0 * 14) })
+        let labels = CraftedInputs.idx(dims: [2], payload: [1, 7])
         let model = resumeModel()
         let folder = scratchFolder + "/seeds-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

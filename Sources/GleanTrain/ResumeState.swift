@@ -16,8 +16,12 @@ public enum ResumeState {
         public let config: String
         /// Batches already drawn from the endless labeled stream.
         public let labeledStreamPosition: Int
+        /// The file this position was read from (named in errors; empty when built by hand).
+        public let source: String
 
-        public init(nextEpoch: Int, step: Int, history: [EpochMetrics], config: String, labeledStreamPosition: Int = 0) {
+        public init(nextEpoch: Int, step: Int, history: [EpochMetrics], config: String, labeledStreamPosition: Int = 0,
+                    source: String = "") {
+            self.source = source
             self.nextEpoch = nextEpoch
             self.step = step
             self.history = history
@@ -63,6 +67,13 @@ public enum ResumeState {
     /// callbacks; throws (before changing the model) when the file does not fit them.
     public static func restore(from path: String, task: TrainingTask, optimizer: Optimizer,
                                weightAverage: ExponentialMovingAverage? = nil, callbacks: [Callback] = []) throws -> Position {
+        try CheckpointError.naming(path) {
+            try load(path, task: task, optimizer: optimizer, weightAverage: weightAverage, callbacks: callbacks)
+        }
+    }
+
+    private static func load(_ path: String, task: TrainingTask, optimizer: Optimizer,
+                             weightAverage: ExponentialMovingAverage?, callbacks: [Callback]) throws -> Position {
         let (tensors, metadata) = try SafeTensors.read(path)
         func field(_ key: String) throws -> String {
             guard let value = metadata[key] else { throw CheckpointError.corrupt(path: path, reason: "resume metadata lacks '\(key)'") }
@@ -112,7 +123,9 @@ public enum ResumeState {
             let present = Set(slots.indices.filter { !slots[$0].isEmpty })
             guard expected == present else {
                 let missing = expected.subtracting(present).sorted(), extra = present.subtracting(expected).sorted()
-                throw CheckpointError.corrupt(path: path, reason: "optimizer state is missing for parameters \(missing) or unexpected for \(extra)")
+                let parts = (missing.isEmpty ? [] : ["metadata 'optimizer_slotted' lists parameters \(missing) that have no optimizer state"])
+                    + (extra.isEmpty ? [] : ["optimizer state is stored for parameters \(extra) that 'optimizer_slotted' does not list"])
+                throw CheckpointError.corrupt(path: path, reason: parts.joined(separator: "; "))
             }
         }
         let model = task.model
@@ -143,7 +156,7 @@ public enum ResumeState {
         }
         for (dropout, generator) in dropoutStates { dropout.generatorState = generator }
         return Position(nextEpoch: nextEpoch, step: step, history: history, config: try field("config"),
-                        labeledStreamPosition: streamPosition)
+                        labeledStreamPosition: streamPosition, source: path)
     }
 
     /// The modules with random streams (dropout, drop path), by name.

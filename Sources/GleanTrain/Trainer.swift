@@ -124,11 +124,11 @@ public final class Trainer {
     /// the schedule silently).
     private static func checkConsistent(_ position: ResumeState.Position, epochs: Int, epochLoader: BatchSource) throws {
         guard position.nextEpoch <= epochs else {
-            throw TrainingError.inconsistentResume("it continues at epoch \(position.nextEpoch + 1) of a \(epochs)-epoch run")
+            throw TrainingError.inconsistentResume(path: position.source, reason: "it continues at epoch \(position.nextEpoch + 1) of a \(epochs)-epoch run")
         }
         let steps = (0..<position.nextEpoch).reduce(0) { $0 + epochLoader.batchCount(epoch: $1) }
         guard position.step == steps else {
-            throw TrainingError.inconsistentResume("it counts \(position.step) steps, but its \(position.nextEpoch) finished epochs have \(steps)")
+            throw TrainingError.inconsistentResume(path: position.source, reason: "it counts \(position.step) steps, but its \(position.nextEpoch) finished epochs have \(steps)")
         }
     }
 
@@ -150,8 +150,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case nonFiniteLoss(epoch: Int, step: Int)
     /// A held-out image got a NaN or infinite class score (1-based position in the loader's order).
     case nonFiniteScores(image: Int, value: Float)
-    /// A resume file whose position does not fit the run.
-    case inconsistentResume(String)
+    /// A resume file (`path`, empty when the position was built in code) whose position does not fit the run.
+    case inconsistentResume(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -160,8 +160,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case let .nonFiniteScores(image, value):
             return "the model scored held-out image \(image) as \(value), so no accuracy is computed; the weights have diverged "
                 + "(lower the learning rate) or the checkpoint is damaged"
-        case let .inconsistentResume(reason):
-            return "the resume file does not fit this run: \(reason)"
+        case let .inconsistentResume(path, reason):
+            return "\(path.isEmpty ? "the resume position" : path) does not fit this run: \(reason)"
         }
     }
 }

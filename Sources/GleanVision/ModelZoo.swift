@@ -155,6 +155,10 @@ public enum ModelZoo {
             }
             return SeedNet(classCount: classCount, inputChannels: inputChannels, imageSize: imageSize, generator: &generator)
         case .resnet18, .resnet34, .resnet50:
+            guard imageSize >= ResNet.minimumImageSize else {
+                throw ModelError.unsupportedInput(model: name, reason: "needs images of at least \(ResNet.minimumImageSize)x\(ResNet.minimumImageSize) "
+                                                  + "(its last stage would see only padding), got \(imageSize)")
+            }
             return ResNet(ResNet.Depth(rawValue: model.rawValue)!, classCount: classCount, inputChannels: inputChannels,
                           cifarStem: imageSize < 64, width: width, stochasticDepth: stochasticDepth, generator: &generator)
         case .alexnetMini:

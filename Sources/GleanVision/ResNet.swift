@@ -26,6 +26,9 @@ public final class ResNet: Module {
     public var fc: Module
     /// Width of the pooled features that feed `fc` (512 for ResNet-18/34, 2048 for ResNet-50).
     public let featureCount: Int
+    /// Smallest input side the zoo builds: with the CIFAR stem the stages halve the image three
+    /// times, so below 8 px the last stage's 3x3 convolutions would see mostly padding.
+    public static let minimumImageSize = 8
 
     /// - Parameters:
     ///   - inputChannels: 3 for RGB, 1 for grayscale.

@@ -80,7 +80,7 @@ struct DistillCommand: ParsableCommand {
         let teacherInfo = try CheckpointInfo(metadata: teacherMetadata, path: teacherPath)
         try teacherInfo.requireClassifier(teacherPath)
         try teacherInfo.check(fits: data.test, checkpoint: teacherPath)
-        let teacher = try teacherInfo.loadModel(from: teacherTensors)
+        let teacher = try teacherInfo.loadModel(from: teacherTensors, path: teacherPath)
         let student = try settings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height, seed: seed)
         let fromUnlabeled = settings.distill.targets == .unlabeled
         let task = Distillation(student: student, teacher: teacher, temperature: settings.distill.temperature, alpha: settings.distill.alpha,

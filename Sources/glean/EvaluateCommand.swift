@@ -26,7 +26,7 @@ struct EvaluateCommand: ParsableCommand {
         let (tensors, metadata) = try SafeTensors.read(checkpoint)
         let info = try plain.info(metadata: metadata, checkpoint: checkpoint)
         try info.requireClassifier(checkpoint)
-        let network = try info.loadModel(from: tensors)
+        let network = try info.loadModel(from: tensors, path: checkpoint)
         let test = try folder.map { try info.labeledFolder($0) } ?? RunTestSplit.load(checkpoint: checkpoint, info: info, dataDir: dataDir)
         let loader = DataLoader(dataset: test, batchSize: 500, sampler: SequentialSampler(count: test.count),
                                 mean: info.mean, std: info.std, seed: 0)

@@ -46,7 +46,7 @@ struct PredictCommand: ParsableCommand {
         let (tensors, metadata) = try SafeTensors.read(checkpoint)
         let info = try plain.info(metadata: metadata, checkpoint: checkpoint)
         try info.requireClassifier(checkpoint)
-        let network = try info.loadModel(from: tensors)
+        let network = try info.loadModel(from: tensors, path: checkpoint)
         var inputs: [(String, ImageBuffer, Int?)] = []
         if let count = testImages {
             let test = try RunTestSplit.load(checkpoint: checkpoint, info: info, dataDir: dataDir)

@@ -117,7 +117,7 @@ struct SelfTrainingRun {
             try stage.reportTest(trainer, test: loaders.test, data: data, title: "glean semi --method \(settings.semi.method.rawValue): \(name)")
         }
         let checkpoint = stage.directory.path + (loaders.validation == nil ? "/last.safetensors" : "/best.safetensors")
-        try task.model.loadStateDict(try SafeTensors.read(checkpoint).tensors)
+        try CheckpointError.naming(checkpoint) { try task.model.loadStateDict(try SafeTensors.read(checkpoint).tensors) }
         let validation = try loaders.validation.map { try ClassificationValidation.evaluate(task.model, on: $0).metrics["accuracy"] ?? 0 }
         return StageResult(name: name, model: task.model, validation: validation,
                            test: try ClassificationValidation.evaluate(task.model, on: loaders.test))

@@ -215,7 +215,7 @@ struct TinyDataset {
     /// the files `compare` must be identical.
     private static func killAndResume(command: [String], data: TinyDataset, options: [String],
                                       killedWhenExists resumeFile: String = "resume.safetensors", compare: [String]) throws {
-        let binary = ReleaseGuardTests.releaseBinary
+        let binary = ReleaseBinary.path
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build the release binary first")
         func launch(_ arguments: [String]) throws -> Process {
             let process = Process()

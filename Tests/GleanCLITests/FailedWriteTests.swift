@@ -9,7 +9,7 @@ import Testing
     /// write fails with EFBIG instead of killing the process): the release binary stops with
     /// the checkpoint's path and the reason, and no `.tmp` file remains in the run folder.
     @Test func aWriteCutShortRemovesItsTemporaryFile() throws {
-        let binary = ReleaseGuardTests.releaseBinary
+        let binary = ReleaseBinary.path
         try #require(FileManager.default.isExecutableFile(atPath: binary),
                      "no release binary at \(binary): run `swift build -c release --product glean` first")
         let data = TinyDataset("full-disk", trainPerClass: 1, testPerClass: 1)

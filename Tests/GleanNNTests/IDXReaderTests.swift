@@ -1,5 +1,6 @@
 import Foundation
 import Glean
+import GleanFuzz
 import Testing
 
 @Suite struct IDXReaderTests {
@@ -9,9 +10,7 @@ import Testing
     private func write(_ name: String, _ bytes: [UInt8]) -> String { scratch.write(name, bytes) }
 
     private func idx(dims: [Int], payload: [UInt8]) -> [UInt8] {
-        var bytes: [UInt8] = [0, 0, 8, UInt8(dims.count)]
-        for d in dims { bytes += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
-        return bytes + payload
+        CraftedInputs.idx(dims: dims.map { UInt32(truncatingIfNeeded: $0) }, payload: payload)
     }
 
     private func gzip(_ path: String) {

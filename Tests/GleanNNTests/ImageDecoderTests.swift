@@ -1,5 +1,6 @@
 import Foundation
 import Glean
+import GleanFuzz
 import Testing
 
 /// Decoded pixels against Pillow's (Fixtures/generate_images.py).
@@ -40,33 +41,19 @@ import Testing
     @Test func headersClaimingHugeImagesAreRefused() throws {
         let directory = NSTemporaryDirectory() + "glean-huge-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.imagesDirectory + "/rgb.png")))
-        func png(side: UInt32) -> [UInt8] {
-            var bytes = original
-            for offset in [16, 20] { bytes.replaceSubrange(offset ..< offset + 4, with: Self.bigEndian(side)) }
-            bytes.replaceSubrange(29 ..< 33, with: Self.bigEndian(Self.crc32(bytes[12 ..< 29])))
-            return bytes
-        }
-        var jpeg = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.imagesDirectory + "/rgb.jpg")))
-        let frame = try #require((0 ..< jpeg.count - 9).first { jpeg[$0] == 0xFF && (jpeg[$0 + 1] == 0xC0 || jpeg[$0 + 1] == 0xC2) })
-        jpeg.replaceSubrange(frame + 5 ..< frame + 9, with: [0xEA, 0x60, 0xEA, 0x60])
-        for (name, bytes) in [("huge.png", png(side: 1_000_000)), ("65535.png", png(side: 65_535)), ("huge.jpg", jpeg)] {
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.imagesDirectory + "/rgb.jpg")))
+        let jpeg = try #require(CraftedInputs.jpeg(original, claimingSide: 60_000))
+        // The crafted PNG is valid when it claims what it holds: the huge ones fail on their size alone.
+        let onePixel = directory + "/one.png"
+        FileManager.default.createFile(atPath: onePixel, contents: Data(CraftedInputs.png(width: 1, height: 1)))
+        let decoded = try ImageDecoder.decode(path: onePixel)
+        #expect(decoded.width == 1 && decoded.height == 1 && decoded.pixels == [0])
+        for (name, bytes) in [("huge.png", CraftedInputs.png(width: 1_000_000, height: 1_000_000)),
+                              ("65535.png", CraftedInputs.png(width: 65_535, height: 65_535)), ("huge.jpg", jpeg)] {
             let path = directory + "/" + name
             FileManager.default.createFile(atPath: path, contents: Data(bytes))
             #expect { try ImageDecoder.decode(path: path) } throws: { "\($0)".contains(path) && "\($0)".contains("limit") }
         }
-    }
-
-    static func bigEndian(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } }
-
-    /// PNG's chunk checksum (CRC-32, polynomial 0xEDB88320) over a chunk's type and data.
-    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
     }
 
     /// Without a requested channel count, a folder of grayscale files stays one channel (the

@@ -5,14 +5,27 @@ import GleanTensor
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     case corrupt(path: String, reason: String)
+    /// Tensors that do not fit the model, found before the file is known (see `naming(_:)`).
     case mismatch(reason: String)
+    /// The tensors of `path` do not fit the model (or run) they were loaded into.
+    case doesNotFit(path: String, reason: String)
     case writeFailed(path: String, reason: String)
+
+    /// Runs `body`; a `mismatch` it throws comes out as `doesNotFit` naming `path`.
+    public static func naming<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let CheckpointError.mismatch(reason) {
+            throw CheckpointError.doesNotFit(path: path, reason: reason)
+        }
+    }
 
     public var description: String {
         switch self {
         case let .unreadable(path, reason): return "\(path): cannot read checkpoint: \(reason)"
         case let .corrupt(path, reason): return "\(path): not a valid safetensors file: \(reason)"
         case let .mismatch(reason): return "checkpoint does not fit the model: \(reason)"
+        case let .doesNotFit(path, reason): return "\(path) does not fit: \(reason)"
         case let .writeFailed(path, reason): return "\(path): cannot write checkpoint: \(reason)"
         }
     }
