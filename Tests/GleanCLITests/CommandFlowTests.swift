@@ -314,3 +314,25 @@ struct TinyDataset {
         }
     }
 }
+
+@Suite struct CIFARLayoutTests {
+    /// CIFAR-10's binary batches train with the default model, which takes the 3x32x32 images
+    /// as they are (no resize, no option needed).
+    @Test func cifarTrainsWithTheDefaultModelAtItsOwnSize() throws {
+        let data = TinyDataset("cifar")
+        var generator = RandomGenerator(seed: 3)
+        for (file, records) in (1...5).map({ ("data_batch_\($0).bin", 6) }) + [("test_batch.bin", 6)] {
+            var bytes: [UInt8] = []
+            for index in 0..<records {
+                let label = UInt8(index % 2)
+                bytes.append(label)
+                bytes += (0..<3072).map { pixel in UInt8(truncatingIfNeeded: Int(label) * 120 + pixel % 32 * 3 + Int(generator.next() % 20)) }
+            }
+            try Data(bytes).write(to: URL(fileURLWithPath: data.directory + "/" + file))
+        }
+        try TrainCommand.parse(["--dataset", "cifar10", "--epochs", "1", "--batch-size", "8", "--run-name", "c"] + data.common).run()
+        let metadata = try SafeTensors.read(try data.run("c") + "/best.safetensors").metadata
+        #expect(metadata["model"] == "seednet" && metadata["image_size"] == "32" && metadata["input_channels"] == "3")
+        #expect(metadata["class_names"]?.contains("airplane") == true)
+    }
+}
