@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """The workloads of `glean bench`, run in PyTorch on the same machine for comparison.
 
-Usage: python3 Benchmarks/pytorch_reference.py [--json] [--only NAMES] [--seconds S]
+Usage: python3 Benchmarks/pytorch_reference.py [--json] [--only NAMES] [--seconds S] [--precision fp32|bf16]
 Uses 2 threads; each workload runs in its own process (so peak RSS is per workload) and in
 both NCHW and channels-last memory formats, reporting the faster. FLOPs are counted the same
 way as Glean: 2 per multiply-add of convolutions and linear layers, training = 3x forward.
+--precision bf16 runs each step under torch.autocast("cpu", dtype=torch.bfloat16), as a PyTorch
+user switches on mixed precision.
 """
+import contextlib
 import argparse
 import json
 import resource
@@ -154,12 +157,16 @@ def simclr_step(torch, resnet18, fmt):
     return step, 3 * flops, 256
 
 
-def measure(name, seconds):
+def measure(name, seconds, precision):
     import torch
     torch.set_num_threads(2)
     best = None
     for channels_last in (False, True):
-        step, flops, images = prepare(torch, name, channels_last)
+        plain_step, flops, images = prepare(torch, name, channels_last)
+
+        def step():
+            with (torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()):
+                plain_step()
         for _ in range(2):
             step()
         times, start = [], time.perf_counter()
@@ -192,6 +199,7 @@ def main():
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--only")
     parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     parser.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     names = args.only.split(",") if args.only else WORKLOADS
@@ -203,13 +211,13 @@ def main():
     except ImportError:
         sys.exit("pytorch_reference.py: PyTorch is not installed (pip install torch)")
     if not args.json and not args.in_process:
-        print("PyTorch %s, 2 threads; machine fp32 peak %d GFLOP/s" % (torch.__version__, PEAK_GFLOPS))
+        print("PyTorch %s, 2 threads, %s; machine fp32 peak %d GFLOP/s" % (torch.__version__, args.precision, PEAK_GFLOPS))
     for name in names:
         if args.in_process or len(names) == 1:
-            result = measure(name, args.seconds)
+            result = measure(name, args.seconds, args.precision)
         else:
             output = subprocess.run([sys.executable, __file__, "--in-process", "--only", name,
-                                     "--seconds", str(args.seconds)], check=True, capture_output=True, text=True)
+                                     "--seconds", str(args.seconds), "--precision", args.precision], check=True, capture_output=True, text=True)
             result = json.loads(output.stdout.strip().splitlines()[-1])
         print(json.dumps(result, sort_keys=True) if args.json or args.in_process else format_line(result), flush=True)
 

@@ -106,7 +106,8 @@ public struct Workload: Sendable {
 
     private static func convolution(_ name: String, _ pass: @escaping @Sendable (ConvolutionProbe) -> Void) -> Workload {
         Workload(name: name, imagesPerStep: nil) {
-            let probe = ConvolutionProbe(batch: 128, channels: 64, outChannels: 64, size: 32, kernel: 3, padding: 1)
+            let probe = ConvolutionProbe(batch: 128, channels: 64, outChannels: 64, size: 32, kernel: 3, padding: 1,
+                                         bf16: MixedPrecision.active == .bf16)
             return ({ pass(probe) }, probe.flops)
         }
     }

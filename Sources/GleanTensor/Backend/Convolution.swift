@@ -8,6 +8,9 @@ struct ConvolutionGeometry {
     let groups: Int
     let hasBias: Bool
     let winograd: Bool
+    /// bf16 mixed precision: bf16 source, weights and output gradient; fp32 output, input
+    /// gradient, weight gradient and bias (oneDNN has no bf16 Winograd, so this runs direct).
+    let bf16: Bool
     /// ReLU applied to the output inside the primitive (forward only, for inference).
     var fusedReLU = false
 
@@ -30,11 +33,14 @@ struct ConvolutionGeometry {
     var keyValues: [Int] {
         [batch, inputChannels, height, width, outputChannels, kernelHeight, kernelWidth,
          stride.0, stride.1, padding.0, padding.1, dilation.0, dilation.1, groups, hasBias ? 1 : 0, winograd ? 1 : 0,
-         fusedReLU ? 1 : 0]
+         fusedReLU ? 1 : 0, bf16 ? 1 : 0]
     }
 
+    /// Element type of the operands that run in low precision (source, weights, output gradient).
+    private var operandType: dnnl_data_type_t { bf16 ? dnnl_bf16 : dnnl_f32 }
 
-    private var algorithm: dnnl_alg_kind_t { winograd ? dnnl_convolution_auto : dnnl_convolution_direct }
+
+    private var algorithm: dnnl_alg_kind_t { winograd && !bf16 ? dnnl_convolution_auto : dnnl_convolution_direct }
     private var strides: [dnnl_dim_t] { DNNL.dims([stride.0, stride.1]) }
     private var dilates: [dnnl_dim_t] { DNNL.dims([dilation.0 - 1, dilation.1 - 1]) }
     private var paddingLeft: [dnnl_dim_t] { DNNL.dims([padding.0, padding.1]) }
@@ -47,7 +53,7 @@ struct ConvolutionGeometry {
     /// hint, and oneDNN offers Winograd only there.
     func forward() -> CachedPrimitive {
         PrimitiveCache.primitive(PrimitiveKey(kind: "conv_fwd", values: keyValues)) {
-            var src = DNNL.anyDesc(sourceDims), weights = DNNL.anyDesc(weightDims)
+            var src = DNNL.anyDesc(sourceDims, operandType), weights = DNNL.anyDesc(weightDims, operandType)
             var dst = DNNL.anyDesc(destinationDims), bias = DNNL.plainDesc([outputChannels])
             var desc = dnnl_convolution_desc_t()
             let status = withUnsafePointer(to: &bias) { biasPointer in
@@ -63,8 +69,8 @@ struct ConvolutionGeometry {
 
     func backwardData() -> CachedPrimitive {
         PrimitiveCache.primitive(PrimitiveKey(kind: "conv_bwd_data", values: keyValues)) {
-            var diffSrc = DNNL.anyDesc(sourceDims), weights = DNNL.anyDesc(weightDims)
-            var diffDst = DNNL.anyDesc(destinationDims)
+            var diffSrc = DNNL.anyDesc(sourceDims), weights = DNNL.anyDesc(weightDims, operandType)
+            var diffDst = DNNL.anyDesc(destinationDims, operandType)
             var desc = dnnl_convolution_desc_t()
             DNNL.check(dnnl_dilated_convolution_backward_data_desc_init(
                 &desc, algorithm, &diffSrc, &weights, &diffDst, strides, dilates, paddingLeft, paddingRight),
@@ -75,8 +81,8 @@ struct ConvolutionGeometry {
 
     func backwardWeights() -> CachedPrimitive {
         PrimitiveCache.primitive(PrimitiveKey(kind: "conv_bwd_weights", values: keyValues)) {
-            var src = DNNL.anyDesc(sourceDims), diffWeights = DNNL.anyDesc(weightDims)
-            var diffDst = DNNL.anyDesc(destinationDims), diffBias = DNNL.plainDesc([outputChannels])
+            var src = DNNL.anyDesc(sourceDims, operandType), diffWeights = DNNL.anyDesc(weightDims)
+            var diffDst = DNNL.anyDesc(destinationDims, operandType), diffBias = DNNL.plainDesc([outputChannels])
             var desc = dnnl_convolution_desc_t()
             let status = withUnsafePointer(to: &diffBias) { biasPointer in
                 dnnl_dilated_convolution_backward_weights_desc_init(
@@ -94,38 +100,39 @@ struct ConvolutionGeometry {
 
 /// Convolution kernels: forward, backward-data and backward-weights on oneDNN.
 enum ConvolutionKernels {
-    /// Weights in the layout `target`, reordered from plain PyTorch order when needed (and kept
-    /// with the plain storage until the weights change).
-    static func weights(_ weight: Tensor, _ geometry: ConvolutionGeometry, as target: dnnl_memory_desc_t) -> TensorStorage {
+    /// Weights in the layout (and element type) of `target`, converted from plain PyTorch order
+    /// when needed; fp32 copies are kept with the plain storage until the weights change.
+    static func weights(_ weight: Tensor, _ geometry: ConvolutionGeometry, as target: dnnl_memory_desc_t) -> OperandMemory {
         let plain = weight.plainStorage
-        let source = geometry.plainWeightDesc
-        if DNNL.descEqual(source, target) { return plain }
+        let source = OperandMemory(storage: plain, desc: geometry.plainWeightDesc)
+        guard target.data_type == dnnl_f32, !DNNL.descEqual(source.desc, target) else {
+            return source.converted(to: target, shape: Shape(geometry.weightDims))
+        }
         let layout = BlockedLayout(target)
         if let cached = plain.derivedCopy, cached.version == plain.version, cached.layoutID == layout.id {
-            return cached.storage
+            return OperandMemory(storage: cached.storage, desc: target)
         }
         let output = TensorStorage(layout: layout)
-        Reorder.run(from: source, fromLayoutID: 0, fromPointer: plain.pointer, to: target, toLayoutID: layout.id,
+        Reorder.run(from: source.desc, fromLayoutID: 0, fromPointer: plain.pointer, to: target, toLayoutID: layout.id,
                     toPointer: output.pointer, shape: Shape(geometry.weightDims))
         plain.derivedCopy = (plain.version, layout.id, output)
-        return output
+        return OperandMemory(storage: output, desc: target)
     }
 
-    /// Runs the forward pass; returns the output and the input and weights in the layouts the
-    /// backward passes will want.
+    /// Runs the forward pass; returns the output and the input and weights as the primitive
+    /// read them, for the backward passes.
     static func forward(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?,
-                        _ geometry: ConvolutionGeometry) -> (output: Tensor, source: Tensor, weights: TensorStorage) {
+                        _ geometry: ConvolutionGeometry) -> (output: Tensor, source: OperandMemory, weights: OperandMemory) {
         let primitive = geometry.forward()
-        let srcDesc = primitive.desc(dnnl_query_src_md), weightsDesc = primitive.desc(dnnl_query_weights_md)
         let dstDesc = primitive.desc(dnnl_query_dst_md)
-        let source = Reorder.storage(x, as: srcDesc)
-        let weightStorage = weights(weight, geometry, as: weightsDesc)
+        let source = OperandMemory.of(x, as: primitive.desc(dnnl_query_src_md))
+        let weightMemory = weights(weight, geometry, as: primitive.desc(dnnl_query_weights_md))
         let outputShape = Shape(geometry.destinationDims)
         let dstLayout = BlockedLayout.make(dstDesc, shape: outputShape)
         let output = dstLayout.map { TensorStorage(layout: $0) } ?? TensorStorage(count: outputShape.count)
         var arguments = [
-            PrimitiveArgument(GLEAN_ARG_SRC, srcDesc, source.pointer),
-            PrimitiveArgument(GLEAN_ARG_WEIGHTS, weightsDesc, weightStorage.pointer),
+            PrimitiveArgument(GLEAN_ARG_SRC, source.desc, source.pointer),
+            PrimitiveArgument(GLEAN_ARG_WEIGHTS, weightMemory.desc, weightMemory.pointer),
             PrimitiveArgument(GLEAN_ARG_DST, dstDesc, output.pointer),
         ]
         let biasStorage = bias?.plainStorage
@@ -134,54 +141,56 @@ enum ConvolutionKernels {
         }
         primitive.execute(arguments)
         withExtendedLifetime(biasStorage) {}
-        return (Tensor(shape: outputShape, storage: output), Tensor(shape: x.shape, storage: source), weightStorage)
+        return (Tensor(shape: outputShape, storage: output), source, weightMemory)
     }
 
-    /// Gradient with respect to the input, in the layout oneDNN prefers.
-    static func backwardData(_ gradient: Tensor, weights: TensorStorage, weightsDesc: dnnl_memory_desc_t,
-                             _ geometry: ConvolutionGeometry) -> Tensor {
-        let primitive = geometry.backwardData()
-        let diffDstDesc = primitive.desc(dnnl_query_diff_dst_md)
-        let wantedWeights = primitive.desc(dnnl_query_weights_md)
-        let diffSrcDesc = primitive.desc(dnnl_query_diff_src_md)
-        let diffDst = Reorder.storage(gradient, as: diffDstDesc)
-        let weightStorage: TensorStorage
-        if DNNL.descEqual(weightsDesc, wantedWeights) {
-            weightStorage = weights
-        } else {
-            let layout = BlockedLayout.make(wantedWeights, shape: Shape(geometry.weightDims))
-            weightStorage = layout.map { TensorStorage(layout: $0) } ?? TensorStorage(count: Shape(geometry.weightDims).count)
-            Reorder.run(from: weightsDesc, fromLayoutID: BlockedLayout(weightsDesc).id, fromPointer: weights.pointer,
-                        to: wantedWeights, toLayoutID: layout?.id ?? 0, toPointer: weightStorage.pointer,
-                        shape: Shape(geometry.weightDims))
+    /// Gradients with respect to the input (when `needsInputGradient`; in the layout oneDNN
+    /// prefers), the weights (plain PyTorch order) and the bias, from output gradient
+    /// `gradient` and what `forward` returned. The gradient is converted once when both passes
+    /// want it in the same layout.
+    static func backward(_ gradient: Tensor, source: OperandMemory, weights: OperandMemory, _ geometry: ConvolutionGeometry,
+                         weightShape: Shape, needsInputGradient: Bool) -> (input: Tensor?, weights: Tensor, bias: Tensor?) {
+        let weightsPass = geometry.backwardWeights()
+        let diffDst = OperandMemory.of(gradient, as: weightsPass.desc(dnnl_query_diff_dst_md))
+        var input: Tensor?
+        if needsInputGradient {
+            let dataPass = geometry.backwardData()
+            let wanted = dataPass.desc(dnnl_query_diff_dst_md)
+            input = backwardData(DNNL.descEqual(wanted, diffDst.desc) ? diffDst : OperandMemory.of(gradient, as: wanted),
+                                 weights: weights, geometry)
         }
+        let (weightGradient, biasGradient) = backwardWeights(diffDst, source: source, geometry, weightShape: weightShape)
+        return (input, weightGradient, biasGradient)
+    }
+
+    static func backwardData(_ diffDst: OperandMemory, weights: OperandMemory, _ geometry: ConvolutionGeometry) -> Tensor {
+        let primitive = geometry.backwardData()
+        let weightMemory = weights.converted(to: primitive.desc(dnnl_query_weights_md), shape: Shape(geometry.weightDims))
+        let diffSrcDesc = primitive.desc(dnnl_query_diff_src_md)
         let shape = Shape(geometry.sourceDims)
         let layout = BlockedLayout.make(diffSrcDesc, shape: shape)
         let output = layout.map { TensorStorage(layout: $0) } ?? TensorStorage(count: shape.count)
         primitive.execute([
-            PrimitiveArgument(GLEAN_ARG_DIFF_DST, diffDstDesc, diffDst.pointer),
-            PrimitiveArgument(GLEAN_ARG_WEIGHTS, wantedWeights, weightStorage.pointer),
+            PrimitiveArgument(GLEAN_ARG_DIFF_DST, diffDst.desc, diffDst.pointer),
+            PrimitiveArgument(GLEAN_ARG_WEIGHTS, weightMemory.desc, weightMemory.pointer),
             PrimitiveArgument(GLEAN_ARG_DIFF_SRC, diffSrcDesc, output.pointer),
         ])
-        return withExtendedLifetime((diffDst, weightStorage)) { Tensor(shape: shape, storage: output) }
+        return withExtendedLifetime((diffDst.owner, weightMemory.owner)) { Tensor(shape: shape, storage: output) }
     }
 
-    /// Gradients with respect to the weights (plain PyTorch order) and the bias.
-    static func backwardWeights(_ gradient: Tensor, source: Tensor, _ geometry: ConvolutionGeometry,
-                                weightShape: Shape) -> (weights: Tensor, bias: Tensor?) {
+    static func backwardWeights(_ diffDst: OperandMemory, source: OperandMemory, _ geometry: ConvolutionGeometry,
+                                        weightShape: Shape) -> (weights: Tensor, bias: Tensor?) {
         let primitive = geometry.backwardWeights()
-        let srcDesc = primitive.desc(dnnl_query_src_md), diffDstDesc = primitive.desc(dnnl_query_diff_dst_md)
+        let src = source.converted(to: primitive.desc(dnnl_query_src_md), shape: Shape(geometry.sourceDims))
         let diffWeightsDesc = primitive.desc(dnnl_query_diff_weights_md)
-        let src = Reorder.storage(source, as: srcDesc)
-        let diffDst = Reorder.storage(gradient, as: diffDstDesc)
         let plainDesc = geometry.plainWeightDesc
         let plainWeights = TensorStorage(count: weightShape.count)
         let blocked = DNNL.descEqual(diffWeightsDesc, plainDesc) ? nil : BlockedLayout(diffWeightsDesc)
         let diffWeights = blocked.map { TensorStorage(layout: $0) } ?? plainWeights
         let diffBias = geometry.hasBias ? TensorStorage(count: geometry.outputChannels) : nil
         var arguments = [
-            PrimitiveArgument(GLEAN_ARG_SRC, srcDesc, src.pointer),
-            PrimitiveArgument(GLEAN_ARG_DIFF_DST, diffDstDesc, diffDst.pointer),
+            PrimitiveArgument(GLEAN_ARG_SRC, src.desc, src.pointer),
+            PrimitiveArgument(GLEAN_ARG_DIFF_DST, diffDst.desc, diffDst.pointer),
             PrimitiveArgument(GLEAN_ARG_DIFF_WEIGHTS, diffWeightsDesc, diffWeights.pointer),
         ]
         if let diffBias {
@@ -192,7 +201,7 @@ enum ConvolutionKernels {
             Reorder.run(from: diffWeightsDesc, fromLayoutID: blocked.id, fromPointer: diffWeights.pointer,
                         to: plainDesc, toLayoutID: 0, toPointer: plainWeights.pointer, shape: Shape(geometry.weightDims))
         }
-        withExtendedLifetime((src, diffDst)) {}
+        withExtendedLifetime((src.owner, diffDst.owner)) {}
         return (Tensor(shape: weightShape, storage: plainWeights),
                 diffBias.map { Tensor(shape: [geometry.outputChannels], storage: $0) })
     }

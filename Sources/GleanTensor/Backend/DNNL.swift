@@ -50,9 +50,9 @@ enum DNNL {
     }
 
     /// A descriptor that lets a primitive choose its preferred layout.
-    static func anyDesc(_ extents: [Int]) -> dnnl_memory_desc_t {
+    static func anyDesc(_ extents: [Int], _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
         var desc = dnnl_memory_desc_t()
-        check(dnnl_memory_desc_init_by_tag(&desc, Int32(extents.count), dims(extents), dnnl_f32, dnnl_format_tag_any),
+        check(dnnl_memory_desc_init_by_tag(&desc, Int32(extents.count), dims(extents), type, dnnl_format_tag_any),
               "any-layout memory descriptor for \(extents)")
         return desc
     }

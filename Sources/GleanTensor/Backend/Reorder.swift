@@ -19,9 +19,10 @@ enum Reorder {
         return storage(tensor, as: DNNL.plainDesc(tensor.shape))
     }
 
-    /// Copies memory between two descriptions of the same logical tensor.
-    static func run(from source: dnnl_memory_desc_t, fromLayoutID: Int, fromPointer: UnsafeMutablePointer<Float>,
-                    to target: dnnl_memory_desc_t, toLayoutID: Int, toPointer: UnsafeMutablePointer<Float>,
+    /// Copies memory between two descriptions of the same logical tensor (converting the element
+    /// type when they differ). Layout ids name the descriptions in the cache key (0: plain fp32).
+    static func run(from source: dnnl_memory_desc_t, fromLayoutID: Int, fromPointer: UnsafeMutableRawPointer,
+                    to target: dnnl_memory_desc_t, toLayoutID: Int, toPointer: UnsafeMutableRawPointer,
                     shape: Shape) {
         let key = PrimitiveKey(kind: "reorder", values: [fromLayoutID, toLayoutID] + shape.dims)
         let primitive = PrimitiveCache.primitive(key) {

@@ -47,7 +47,8 @@ extension Tensor {
             outputChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
             stride: stride, padding: padding, dilation: dilation, groups: groups, hasBias: bias != nil,
             winograd: ConvolutionSettings.algorithm == .auto && groups == 1 && stride == (1, 1) && dilation == (1, 1)
-                && weight.shape[2] == 3 && weight.shape[3] == 3 && shape[1] >= 16 && weight.shape[0] >= 16)
+                && weight.shape[2] == 3 && weight.shape[3] == 3 && shape[1] >= 16 && weight.shape[0] >= 16,
+            bf16: MixedPrecision.active == .bf16)
         require(geometry.outputHeight > 0 && geometry.outputWidth > 0,
                      "conv2d: input shape \(shape) is too small for kernel \(weight.shape) with padding \(padding)")
         FlopCounter.add(geometry.flops)
@@ -62,15 +63,12 @@ extension Tensor {
         }
         // Inference also runs the forward_training primitive: oneDNN's forward_inference choice
         // (brgconv, no Winograd) is slower here, on small spatial sizes by up to 2x.
-        let (output, source, weightStorage) = ConvolutionKernels.forward(self, weight, bias, geometry)
-        let weightsDesc = geometry.forward().desc(dnnl_query_weights_md)
+        let (output, source, weightMemory) = ConvolutionKernels.forward(self, weight, bias, geometry)
         let needsInputGradient = requiresGrad
         let weightShape = weight.shape
         return Tensor.recorded("conv2d", shape: output.shape, storage: output.storage, inputs: inputs) { g in
-            let inputGradient = needsInputGradient
-                ? ConvolutionKernels.backwardData(g, weights: weightStorage, weightsDesc: weightsDesc, geometry) : nil
-            let (weightGradient, biasGradient) = ConvolutionKernels.backwardWeights(g, source: source, geometry,
-                                                                                    weightShape: weightShape)
+            let (inputGradient, weightGradient, biasGradient) = ConvolutionKernels.backward(
+                g, source: source, weights: weightMemory, geometry, weightShape: weightShape, needsInputGradient: needsInputGradient)
             return [inputGradient, weightGradient] + (bias == nil ? [] : [biasGradient])
         }
     }

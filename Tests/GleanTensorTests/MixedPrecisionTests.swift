@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+@testable import GleanTensor
+
+/// bf16 mixed precision. A bf16 convolution rounds its source, weights and output gradient to
+/// bf16 (round to nearest even, as oneDNN converts) and accumulates in fp32; the product of two
+/// bf16 values is exact in fp32. So it must equal the fp32 convolution of the *rounded* operands
+/// up to fp32 summation order — a tolerance of 1e-4 relative (K ≤ 200 terms, fp32 ε 6e-8) that
+/// tests the bf16 path itself — while against the unrounded fp32 result the error is bf16's
+/// (~2^-9 relative per operand).
+@Suite struct MixedPrecisionTests {
+    /// `value` rounded to bfloat16 (8 significant bits), round to nearest even.
+    static func bf16(_ value: Float) -> Float {
+        let bits = value.bitPattern
+        let rounded = (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000
+        return Float(bitPattern: rounded)
+    }
+
+    static func rounded(_ tensor: Tensor) -> Tensor {
+        Tensor(tensor.scalars.map(bf16), shape: tensor.shape)
+    }
+
+    /// Output, input gradient, weight gradient and bias gradient of a convolution whose output
+    /// gradient is `upstream`.
+    static func convolution(_ x: Tensor, _ weight: Tensor, _ bias: Tensor, upstream: Tensor, stride: (Int, Int),
+                            padding: (Int, Int)) -> [Tensor] {
+        let (x, weight, bias) = (x.requiringGrad(), weight.requiringGrad(), bias.requiringGrad())
+        let output = x.conv2d(weight: weight, bias: bias, stride: stride, padding: padding)
+        (output * upstream).sum().backward()
+        return [output, x.grad!, weight.grad!, bias.grad!]
+    }
+
+    @Test(arguments: [(16, 24, 10, 1), (32, 16, 7, 2), (3, 64, 12, 1)])
+    func bf16ConvolutionIsFP32OnRoundedOperands(inputChannels: Int, outputChannels: Int, size: Int, stride: Int) throws {
+        guard MixedPrecision.cpuHasNativeBF16 else {
+            #expect(MixedPrecision.resolve(.bf16).precision == .fp32 && MixedPrecision.resolve(.bf16).note?.contains("no native bf16") == true)
+            #expect(MixedPrecision.resolve(.auto).precision == .fp32 && MixedPrecision.resolve(.auto).note == nil)
+            return
+        }
+        var generator = RandomGenerator(seed: UInt64(inputChannels * 100 + size))
+        let x = Tensor.normal([4, inputChannels, size, size], generator: &generator)
+        let weight = Tensor.normal([outputChannels, inputChannels, 3, 3], standardDeviation: 0.2, generator: &generator)
+        let bias = Tensor.normal([outputChannels], generator: &generator)
+        let outputSize = (size + 2 - 3) / stride + 1
+        let upstream = Tensor.normal([4, outputChannels, outputSize, outputSize], generator: &generator)
+
+        let mixed = MixedPrecision.with(.bf16) {
+            Self.convolution(x, weight, bias, upstream: upstream, stride: (stride, stride), padding: (1, 1))
+        }
+        let reference = MixedPrecision.with(.fp32) {
+            Self.convolution(Self.rounded(x), Self.rounded(weight), bias, upstream: Self.rounded(upstream),
+                             stride: (stride, stride), padding: (1, 1))
+        }
+        let exact = MixedPrecision.with(.fp32) {
+            Self.convolution(x, weight, bias, upstream: upstream, stride: (stride, stride), padding: (1, 1))
+        }
+        for (index, name) in ["output", "input gradient", "weight gradient", "bias gradient"].enumerated() {
+            let scale = max(1, exact[index].scalars.map(abs).max() ?? 1)
+            let toReference = zip(mixed[index].scalars, reference[index].scalars).map { abs($0 - $1) }.max() ?? 0
+            let toExact = zip(mixed[index].scalars, exact[index].scalars).map { abs($0 - $1) }.max() ?? 0
+            #expect(toReference <= 1e-4 * scale, "\(name): \(toReference) from fp32 on bf16-rounded operands (scale \(scale))")
+            // Rounding three operands to 8 bits: a few parts in a thousand of the scale, not more.
+            #expect(toExact <= 2e-2 * scale, "\(name): \(toExact) from fp32 (scale \(scale))")
+        }
+        // The bf16 path ran: its output differs from plain fp32.
+        #expect(mixed[0].scalars != exact[0].scalars)
+    }
+
+    @Test func autoAndFallbackFollowTheCPU() {
+        let native = MixedPrecision.cpuHasNativeBF16
+        #expect(MixedPrecision.resolve(.auto).precision == (native ? .bf16 : .fp32))
+        #expect(MixedPrecision.resolve(.fp32) == (.fp32, nil))
+        #expect(MixedPrecision.with(.bf16) { MixedPrecision.active } == (native ? .bf16 : .fp32))
+        #expect(MixedPrecision.active == .fp32)
+    }
+}
