@@ -12,8 +12,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per workload.") var json = false
     @Option(help: "Comma-separated workload names (default: all).") var only: String?
     @Option(help: "Minimum seconds to time each workload.") var seconds: Double = 3
-    @Option(help: "Arithmetic of convolutions: fp32, bf16 (mixed precision; fp32 where the CPU lacks native bf16) or auto.")
-    var precision: Precision = .fp32
+    @OptionGroup var precision: PrecisionOption
     @Flag(help: .hidden) var inProcess = false
 
     func run() throws {
@@ -22,12 +21,11 @@ struct BenchCommand: ParsableCommand {
         for name in selected where !known.contains(name) {
             throw ValidationError("unknown workload '\(name)'; known: \(known.joined(separator: ", "))")
         }
-        let (active, note) = MixedPrecision.use(precision)
-        if let note, !inProcess { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        if inProcess { MixedPrecision.use(precision.precision) } else { PrecisionOption.apply(precision.precision) }
         let measuredPeak = inProcess ? nil : PeakProbe.measure()
         if !json && !inProcess, let measuredPeak {
             print(String(format: "Glean, %d cores, oneDNN ISA %@, %@; fp32 peak: nominal %.0f GFLOP/s, measured now %.0f GFLOP/s (FMA probe)",
-                         ProcessInfo.processInfo.activeProcessorCount, MixedPrecision.isaName, active.rawValue,
+                         ProcessInfo.processInfo.activeProcessorCount, MixedPrecision.isaName, MixedPrecision.active.rawValue,
                          BenchmarkRunner.machinePeakGFLOPs, measuredPeak))
         }
         for name in selected {
@@ -53,7 +51,7 @@ struct BenchCommand: ParsableCommand {
     private func runChild(_ name: String) throws -> BenchmarkResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["bench", "--in-process", "--only", name, "--seconds", String(seconds), "--precision", precision.rawValue]
+        process.arguments = ["bench", "--in-process", "--only", name, "--seconds", String(seconds), "--precision", precision.precision.rawValue]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -75,5 +73,3 @@ struct BenchCommand: ParsableCommand {
 struct WorkloadFailure: Error, CustomStringConvertible {
     let description: String
 }
-
-extension Precision: ExpressibleByArgument {}

@@ -13,6 +13,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @Argument(help: "A best.safetensors or last.safetensors from a run directory.") var checkpoint: String
     @OptionGroup(title: "Plain state dicts (torchvision, timm)") var plain: PlainCheckpointOptions
+    @OptionGroup var arithmetic: PrecisionOption
     @Option(help: "Data folder, overriding the run's config (e.g. the data moved).") var dataDir: String?
     @Option(help: "Write the confusion matrix as CSV here (default: next to the checkpoint).") var confusionCSV: String?
     @Option(help: "Evaluate on every image of this folder instead (one sub-folder per class, named as the checkpoint's classes; resized to the model's input).")
@@ -23,6 +24,7 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
+        PrecisionOption.apply(arithmetic.precision)
         let (tensors, metadata) = try SafeTensors.read(checkpoint)
         let info = try plain.info(metadata: metadata, checkpoint: checkpoint)
         try info.requireClassifier(checkpoint)

@@ -33,6 +33,8 @@ final class Experiment {
             try directory.writeConfig(settings.yaml)
         }
         log = try RunLog(path: directory.path + "/train.log")
+        if let note = PrecisionOption.apply(run.precision) { log.write("note: " + note) }
+        if MixedPrecision.active == .bf16 { say("arithmetic: bf16 mixed precision (oneDNN ISA \(MixedPrecision.isaName))") }
     }
 
     /// A stage of this run (a self-training teacher or round) in the folder `name` inside it,

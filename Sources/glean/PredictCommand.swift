@@ -12,6 +12,7 @@ struct PredictCommand: ParsableCommand {
 
     @Argument(help: "A classifier checkpoint (best.safetensors of train, finetune, linear-eval or distill).") var checkpoint: String
     @OptionGroup(title: "Plain state dicts (torchvision, timm)") var plain: PlainCheckpointOptions
+    @OptionGroup var arithmetic: PrecisionOption
     @Argument(help: "Image files; each is converted to the model's channels and resized to its input size.")
     var images: [String] = []
     @Option(help: "Instead of files, classify the first N images of the run's test split (from the config.yaml next to the checkpoint; Fashion-MNIST without one).")
@@ -43,6 +44,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
+        PrecisionOption.apply(arithmetic.precision)
         let (tensors, metadata) = try SafeTensors.read(checkpoint)
         let info = try plain.info(metadata: metadata, checkpoint: checkpoint)
         try info.requireClassifier(checkpoint)

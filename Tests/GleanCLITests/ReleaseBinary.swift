@@ -22,8 +22,8 @@ enum ReleaseBinary {
 
     /// Runs `glean arguments…` (paths in them absolute), standard output discarded; with
     /// `addressSpaceKiB`, under that limit of virtual memory (`ulimit -v`), so that an
-    /// allocation beyond it fails instead of succeeding slowly.
-    static func run(_ arguments: [String], addressSpaceKiB: Int? = nil) throws -> Outcome {
+    /// allocation beyond it fails instead of succeeding slowly; `environment` adds variables.
+    static func run(_ arguments: [String], addressSpaceKiB: Int? = nil, environment: [String: String] = [:]) throws -> Outcome {
         try #require(FileManager.default.isExecutableFile(atPath: path),
                      "no release binary at \(path): run `swift build -c release --product glean` first")
         let errorFile = NSTemporaryDirectory() + "glean-stderr-\(UUID().uuidString)"
@@ -36,8 +36,10 @@ enum ReleaseBinary {
         let command = addressSpaceKiB.map { ["/bin/bash", "-c", "ulimit -v \($0) && exec \"$0\" \"$@\"", path] } ?? [path]
         let argv = (command + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0)=\($1)") } + [nil]
+        defer { variables.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
+        let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, variables)
         try #require(spawned == 0, "posix_spawn failed with \(spawned)")
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

@@ -1,12 +1,38 @@
-/// Options every experiment command has: the seed, the run's name and where runs go.
+import ArgumentParser
+import Foundation
+import Glean
+
+/// Options every experiment command shares: the run's seed, folder and arithmetic.
 struct RunOptions: Equatable {
     var seed: UInt64 = 0
     var runName = ""
     var runsDir = "runs"
+    var precision = Precision.fp32
 
     static let options: [OptionSpec<RunOptions>] = [
         .value("seed", \.seed, "Run seed: the same seed gives the same run."),
         .value("run-name", \.runName, "Name of the run (its folder is <runs-dir>/<date>_<time>_<name>; empty: the command and model)."),
         .value("runs-dir", \.runsDir, "Folder that holds the run folders."),
+        .value("precision", \.precision, PrecisionOption.help),
     ]
+}
+
+extension Precision: OptionChoice {}
+extension Precision: ExpressibleByArgument {}
+
+/// `--precision` for the commands outside the experiment runner (evaluate, predict, bench).
+struct PrecisionOption: ParsableArguments {
+    static let help = "Arithmetic of convolutions: fp32; bf16 (mixed precision: bf16 convolution operands, fp32 everything else; "
+        + "fp32 with a note where the CPU lacks native bf16); auto (bf16 where native)."
+
+    @Option(help: ArgumentHelp(PrecisionOption.help)) var precision: Precision = .fp32
+
+    /// Switches the process to the requested precision; returns the note to show when it
+    /// could not be honoured.
+    @discardableResult
+    static func apply(_ requested: Precision) -> String? {
+        let (_, note) = MixedPrecision.use(requested)
+        if let note { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+        return note
+    }
 }
