@@ -66,6 +66,32 @@ import Testing
         #expect(mixed[0].scalars != exact[0].scalars)
     }
 
+    /// Matrix products (linear layers, their gradients, batched matmuls) in bf16 equal fp32 on
+    /// bf16-rounded operands, for every transpose and batch combination `Gemm` serves.
+    @Test func bf16MatrixProductsAreFP32OnRoundedOperands() throws {
+        guard MixedPrecision.cpuHasNativeBF16 else { return }
+        var generator = RandomGenerator(seed: 11)
+        for (batchA, batchB) in [(1, 1), (3, 3), (1, 3), (3, 1)] {
+            for transposeA in [false, true] {
+                for transposeB in [false, true] {
+                    let (m, k, n) = (5, 70, 9)
+                    let aMatrix: [Int] = transposeA ? [k, m] : [m, k], bMatrix: [Int] = transposeB ? [n, k] : [k, n]
+                    let a = Tensor.normal(Shape((batchA > 1 ? [batchA] : []) + aMatrix), generator: &generator)
+                    let b = Tensor.normal(Shape((batchB > 1 ? [batchB] : []) + bMatrix), generator: &generator)
+                    let mixed = MixedPrecision.with(.bf16) { Gemm.product(a, transposeA: transposeA, b, transposeB: transposeB) }
+                    let reference = MixedPrecision.with(.fp32) {
+                        Gemm.product(Self.rounded(a), transposeA: transposeA, Self.rounded(b), transposeB: transposeB)
+                    }
+                    #expect(mixed.shape == reference.shape)
+                    let error = zip(mixed.scalars, reference.scalars).map { abs($0 - $1) }.max() ?? 0
+                    #expect(error <= 1e-4 * Float(k).squareRoot(), "batches \(batchA)/\(batchB), transposes \(transposeA)/\(transposeB): \(error)")
+                    let exact = Gemm.product(a, transposeA: transposeA, b, transposeB: transposeB)
+                    #expect(mixed.scalars != exact.scalars, "the bf16 path ran")
+                }
+            }
+        }
+    }
+
     @Test func autoAndFallbackFollowTheCPU() {
         let native = MixedPrecision.cpuHasNativeBF16
         #expect(MixedPrecision.resolve(.auto).precision == (native ? .bf16 : .fp32))

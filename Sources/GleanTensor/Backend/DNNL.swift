@@ -49,6 +49,14 @@ enum DNNL {
         return desc
     }
 
+    /// A descriptor of `extents` with explicit element `strides` and element type `type`.
+    static func stridedDesc(_ extents: [Int], _ strides: [Int], _ type: dnnl_data_type_t) -> dnnl_memory_desc_t {
+        var desc = dnnl_memory_desc_t()
+        check(dnnl_memory_desc_init_by_strides(&desc, Int32(extents.count), dims(extents), type, dims(strides)),
+              "strided memory descriptor for \(extents) / \(strides)")
+        return desc
+    }
+
     /// A descriptor that lets a primitive choose its preferred layout.
     static func anyDesc(_ extents: [Int], _ type: dnnl_data_type_t = dnnl_f32) -> dnnl_memory_desc_t {
         var desc = dnnl_memory_desc_t()

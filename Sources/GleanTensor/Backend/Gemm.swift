@@ -1,6 +1,6 @@
 import CDNNL
 
-/// Matrix products on oneDNN's row-major `dnnl_sgemm`.
+/// Matrix products on oneDNN's row-major `dnnl_sgemm` (in bf16 mixed precision, its matmul primitive).
 enum Gemm {
     /// `op(a) · op(b)` for row-major matrices, batched over a leading axis when present.
     /// `a` is `[batch?, m, k]` (or `[batch?, k, m]` when `transposeA`), likewise `b`;
@@ -19,6 +19,12 @@ enum Gemm {
         let shape: Shape = (a.rank == 3 || b.rank == 3) ? [batch, m, n] : [m, n]
         FlopCounter.add(2 * Double(batch) * Double(m) * Double(n) * Double(k))
         let left = a.plainStorage, right = b.plainStorage
+        if MixedPrecision.active == .bf16 && m > 0 && n > 0 && k > 0 {
+            let output = MixedPrecisionMatmul.product(left, rows: aRows, columns: aCols, batch: batchA, transposeA: transposeA,
+                                                      right, rows: bRows, columns: bCols, batch: batchB, transposeB: transposeB,
+                                                      m: m, n: n, k: k)
+            return withExtendedLifetime((left, right)) { Tensor(shape: shape, storage: output) }
+        }
         let output = TensorStorage(count: shape.count)
         for index in 0..<batch {
             let aPointer = left.pointer + (batchA == 1 ? 0 : index * aRows * aCols)
