@@ -30,9 +30,9 @@ __attribute__((target("avx2,fma"))) static float chains_avx2(long iterations, fl
     return out[0] + out[1] + out[2] + out[3] + out[4] + out[5] + out[6] + out[7];
 }
 
-float glean_fma_chains(long iterations, float seed, double *flops) {
+float glean_fma_chains(long iterations, float seed, int allow_avx512, double *flops) {
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) {
+    if (allow_avx512 && __builtin_cpu_supports("avx512f")) {
         *flops = (double)iterations * CHAINS * 16 * 2;
         return chains_avx512(iterations, seed);
     }

@@ -12,10 +12,16 @@ public struct BenchmarkResult: Codable, Sendable {
     /// GFLOP/s the FMA probe reached on this machine in the same run, and the fraction of it.
     public var measured_peak_gflops: Double?
     public var measured_peak_fraction: Double?
+    /// The machine and arithmetic: CPU model, the ISA oneDNN dispatches to (after any
+    /// `DNNL_MAX_CPU_ISA`), threads, and `fp32` or `bf16`.
+    public var cpu = MachineDescription.current.cpuModel
+    public var onednn_isa = MixedPrecision.isaName
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    public var precision = MixedPrecision.active.rawValue
 
     private enum CodingKeys: String, CodingKey {
         case workload, images_per_s, gflops, peak_fraction, peak_rss_mb, seconds_per_step
-        case measured_peak_gflops, measured_peak_fraction
+        case measured_peak_gflops, measured_peak_fraction, cpu, onednn_isa, threads, precision
     }
 
     /// Writes every key, with `null` for missing values, so scripts can rely on the key set.
@@ -29,6 +35,10 @@ public struct BenchmarkResult: Codable, Sendable {
         try container.encode(seconds_per_step, forKey: .seconds_per_step)
         try container.encode(measured_peak_gflops, forKey: .measured_peak_gflops)
         try container.encode(measured_peak_fraction, forKey: .measured_peak_fraction)
+        try container.encode(cpu, forKey: .cpu)
+        try container.encode(onednn_isa, forKey: .onednn_isa)
+        try container.encode(threads, forKey: .threads)
+        try container.encode(precision, forKey: .precision)
     }
 
     /// The same result with the probe's figure attached.

@@ -1,13 +1,16 @@
 import CPeakProbe
 import Dispatch
 import Foundation
+import Glean
 
 /// Measures the machine's fp32 multiply-add throughput right now: every core runs
 /// independent FMA chains on registers only. Hosts that share or throttle cores deliver less
 /// than the nominal figure, so benchmarks report their GFLOP/s against both.
 public enum PeakProbe {
-    /// Best GFLOP/s over all active cores seen within `seconds`.
+    /// Best GFLOP/s over all active cores seen within `seconds`, on the vector width oneDNN
+    /// dispatches to (AVX2 when `DNNL_MAX_CPU_ISA` keeps it below AVX-512).
     public static func measure(seconds: Double = 1) -> Double {
+        let allowAVX512: Int32 = MixedPrecision.isaName.hasPrefix("avx512") ? 1 : 0
         let workers = ProcessInfo.processInfo.activeProcessorCount
         var best = 0.0
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
@@ -16,7 +19,7 @@ public enum PeakProbe {
             let flops = UnsafeMutablePointer<Double>.allocate(capacity: workers)
             defer { flops.deallocate() }
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let value = glean_fma_chains(5_000_000, Float(worker + 1), flops + worker)
+                let value = glean_fma_chains(5_000_000, Float(worker + 1), allowAVX512, flops + worker)
                 if value.isNaN { print("") }
             }
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
