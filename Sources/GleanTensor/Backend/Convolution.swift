@@ -10,7 +10,7 @@ struct ConvolutionGeometry {
     let winograd: Bool
     /// bf16 mixed precision: bf16 source, weights and output gradient; fp32 output, input
     /// gradient, weight gradient and bias (oneDNN has no bf16 Winograd, so this runs direct).
-    let bf16: Bool
+    var bf16: Bool
     /// ReLU applied to the output inside the primitive (forward only, for inference).
     var fusedReLU = false
 
@@ -150,7 +150,11 @@ enum ConvolutionKernels {
     /// want it in the same layout.
     static func backward(_ gradient: Tensor, source: OperandMemory, weights: OperandMemory, _ geometry: ConvolutionGeometry,
                          weightShape: Shape, needsInputGradient: Bool) -> (input: Tensor?, weights: Tensor, bias: Tensor?) {
-        let weightsPass = geometry.backwardWeights()
+        var weightsGeometry = geometry
+        // oneDNN 2.6's bf16 backward-weights kernel is slow on outputs of 4x4 or less (half the
+        // speed of fp32 Winograd for ResNet-18's last stage at 28 px): those run in fp32.
+        if geometry.bf16 && geometry.outputHeight * geometry.outputWidth <= 16 { weightsGeometry.bf16 = false }
+        let weightsPass = weightsGeometry.backwardWeights()
         let diffDst = OperandMemory.of(gradient, as: weightsPass.desc(dnnl_query_diff_dst_md))
         var input: Tensor?
         if needsInputGradient {
@@ -159,7 +163,7 @@ enum ConvolutionKernels {
             input = backwardData(DNNL.descEqual(wanted, diffDst.desc) ? diffDst : OperandMemory.of(gradient, as: wanted),
                                  weights: weights, geometry)
         }
-        let (weightGradient, biasGradient) = backwardWeights(diffDst, source: source, geometry, weightShape: weightShape)
+        let (weightGradient, biasGradient) = backwardWeights(diffDst, source: source, weightsGeometry, weightShape: weightShape)
         return (input, weightGradient, biasGradient)
     }
 
