@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per workload.") var json = false
     @Option(help: "Comma-separated workload names (default: all).") var only: String?
     @Option(help: "Minimum seconds to time each workload.") var seconds: Double = 3
-    @OptionGroup var precision: PrecisionOption
+    @OptionGroup var arithmetic: PrecisionOption
     @Flag(help: .hidden) var inProcess = false
 
     func run() throws {
@@ -21,7 +21,7 @@ struct BenchCommand: ParsableCommand {
         for name in selected where !known.contains(name) {
             throw ValidationError("unknown workload '\(name)'; known: \(known.joined(separator: ", "))")
         }
-        if inProcess { MixedPrecision.use(precision.precision) } else { PrecisionOption.apply(precision.precision) }
+        if inProcess { MixedPrecision.use(arithmetic.precision) } else { PrecisionOption.apply(arithmetic.precision) }
         let measuredPeak = inProcess ? nil : PeakProbe.measure()
         if !json && !inProcess, let measuredPeak {
             print(String(format: "Glean, %d cores, oneDNN ISA %@, %@; fp32 peak: nominal %.0f GFLOP/s, measured now %.0f GFLOP/s (FMA probe)",
@@ -51,7 +51,7 @@ struct BenchCommand: ParsableCommand {
     private func runChild(_ name: String) throws -> BenchmarkResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["bench", "--in-process", "--only", name, "--seconds", String(seconds), "--precision", precision.precision.rawValue]
+        process.arguments = ["bench", "--in-process", "--only", name, "--seconds", String(seconds), "--precision", arithmetic.precision.rawValue]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
