@@ -53,8 +53,8 @@ struct EncoderOptions: Equatable {
     private func load(_ tensors: [String: StoredTensor], into built: ModelZoo.Encoder, what: String) throws {
         do {
             try built.module.loadStateDict(tensors)
-        } catch let error as CheckpointError {
-            throw CheckpointError.corrupt(path: encoder, reason: "does not fit a \(what): \(error)")
+        } catch let CheckpointError.mismatch(reason) {
+            throw CheckpointError.doesNotFit(path: encoder, reason: "as a \(what): \(reason)")
         }
     }
 }
