@@ -47,7 +47,7 @@ struct DistillSettings: CommandSettings {
     }
 
     static let options: [OptionSpec<DistillSettings>] = DistillOptions.options.lifted(\.distill) + DataOptions.options.lifted(\.data)
-        + ModelOptions.options.lifted(\.model) + OptimizationOptions.options.lifted(\.optimization) + RunOptions.options.lifted(\.run)
+        + ModelOptions.options.lifted(\.model) + ModelOptions.initialisationOptions.lifted(\.model) + OptimizationOptions.options.lifted(\.optimization) + RunOptions.options.lifted(\.run)
     static let sections: [(title: String, firstKey: String)] = [("Distillation", "teacher"), ("Data", "dataset"), ("Student", "model"),
                                                                  ("Optimization", "epochs"), ("Run", "seed")]
 
@@ -98,7 +98,7 @@ struct DistillCommand: ParsableCommand {
         try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: unlabeled, resuming: request.resume != nil)
         let experiment = try Experiment(settings: settings,
                                         defaultName: "distill-\(settings.model.model.rawValue)", resume: request.resume)
-        experiment.say("glean distill: teacher \(teacherInfo.model) from \(teacherPath) -> student \(settings.model.model.rawValue); "
+        experiment.say("glean distill: teacher \(teacherInfo.model) from \(teacherPath) -> student \(settings.model.model.rawValue)\(settings.model.initialisationNote); "
                        + (fromUnlabeled ? "soft labels on \(data.unlabeled.count) unlabeled images (no labels in the loss)"
                                         : "\(settings.data.describe(data)), alpha \(settings.distill.alpha)")
                        + "; T \(settings.distill.temperature), \(settings.optimization.epochs) epochs")

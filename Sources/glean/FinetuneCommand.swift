@@ -101,7 +101,7 @@ struct FinetuneCommand: ParsableCommand {
         let network = try ModelZoo.make(model.model.rawValue, classCount: labeled.classCount, inputChannels: labeled.channels,
                                         imageSize: labeled.height, width: model.width, head: settings.finetune.zooHead,
                                         generator: &initGenerator)
-        try network.loadStateDict(Dictionary(uniqueKeysWithValues: encoder.module.stateDict()), strict: false)
+        try EncoderOptions.transplant(encoder, into: network, path: settings.encoder.encoder)
         let frozenForGood = Self.frozenParameters(network, settings: settings.finetune)
         frozenForGood.forEach { $0.isTrainable = false }
         let frozenIDs = Set(frozenForGood.map(ObjectIdentifier.init))

@@ -31,7 +31,7 @@ struct SelfTrainingRun {
         let experiment = try Experiment(settings: settings, defaultName: "\(semi.method.rawValue)-\(settings.model.model.rawValue)",
                                         resume: request.resume, stages: true)
         let isNoisy = semi.method == .noisyStudent
-        experiment.say("glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue); "
+        experiment.say("glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue)\(settings.model.initialisationNote) on \(settings.data.dataset.rawValue); "
             + "\(settings.data.describe(data)); \(data.unlabeled.count) unlabeled images; teacher \(semi.teacherEpochs) epochs, "
             + "\(rounds) round(s) of \(settings.optimization.epochs) epochs; threshold \(semi.resolvedThreshold), \(semi.targets.rawValue) targets"
             + (isNoisy ? ", student noise RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + the model's dropout"
@@ -48,7 +48,8 @@ struct SelfTrainingRun {
         teacherSettings.model.stochasticDepth = 0
         let firstModel = try teacherSettings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height, seed: seed)
         var results = [try trainStage("teacher", settings: teacherSettings, parent: experiment,
-                                      task: SupervisedClassification(model: firstModel), loader: loaders.labeled, images: labeled.count, loaders: loaders)]
+                                      task: SupervisedClassification(model: firstModel, mixing: settings.data.augmentation.batchMixing(classCount: labeled.classCount),
+                                                                     seed: seed), loader: loaders.labeled, images: labeled.count, loaders: loaders)]
         let unlabeledInOrder = ClassificationLoaders.inOrder(data.unlabeled, data: data)
         for round in 1...rounds {
             let probabilities = SelfTraining.probabilities(of: results.last!.model, on: unlabeledInOrder)
@@ -81,7 +82,8 @@ struct SelfTrainingRun {
                 dataset: images, batchSize: settings.optimization.batchSize, sampler: order,
                 transform: noise, mean: data.mean, std: data.std, dropLast: images.count >= settings.optimization.batchSize, seed: seed &+ UInt64(round)))
             results.append(try trainStage("round-\(round)", settings: studentSettings, parent: experiment,
-                                          task: SoftTargetClassification(model: student, targets: targets), loader: loader, images: images.count,
+                                          task: SoftTargetClassification(model: student, targets: targets, mixing: settings.data.augmentation.mixingKind,
+                                                                         seed: seed &+ UInt64(round)), loader: loader, images: images.count,
                                           loaders: loaders))
         }
         let table = results.map { result in

@@ -24,13 +24,13 @@ struct SemiSettings: CommandSettings {
     }
 
     static let options: [OptionSpec<SemiSettings>] = SemiOptions.options.lifted(\.semi) + DataOptions.options.lifted(\.data)
-        + ModelOptions.options.lifted(\.model) + OptimizationOptions.options.lifted(\.optimization) + RunOptions.options.lifted(\.run)
+        + ModelOptions.options.lifted(\.model) + ModelOptions.initialisationOptions.lifted(\.model) + OptimizationOptions.options.lifted(\.optimization) + RunOptions.options.lifted(\.run)
     static let sections: [(title: String, firstKey: String)] = [("Method", "method"), ("Data", "dataset"), ("Model", "model"),
                                                                  ("Optimization", "epochs"), ("Run", "seed")]
 
     func validate(source: String) throws {
         try semi.validate(source: source)
-        try data.validate(source: source)
+        try data.validate(source: source, batchMixing: !semi.method.usesStrongViews)
         try optimization.validate(source: source)
     }
 }
@@ -87,7 +87,8 @@ struct SemiCommand: ParsableCommand {
                                       ? FlexibleThresholds(threshold: semi.resolvedThreshold, classCount: labeled.classCount,
                                                            unlabeledCount: data.unlabeled.count, warmUp: semi.thresholdWarmup) : nil)
                 : OnlinePseudoLabeling(model: network, ramp: semi.ramp(epochs: epochs, stepsPerEpoch: stepsPerEpoch),
-                                       threshold: semi.resolvedThreshold, reportsPseudoLabelAccuracy: data.unlabeledLabelsKnown)
+                                       threshold: semi.resolvedThreshold, mixing: settings.data.augmentation.mixingKind, seed: seed,
+                                       reportsPseudoLabelAccuracy: data.unlabeledLabelsKnown)
         }
         try settings.optimization.resolveEpochs(task: makeTask(epochs: settings.optimization.epochs), labeled: loaders.labeled,
                                                 unlabeled: unlabeled, resuming: request.resume != nil)
@@ -98,7 +99,8 @@ struct SemiCommand: ParsableCommand {
             ? (semi.method == .flexmatch ? "per-class thresholds up to " : "threshold ") + "\(semi.resolvedThreshold), lambda_u \(semi.unlabeledWeight), weak = flip + translate, strong = + RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + cutout"
             : "alpha 0 -> \(semi.pseudoWeight) from step \((task as? OnlinePseudoLabeling)?.ramp.start ?? 0) "
               + "to \((task as? OnlinePseudoLabeling)?.ramp.end ?? 0), threshold \(semi.resolvedThreshold)"
-        experiment.say("glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue); "
+              + (settings.data.augmentation.mixingKind.map { ", \($0) of labeled and of pseudo-labeled batches" } ?? "")
+        experiment.say("glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue)\(settings.model.initialisationNote) on \(settings.data.dataset.rawValue); "
             + "\(settings.data.describe(data)); \(data.unlabeled.count) unlabeled images (mu \(semi.resolvedUnlabeledRatio)); \(recipe); "
             + "\(settings.optimization.optimizer.rawValue) lr \(settings.optimization.learningRate), EMA \(settings.optimization.emaDecay), "
             + "\(settings.optimization.epochs) epochs of \(stepsPerEpoch) steps, seed \(seed)")

@@ -12,7 +12,7 @@ struct TrainSettings: CommandSettings {
     var run = RunOptions()
 
     static let options: [OptionSpec<TrainSettings>] = DataOptions.options.lifted(\.data) + ModelOptions.options.lifted(\.model)
-        + OptimizationOptions.options.lifted(\.optimization)
+        + ModelOptions.initialisationOptions.lifted(\.model) + OptimizationOptions.options.lifted(\.optimization)
         + LossOptions.options.lifted(\.loss) + RunOptions.options.lifted(\.run)
     static let sections: [(title: String, firstKey: String)] = [("Data", "dataset"), ("Model", "model"), ("Optimization", "epochs"),
                            ("Loss", "label-smoothing"), ("Run", "seed")]
@@ -54,7 +54,7 @@ struct TrainCommand: ParsableCommand {
         try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: nil, resuming: resume != nil)
         let experiment = try Experiment(settings: settings, defaultName: settings.model.model.rawValue,
                                         resume: resume)
-        experiment.say("glean train: \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue) "
+        experiment.say("glean train: \(settings.model.model.rawValue)\(settings.model.initialisationNote) on \(settings.data.dataset.rawValue) "
             + "(\(labeled.channels)x\(labeled.height)x\(labeled.width)); \(settings.data.describe(data)); "
             + "\(data.test.count) test images; \(settings.optimization.optimizer.rawValue), augment \(settings.data.augmentation.augment.optionText), "
             + "\(settings.optimization.epochs) epochs, seed \(settings.run.seed)")

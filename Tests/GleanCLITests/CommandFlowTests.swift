@@ -78,6 +78,23 @@ struct TinyDataset {
         #expect(try String(contentsOfFile: try data.run("knn") + "/report.txt", encoding: .utf8).contains("kNN test accuracy"))
         try KNNEvalCommand.parse(data.common + ["--run-name", "knn-random", "--encoder", "random", "--width", "4"]).run()
 
+        // --init starts a classifier's backbone from the encoder (its head stays fresh); a
+        // different width is refused by name.
+        var start = ModelOptions()
+        start.model = .resnet18
+        start.widthOption = 4
+        start.initialWeights = encoder
+        let started = Dictionary(uniqueKeysWithValues: try start.make(classCount: 3, channels: 1, imageSize: 28, seed: 5).stateDict())
+        let stored = try SafeTensors.read(encoder).tensors
+        #expect(started["conv1.weight"] == stored["conv1.weight"] && started["layer4.1.bn2.running_var"] == stored["layer4.1.bn2.running_var"])
+        #expect(started["fc.weight"] != nil)
+        start.widthOption = 8
+        #expect { try start.make(classCount: 3, channels: 1, imageSize: 28, seed: 5) } throws: {
+            "\($0)".contains(encoder) && "\($0)".contains("width 4")
+        }
+        try TrainCommand.parse(data.common + ["--run-name", "init", "--model", "resnet18", "--width", "4", "--init", encoder, "--epochs", "1"]).run()
+        #expect(try String(contentsOfFile: try data.run("init") + "/train.log", encoding: .utf8).contains("backbone from " + encoder))
+
         // Mistakes get messages naming the file.
         #expect { try EvaluateCommand.parse([encoder, "--data-dir", data.directory]).run() } throws: {
             "\($0)".contains(encoder) && "\($0)".contains("encoder")

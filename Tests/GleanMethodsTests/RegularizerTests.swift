@@ -51,7 +51,7 @@ import Testing
     @Test func mixingIsSeededByTheStep() throws {
         var generator = RandomGenerator(seed: 0)
         let model = Sequential([Lambda.flatten(), Linear(64, 2, generator: &generator)])
-        let task = SupervisedClassification(model: model, mixing: .mixUp(alpha: 0.4, classCount: 2), seed: 9)
+        let task = SupervisedClassification(model: model, mixing: .init(.mixUp(alpha: 0.4), classCount: 2), seed: 9)
         let images = topOrBottomImages(count: 8, seed: 3)
         let loader = DataLoader(dataset: images, batchSize: 8, sampler: SequentialSampler(count: 8), mean: [0.5], std: [0.25], seed: 0)
         let batch = try #require(Array(loader.batches(epoch: 0)).first)

@@ -126,6 +126,19 @@ private func softmax(_ row: [Float]) -> [Double] {
 
     private static func logits(_ input: [Float]) -> [Float] { [input[0] - input[1], 0.5 * input[0] + 2 * input[1]] }
 
+    /// The mean soft-target cross-entropy of the linear model on a mixed batch of two-pixel
+    /// images and two-class targets, by hand in Double.
+    private static func meanCrossEntropy(_ mixed: MixedBatch) -> Double {
+        let inputs = mixed.images.scalars, targets = mixed.targets.scalars, rows = mixed.images.shape[0]
+        var total = 0.0
+        for row in 0..<rows {
+            let scores = logits([inputs[2 * row], inputs[2 * row + 1]])
+            let first = Double(targets[2 * row]) * crossEntropy(scores, 0)
+            total += first + Double(targets[2 * row + 1]) * crossEntropy(scores, 1)
+        }
+        return total / Double(rows)
+    }
+
     /// FixMatch's loss is CE(labeled) + λ·Σ mask·CE(strong, argmax weak) / N_u, with the weak
     /// view's softmax deciding the mask.
     @Test func fixMatchLossMatchesTheFormula() throws {
@@ -157,6 +170,40 @@ private func softmax(_ row: [Float]) -> [Double] {
             #expect(abs(Double(output.loss.item) - (supervised + alpha * pseudo)) < 1e-5)
             #expect(output.scalars["alpha"] == alpha && output.scalars["all_pseudo_accuracy"] == 0.5)
         }
+    }
+
+    /// With MixUp, pseudo-labels come from the unmixed unlabeled images, the mask from their
+    /// confidence, and both losses take the mixed targets: replaying the step's mixing draws
+    /// (the same seeded stream) and the linear model by hand gives the task's loss.
+    @Test func onlinePseudoLabelingWithMixUpLabelsTheUnmixedImages() throws {
+        let labeledInputs: [[Float]] = [[1, 0], [0, 2], [1, 1]], unlabeledInputs: [[Float]] = [[3, 0], [0, 0.1], [0, 2], [-1, 0]]
+        let labeled = Batch(images: Tensor(labeledInputs.flatMap { $0 }, shape: [3, 2, 1, 1]), labels: [0, 1, 1], indices: [0, 1, 2])
+        let unlabeled = Batch(images: Tensor(unlabeledInputs.flatMap { $0 }, shape: [4, 2, 1, 1]), labels: [0, 0, 1, 0], indices: [0, 1, 2, 3])
+        let kind = BatchMixing.Kind.mixUp(alpha: 1)
+        let task = OnlinePseudoLabeling(model: try Self.linearModel(), ramp: PseudoLabelRamp(start: 0, end: 0, finalWeight: 2),
+                                        threshold: 0.7, mixing: kind, seed: 5)
+        // Unmixed logits: [3, 1.5] → 0 (0.82), [-0.1, 0.2] → 1 (0.57, masked), [-2, 4] → 1 (1.0), [-1, -0.5] → 1 (0.62, masked).
+        let pseudoTargets = Tensor([1, 0, 0, 0, 0, 1, 0, 0], shape: [4, 2])
+        var generator = RandomGenerator(seed: 5, stream: "mixing/7")
+        let mixedLabeled = BatchMixing.mix(kind, images: labeled.images, targets: .oneHot([0, 1, 1], classes: 2), generator: &generator)
+        let mixedUnlabeled = BatchMixing.mix(kind, images: unlabeled.images, targets: pseudoTargets, generator: &generator)
+        let context = StepContext(globalStep: 7, epoch: 0, stepInEpoch: 7, stepsPerEpoch: 10, totalSteps: 10)
+        let output = task.trainingStep(StepBatch(labeled: labeled, unlabeled: unlabeled), context: context)
+        #expect(abs(Double(output.loss.item) - (Self.meanCrossEntropy(mixedLabeled) + 2 * Self.meanCrossEntropy(mixedUnlabeled))) < 1e-5)
+        #expect(output.scalars["mask_rate"] == 0.5 && output.scalars["pseudo_accuracy"] == 1 && output.scalars["all_pseudo_accuracy"] == 0.5)
+        #expect(output.logits == nil && output.exampleCount == 7)
+    }
+
+    /// Soft targets mix with their images when asked, seeded by the step.
+    @Test func softTargetsMixWithTheirImages() throws {
+        let targets: [[Float]] = [[1, 0], [0.25, 0.75], [0, 1]]
+        let task = SoftTargetClassification(model: try Self.linearModel(), targets: targets, mixing: .mixUp(alpha: 1), seed: 3)
+        let batch = Batch(images: Tensor([1, 0, 0, 1, 2, 2], shape: [3, 2, 1, 1]), labels: [0, 0, 0], indices: [2, 1, 0])
+        var generator = RandomGenerator(seed: 3, stream: "mixing/4")
+        let mixed = BatchMixing.mix(.mixUp(alpha: 1), images: batch.images,
+                                    targets: Tensor([0, 1, 0.25, 0.75, 1, 0], shape: [3, 2]), generator: &generator)
+        let context = StepContext(globalStep: 4, epoch: 0, stepInEpoch: 4, stepsPerEpoch: 10, totalSteps: 10)
+        #expect(abs(Double(task.trainingStep(StepBatch(labeled: batch), context: context).loss.item) - Self.meanCrossEntropy(mixed)) < 1e-5)
     }
 
     /// Soft targets are looked up by dataset index.

@@ -87,6 +87,26 @@ import Testing
         #expect(abs(total / 4000 - 0.5) < 0.025)
     }
 
+    /// Soft targets mix exactly as the images do: image i is constant i + 1 and its target has
+    /// i + 1 in its first column, so each mixed image's mean equals its mixed target's first
+    /// column, for MixUp and for CutMix (whose λ is the area kept).
+    @Test func softTargetsMixInProportionToThePixels() {
+        var generator = RandomGenerator(seed: 4)
+        let count = 6
+        let images = Tensor((0..<count).flatMap { index in [Float](repeating: Float(index + 1), count: 64) }, shape: [count, 1, 8, 8])
+        let targets = Tensor((0..<count).flatMap { [Float($0 + 1), 0] }, shape: [count, 2])
+        for kind in [BatchMixing.Kind.mixUp(alpha: 1), .cutMix(alpha: 1)] {
+            for _ in 0..<5 {
+                let mixed = BatchMixing.mix(kind, images: images, targets: targets, generator: &generator)
+                let means = mixed.images.mean(axes: [1, 2, 3]).scalars, mixedTargets = mixed.targets.scalars
+                for row in 0..<count {
+                    #expect(abs(means[row] - mixedTargets[2 * row]) < 1e-4, "\(kind) row \(row)")
+                    #expect(mixedTargets[2 * row + 1] == 0, "\(kind): a zero column stays zero")
+                }
+            }
+        }
+    }
+
     @Test func loaderViewsAreIndependentAndSeeded() {
         var generator = RandomGenerator(seed: 1)
         let pixels = (0..<(10 * 3 * 8 * 8)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }

@@ -8,39 +8,67 @@ import GleanTrain
 /// model's argmax and adds their cross-entropy with a ramped weight,
 /// `loss = CE(labeled) + alpha(step) · Σ maskᵢ·CE(unlabeledᵢ, argmaxᵢ) / N_u`,
 /// where the mask keeps pseudo-labels of confidence ≥ `threshold` (0: every one).
+///
+/// With `mixing` (pseudo-labeling with MixUp, Arazo et al. 2020, against confirmation bias), the
+/// pseudo-labels come from a separate pass over the unmixed unlabeled images (eval mode, no
+/// gradients); then the labeled batch (one-hot labels) and the unlabeled batch (one-hot
+/// pseudo-labels) are each mixed within themselves, and both cross-entropies take the mixed
+/// targets. The ramp and the mask apply as without mixing.
 public final class OnlinePseudoLabeling: TrainingTask {
     public let model: Module
     public let ramp: PseudoLabelRamp
     public let threshold: Float
+    public let mixing: BatchMixing.Kind?
+    /// Seeds the mixing: step `s` draws from `RandomGenerator(seed: seed, stream: "mixing/s")`.
+    public let seed: UInt64
     /// Whether the unlabeled batches carry their true labels (hidden from the loss), so that
     /// the pseudo-labels' accuracy can be reported.
     public let reportsPseudoLabelAccuracy: Bool
     public var inputs: StepInputs { .labeledAndUnlabeled }
 
-    public init(model: Module, ramp: PseudoLabelRamp, threshold: Float = 0, reportsPseudoLabelAccuracy: Bool = true) {
+    public init(model: Module, ramp: PseudoLabelRamp, threshold: Float = 0, mixing: BatchMixing.Kind? = nil, seed: UInt64 = 0,
+                reportsPseudoLabelAccuracy: Bool = true) {
         require(threshold >= 0 && threshold <= 1, "OnlinePseudoLabeling: threshold \(threshold) must be in [0, 1]")
         self.model = model
         self.ramp = ramp
         self.threshold = threshold
+        self.mixing = mixing
+        self.seed = seed
         self.reportsPseudoLabelAccuracy = reportsPseudoLabelAccuracy
     }
 
     public func trainingStep(_ batch: StepBatch, context: StepContext) -> StepOutput {
         let labeled = batch.labeled!, unlabeled = batch.unlabeled!
-        model.train()
         let count = labeled.labels.count
-        let logits = model(Tensor.concat([labeled.images, unlabeled.images], axis: 0))
-        let labeledLogits = logits.sliced(axis: 0, 0..<count)
-        let unlabeledLogits = logits.sliced(axis: 0, count..<logits.shape[0])
-        let supervised = labeledLogits.crossEntropy(labels: labeled.labels)
-        let pseudo = PseudoLabels(logits: unlabeledLogits, threshold: threshold)
-        let unsupervised = pseudo.maskedCrossEntropy(unlabeledLogits)
+        let pseudo: PseudoLabels, supervised: Tensor, unsupervised: Tensor, labeledLogits: Tensor?
+        if let mixing {
+            model.eval()
+            pseudo = PseudoLabels(logits: withoutGradients { model(unlabeled.images) }, threshold: threshold)
+            model.train()
+            var generator = RandomGenerator(seed: seed, stream: "mixing/\(context.globalStep)")
+            let classes = pseudo.classCount
+            let mixedLabeled = BatchMixing.mix(mixing, images: labeled.images, targets: .oneHot(labeled.labels, classes: classes),
+                                               generator: &generator)
+            let mixedUnlabeled = BatchMixing.mix(mixing, images: unlabeled.images, targets: pseudo.targets, generator: &generator)
+            let logits = model(Tensor.concat([mixedLabeled.images, mixedUnlabeled.images], axis: 0))
+            supervised = logits.sliced(axis: 0, 0..<count).crossEntropy(targets: mixedLabeled.targets)
+            unsupervised = PseudoLabels.crossEntropy(logits.sliced(axis: 0, count..<logits.shape[0]), targets: mixedUnlabeled.targets)
+            labeledLogits = nil
+        } else {
+            model.train()
+            let logits = model(Tensor.concat([labeled.images, unlabeled.images], axis: 0))
+            let unlabeledLogits = logits.sliced(axis: 0, count..<logits.shape[0])
+            labeledLogits = logits.sliced(axis: 0, 0..<count)
+            supervised = labeledLogits!.crossEntropy(labels: labeled.labels)
+            pseudo = PseudoLabels(logits: unlabeledLogits, threshold: threshold)
+            unsupervised = pseudo.maskedCrossEntropy(unlabeledLogits)
+        }
         let alpha = ramp.weight(at: context.globalStep)
         var scalars = pseudo.scalars(trueLabels: reportsPseudoLabelAccuracy ? unlabeled.labels : nil)
         scalars["loss_x"] = Double(supervised.item)
         scalars["loss_u"] = Double(unsupervised.item)
         scalars["alpha"] = Double(alpha)
-        return StepOutput(loss: supervised + alpha * unsupervised, logits: labeledLogits, labels: labeled.labels,
+        return StepOutput(loss: supervised + alpha * unsupervised, logits: labeledLogits, labels: labeledLogits == nil ? [] : labeled.labels,
                           exampleCount: count + unlabeled.labels.count, scalars: scalars)
     }
 }

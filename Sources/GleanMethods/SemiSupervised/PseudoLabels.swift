@@ -38,18 +38,27 @@ public struct PseudoLabels {
     /// Fraction of rows kept.
     public var maskRate: Double { mask.isEmpty ? 0 : Double(mask.filter { $0 }.count) / Double(mask.count) }
 
+    /// `[N, C]`: the one-hot pseudo-label of each kept row, a row of zeros for the others.
+    public var targets: Tensor {
+        Tensor(shape: [labels.count, classCount]) { buffer in
+            buffer.initialize(repeating: 0)
+            for row in 0..<labels.count where mask[row] { buffer[row * classCount + labels[row]] = 1 }
+        }
+    }
+
     /// `Σᵢ maskᵢ · CE(logitsᵢ, labelᵢ) / N`: the cross-entropy of the kept rows of `logits`
     /// (`[N, C]`, usually another view's scores) against these labels, divided by all N rows
     /// as FixMatch does, so a low mask rate also lowers the loss.
     public func maskedCrossEntropy(_ logits: Tensor) -> Tensor {
-        require(logits.rank == 2 && logits.shape[0] == labels.count && logits.shape[1] == classCount,
-                "PseudoLabels.maskedCrossEntropy: logits \(logits.shape) must be [\(labels.count), \(classCount)]")
-        let scale = 1 / Float(max(labels.count, 1))
-        let target = Tensor(shape: logits.shape) { buffer in
-            buffer.update(repeating: 0)
-            for row in 0..<labels.count where mask[row] { buffer[row * classCount + labels[row]] = scale }
-        }
-        return -(logits.logSoftmax(axis: 1) * target).sum()
+        Self.crossEntropy(logits, targets: targets)
+    }
+
+    /// `−Σᵢ Σ_c targetsᵢ꜀ · log softmax(logitsᵢ)꜀ / N` for `logits` and `targets` of `[N, C]`
+    /// whose rows may sum to less than 1 (rows without a pseudo-label weigh 0 but count in N).
+    public static func crossEntropy(_ logits: Tensor, targets: Tensor) -> Tensor {
+        require(logits.rank == 2 && logits.shape == targets.shape,
+                "PseudoLabels.crossEntropy: logits \(logits.shape) and targets \(targets.shape) must both be [N, C]")
+        return -(logits.logSoftmax(axis: 1) * (targets.detached() * (1 / Float(max(logits.shape[0], 1))))).sum()
     }
 
     /// `mask_rate`, and where the true labels of the unlabeled images are known (hidden from the

@@ -6,35 +6,48 @@ import GleanTrain
 /// Classification against a target distribution per training image (teacher soft labels,
 /// one-hot pseudo-labels, one-hot true labels): `loss = mean CE(logits, targets[index])`. The
 /// targets are looked up by each batch's dataset indices, so images may repeat with their own
-/// targets. The running accuracy compares the argmax with each target's argmax.
+/// targets. The running accuracy compares the argmax with each target's argmax. With `mixing`,
+/// each batch's images and targets are mixed (MixUp or CutMix) before the loss.
 public final class SoftTargetClassification: TrainingTask {
     public let model: Module
     /// `[images, classes]`, rows summing to 1.
     public let targets: [[Float]]
+    public let mixing: BatchMixing.Kind?
+    /// Seeds the mixing: step `s` draws from `RandomGenerator(seed: seed, stream: "mixing/s")`.
+    public let seed: UInt64
     private let targetLabels: [Int]
 
-    public init(model: Module, targets: [[Float]]) {
+    public init(model: Module, targets: [[Float]], mixing: BatchMixing.Kind? = nil, seed: UInt64 = 0) {
         let classCount = targets.first?.count ?? 0
         require(targets.allSatisfy { $0.count == classCount }, "SoftTargetClassification: every target needs \(classCount) classes")
         self.model = model
         self.targets = targets
+        self.mixing = mixing
+        self.seed = seed
         targetLabels = targets.map { row in row.indices.max { row[$0] < row[$1] } ?? 0 }
     }
 
     public func trainingStep(_ batch: StepBatch, context: StepContext) -> StepOutput {
         let labeled = batch.labeled!
         model.train()
-        let logits = model(labeled.images)
-        let classCount = logits.shape[1]
-        let batchTargets = Tensor(shape: logits.shape) { buffer in
+        let classCount = targets.first?.count ?? 0
+        let batchTargets = Tensor(shape: [labeled.indices.count, classCount]) { buffer in
             for (row, index) in labeled.indices.enumerated() {
-                require(index >= 0 && index < targets.count && targets[index].count == classCount,
-                        "SoftTargetClassification: image \(index) has no target of \(classCount) classes")
+                require(index >= 0 && index < targets.count, "SoftTargetClassification: image \(index) has no target")
                 for column in 0..<classCount { buffer[row * classCount + column] = targets[index][column] }
             }
         }
-        return StepOutput(loss: logits.crossEntropy(targets: batchTargets), logits: logits,
-                          labels: labeled.indices.map { targetLabels[$0] })
+        guard let mixing else {
+            let logits = model(labeled.images)
+            require(logits.shape == batchTargets.shape, "SoftTargetClassification: scores \(logits.shape) do not match targets \(batchTargets.shape)")
+            return StepOutput(loss: logits.crossEntropy(targets: batchTargets), logits: logits,
+                              labels: labeled.indices.map { targetLabels[$0] })
+        }
+        var generator = RandomGenerator(seed: seed, stream: "mixing/\(context.globalStep)")
+        let mixed = BatchMixing.mix(mixing, images: labeled.images, targets: batchTargets, generator: &generator)
+        let logits = model(mixed.images)
+        require(logits.shape == mixed.targets.shape, "SoftTargetClassification: scores \(logits.shape) do not match targets \(mixed.targets.shape)")
+        return StepOutput(loss: logits.crossEntropy(targets: mixed.targets), exampleCount: labeled.indices.count)
     }
 }
 

@@ -12,11 +12,16 @@ public protocol LabelNoise {
 /// Supervised classification with cross-entropy: optional class weights, label smoothing,
 /// MixUp or CutMix on each batch, and label noise.
 public final class SupervisedClassification: TrainingTask {
-    /// Batch-level mixing of images and labels (the targets become distributions over
-    /// `classCount` classes).
-    public enum Mixing: Equatable, Sendable {
-        case mixUp(alpha: Float, classCount: Int)
-        case cutMix(alpha: Float, classCount: Int)
+    /// Batch-level mixing of images and labels: the labels become one-hot targets over
+    /// `classCount` classes, mixed as the images are.
+    public struct Mixing: Equatable, Sendable {
+        public let kind: BatchMixing.Kind
+        public let classCount: Int
+
+        public init(_ kind: BatchMixing.Kind, classCount: Int) {
+            self.kind = kind
+            self.classCount = classCount
+        }
     }
 
     public let model: Module
@@ -51,13 +56,9 @@ public final class SupervisedClassification: TrainingTask {
             return StepOutput(loss: loss, logits: logits, labels: batch.labeled!.labels)
         }
         var generator = RandomGenerator(seed: seed, stream: "mixing/\(context.globalStep)")
-        let mixed: MixedBatch, classCount: Int
-        switch mixing {
-        case let .mixUp(alpha, classes):
-            (mixed, classCount) = (BatchMixing.mixUp(labeled, classCount: classes, alpha: alpha, generator: &generator), classes)
-        case let .cutMix(alpha, classes):
-            (mixed, classCount) = (BatchMixing.cutMix(labeled, classCount: classes, alpha: alpha, generator: &generator), classes)
-        }
+        let classCount = mixing.classCount
+        let mixed = BatchMixing.mix(mixing.kind, images: labeled.images, targets: .oneHot(labeled.labels, classes: classCount),
+                                    generator: &generator)
         var targets = mixed.targets
         if labelSmoothing > 0 { targets = targets * (1 - labelSmoothing) + labelSmoothing / Float(classCount) }
         let logits = model(mixed.images)

@@ -79,10 +79,15 @@ struct AugmentationOptions: Equatable {
     /// Whether MixUp or CutMix was asked for.
     var mixesBatches: Bool { augment.contains(.mixup) || augment.contains(.cutmix) }
 
+    /// MixUp or CutMix on whole batches, when asked for.
+    var mixingKind: BatchMixing.Kind? {
+        if augment.contains(.mixup) { return .mixUp(alpha: mixAlpha ?? 0.2) }
+        if augment.contains(.cutmix) { return .cutMix(alpha: mixAlpha ?? 1) }
+        return nil
+    }
+
     /// MixUp or CutMix on whole batches of `classCount` classes, when asked for.
     func batchMixing(classCount: Int) -> SupervisedClassification.Mixing? {
-        if augment.contains(.mixup) { return .mixUp(alpha: mixAlpha ?? 0.2, classCount: classCount) }
-        if augment.contains(.cutmix) { return .cutMix(alpha: mixAlpha ?? 1, classCount: classCount) }
-        return nil
+        mixingKind.map { .init($0, classCount: classCount) }
     }
 }

@@ -48,6 +48,23 @@ struct EncoderOptions: Equatable {
         return (built, options, "\(info.model) (width \(info.width)) from \(encoder)\(epoch)")
     }
 
+    /// Copies `encoder`'s weights into `network`, a classifier of the same architecture whose
+    /// head keeps its own initialisation; every encoder tensor must find its place (the error
+    /// names `path`).
+    static func transplant(_ encoder: ModelZoo.Encoder, into network: Module, path: String) throws {
+        let state = Dictionary(uniqueKeysWithValues: encoder.module.stateDict())
+        let names = Set(network.stateDict().map(\.0))
+        let homeless = state.keys.filter { !names.contains($0) }.sorted()
+        guard homeless.isEmpty else {
+            throw CheckpointError.doesNotFit(path: path, reason: "the classifier has no place for \(homeless.prefix(5).joined(separator: ", "))")
+        }
+        do {
+            try network.loadStateDict(state, strict: false)
+        } catch let CheckpointError.mismatch(reason) {
+            throw CheckpointError.doesNotFit(path: path, reason: reason)
+        }
+    }
+
     /// Loads `tensors` strictly (every encoder tensor present, nothing left over, counters such
     /// as `num_batches_tracked` optional); the error names this file and the tensors.
     private func load(_ tensors: [String: StoredTensor], into built: ModelZoo.Encoder, what: String) throws {

@@ -12,6 +12,8 @@ struct ModelOptions: Equatable {
     var resNetDefaultWidth = 64
     var binary = false
     var stochasticDepth: Float = 0
+    /// `--init`: a checkpoint whose backbone every model starts from ("" = random initialisation).
+    var initialWeights = ""
 
     /// The width the model is built with.
     var width: Int { widthOption ?? (model.isResNet ? resNetDefaultWidth : 64) }
@@ -23,13 +25,30 @@ struct ModelOptions: Equatable {
         .value("stochastic-depth", \.stochasticDepth, "ResNets: drop-path probability of the last residual block, rising linearly from 0 at the first (noise for Noisy Student students; 0 = off)."),
     ]
 
+    /// `--init`, for the commands that build fresh classifiers (train, semi, distill).
+    static let initialisationOptions: [OptionSpec<ModelOptions>] = [
+        .value("init", \.initialWeights, "Start every model the command builds from this checkpoint's backbone (encoder.safetensors of glean pretrain, a classifier's checkpoint, or a torchvision/timm state dict); the classifier head is freshly initialised and everything trains. The model and its width must be the checkpoint's."),
+    ]
+
     /// The classifier for `classCount` classes of `channels` x `imageSize` x `imageSize` images,
-    /// initialised from the run's seed.
+    /// initialised from the run's seed, its backbone then loaded from `--init` when given.
+    /// Throws when that checkpoint holds another architecture or does not fit the images.
     func make(classCount: Int, channels: Int, imageSize: Int, seed: UInt64) throws -> Module {
         var generator = RandomGenerator(seed: seed, stream: "init")
-        return try ModelZoo.make(model.rawValue, classCount: classCount, inputChannels: channels, imageSize: imageSize,
-                                 width: width, head: head, stochasticDepth: stochasticDepth, generator: &generator)
+        let network = try ModelZoo.make(model.rawValue, classCount: classCount, inputChannels: channels, imageSize: imageSize,
+                                        width: width, head: head, stochasticDepth: stochasticDepth, generator: &generator)
+        guard !initialWeights.isEmpty else { return network }
+        let (encoder, built, _) = try EncoderOptions(encoder: initialWeights).load(model: self, channels: channels, imageSize: imageSize, seed: seed)
+        guard built.model == model, built.width == width else {
+            throw CheckpointError.doesNotFit(path: initialWeights, reason: "it holds a \(built.model.rawValue) of width \(built.width), this run builds "
+                                             + "a \(model.rawValue) of width \(width): set --model \(built.model.rawValue) --width \(built.width)")
+        }
+        try EncoderOptions.transplant(encoder, into: network, path: initialWeights)
+        return network
     }
+
+    /// Where the models' weights start, for the run's first line ("" for a random start).
+    var initialisationNote: String { initialWeights.isEmpty ? "" : ", backbone from \(initialWeights)" }
 
     /// The classifier head `--binary` asks for.
     var head: ModelZoo.Head { binary ? .sigmoid : .linear }
