@@ -17,7 +17,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
-        .target(name: "GleanTensor", dependencies: ["CDNNL"]),
+        // Glean's own AVX2 kernels (Winograd F(4x4, 3x3)) for CPUs where oneDNN has no Winograd.
+        .target(name: "CWinograd", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "GleanTensor", dependencies: ["CDNNL", "CWinograd"]),
         .target(name: "GleanNN", dependencies: ["GleanTensor"]),
         .target(name: "GleanData", dependencies: ["GleanTensor", "CZlib", "CPNG", "CTurboJPEG"]),
         .target(name: "GleanVision", dependencies: ["GleanNN"]),

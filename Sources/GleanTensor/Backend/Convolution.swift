@@ -123,6 +123,7 @@ enum ConvolutionKernels {
     /// read them, for the backward passes.
     static func forward(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?,
                         _ geometry: ConvolutionGeometry) -> (output: Tensor, source: OperandMemory, weights: OperandMemory) {
+        if OwnWinograd.applies(to: geometry) { return OwnWinograd.forward(x, weight, bias, geometry) }
         let primitive = geometry.forward()
         let dstDesc = primitive.desc(dnnl_query_dst_md)
         let source = OperandMemory.of(x, as: primitive.desc(dnnl_query_src_md))
