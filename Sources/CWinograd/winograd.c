@@ -21,15 +21,18 @@ __attribute__((target("avx2,fma"))) static inline void filter_1d(__m256 g0, __m2
 }
 
 __attribute__((target("avx2,fma")))
-void glean_winograd_filter_transform(const float *weights, int outChannels, int inChannels,
+void glean_winograd_filter_transform(const float *weights, int outChannels, int inChannels, int flipped,
                                      int inPadded, int outPadded, int inBegin, int inEnd, float *u) {
     for (int i = inBegin; i < inEnd; i++) {
         for (int block = 0; block < outPadded / 8; block++) {
             float lanes[9][8];
             for (int lane = 0; lane < 8; lane++) {
                 const int o = block * 8 + lane;
-                for (int k = 0; k < 9; k++)
-                    lanes[k][lane] = (o < outChannels && i < inChannels) ? weights[((size_t)o * inChannels + i) * 9 + k] : 0;
+                for (int k = 0; k < 9; k++) {
+                    if (o >= outChannels || i >= inChannels) lanes[k][lane] = 0;
+                    else lanes[k][lane] = flipped ? weights[((size_t)i * outChannels + o) * 9 + 8 - k]
+                                                  : weights[((size_t)o * inChannels + i) * 9 + k];
+                }
             }
             __m256 g[9], t[6][3];
             for (int k = 0; k < 9; k++) g[k] = _mm256_loadu_ps(lanes[k]);

@@ -12,8 +12,10 @@
 int glean_winograd_cpu_supported(void);
 
 /* U = G g Gᵀ for input channels [inBegin, inEnd) (up to inPadded) and every output channel of
-   plain OIHW weights [outC][inC][3][3]. u: [36][inPadded][outPadded], padding entries zero. */
-void glean_winograd_filter_transform(const float *weights, int outChannels, int inChannels,
+   plain OIHW weights [outC][inC][3][3]; with `flipped`, of the weights of the backward-data
+   convolution instead: g(o, i) = weights[i][o] rotated by 180 degrees, weights being
+   [inC][outC][3][3]. u: [36][inPadded][outPadded], padding entries zero. */
+void glean_winograd_filter_transform(const float *weights, int outChannels, int inChannels, int flipped,
                                      int inPadded, int outPadded, int inBegin, int inEnd, float *u);
 
 /* V = Bᵀ d B for tiles [tileBegin, tileEnd) of an nChw8c source of `channelBlocks` blocks of

@@ -13,6 +13,9 @@ struct ConvolutionGeometry {
     var bf16: Bool
     /// ReLU applied to the output inside the primitive (forward only, for inference).
     var fusedReLU = false
+    /// Forward and backward-data run on Glean's own Winograd kernel (`OwnWinograd`), decided
+    /// once when the layer runs so that its backward pass takes the same path.
+    var ownWinograd = false
 
     var outputHeight: Int { (height + 2 * padding.0 - dilation.0 * (kernelHeight - 1) - 1) / stride.0 + 1 }
     var outputWidth: Int { (width + 2 * padding.1 - dilation.1 * (kernelWidth - 1) - 1) / stride.1 + 1 }
@@ -123,7 +126,7 @@ enum ConvolutionKernels {
     /// read them, for the backward passes.
     static func forward(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?,
                         _ geometry: ConvolutionGeometry) -> (output: Tensor, source: OperandMemory, weights: OperandMemory) {
-        if OwnWinograd.applies(to: geometry) { return OwnWinograd.forward(x, weight, bias, geometry) }
+        if geometry.ownWinograd { return OwnWinograd.forward(x, weight, bias, geometry) }
         let primitive = geometry.forward()
         let dstDesc = primitive.desc(dnnl_query_dst_md)
         let source = OperandMemory.of(x, as: primitive.desc(dnnl_query_src_md))
@@ -158,7 +161,9 @@ enum ConvolutionKernels {
         let weightsPass = weightsGeometry.backwardWeights()
         let diffDst = OperandMemory.of(gradient, as: weightsPass.desc(dnnl_query_diff_dst_md))
         var input: Tensor?
-        if needsInputGradient {
+        if needsInputGradient && geometry.ownWinograd {
+            input = OwnWinograd.backwardData(gradient, diffDst: diffDst, weights: weights, geometry)
+        } else if needsInputGradient {
             let dataPass = geometry.backwardData()
             let wanted = dataPass.desc(dnnl_query_diff_dst_md)
             input = backwardData(DNNL.descEqual(wanted, diffDst.desc) ? diffDst : OperandMemory.of(gradient, as: wanted),

@@ -39,20 +39,53 @@ enum OwnWinograd {
                         _ geometry: ConvolutionGeometry) -> (output: Tensor, source: OperandMemory, weights: OperandMemory) {
         let source = OperandMemory.of(x, as: blockedDesc(geometry.sourceDims))
         let plainWeights = weight.plainStorage
-        let inPadded = (geometry.inputChannels + 7) / 8 * 8, outPadded = (geometry.outputChannels + 7) / 8 * 8
-        let tilesY = (geometry.outputHeight + 3) / 4, tilesX = (geometry.outputWidth + 3) / 4
-        let tileCount = geometry.batch * tilesY * tilesX
+        let output = convolve(source, batch: geometry.batch, inputChannels: geometry.inputChannels, height: geometry.height,
+                              width: geometry.width, weights: plainWeights.pointer, flipped: false, outputChannels: geometry.outputChannels,
+                              padding: geometry.padding, bias: bias?.scalars, relu: geometry.fusedReLU)
+        return withExtendedLifetime(plainWeights) {
+            (output, source, OperandMemory(storage: plainWeights, desc: geometry.plainWeightDesc))
+        }
+    }
+
+    /// The input gradient from the output gradient `gradient` and plain weights `weights`: a
+    /// stride-1 3x3 convolution of the gradient with the weights rotated by 180 degrees and
+    /// their channel axes swapped, padded by 2 − padding, so that its output has the input's size.
+    /// `weights` are the plain ones `forward` returned; `diffDst`, the gradient as the
+    /// backward-weights pass reads it, is used when already in nChw8c.
+    static func backwardData(_ gradient: Tensor, diffDst: OperandMemory, weights: OperandMemory, _ geometry: ConvolutionGeometry) -> Tensor {
+        require(DNNL.descEqual(weights.desc, geometry.plainWeightDesc), "OwnWinograd.backwardData: weights must be plain OIHW")
+        let wanted = blockedDesc(geometry.destinationDims)
+        let source = DNNL.descEqual(diffDst.desc, wanted) ? diffDst : OperandMemory.of(gradient, as: wanted)
+        return withExtendedLifetime((source.owner, weights.owner)) {
+            convolve(source, batch: geometry.batch, inputChannels: geometry.outputChannels, height: geometry.outputHeight,
+                     width: geometry.outputWidth, weights: weights.pointer.assumingMemoryBound(to: Float.self), flipped: true, outputChannels: geometry.inputChannels,
+                     padding: (2 - geometry.padding.0, 2 - geometry.padding.1), bias: nil, relu: false)
+        }
+    }
+
+    /// A 3x3 stride-1 convolution of nChw8c `source` (`[batch, inputChannels, height, width]`)
+    /// with plain weights (`[outputChannels, inputChannels, 3, 3]`, or with `flipped` the
+    /// `[inputChannels, outputChannels, 3, 3]` weights of the forward layer this is the
+    /// backward-data pass of), zero padding `padding`, optional bias (`[outputChannels]`) and
+    /// ReLU; the output is `[batch, outputChannels, height + 2·padding − 2, …]` in nChw8c.
+    private static func convolve(_ source: OperandMemory, batch: Int, inputChannels: Int, height: Int, width: Int,
+                                 weights: UnsafePointer<Float>, flipped: Bool, outputChannels: Int, padding: (Int, Int),
+                                 bias: [Float]?, relu: Bool) -> Tensor {
+        let outputHeight = height + 2 * padding.0 - 2, outputWidth = width + 2 * padding.1 - 2
+        let inPadded = (inputChannels + 7) / 8 * 8, outPadded = (outputChannels + 7) / 8 * 8
+        let tilesY = (outputHeight + 3) / 4, tilesX = (outputWidth + 3) / 4
+        let tileCount = batch * tilesY * tilesX
         let transformed = TensorStorage(count: 36 * inPadded * outPadded)
         parallelChunks(inPadded, minimumPerChunk: 8) { range in
-            glean_winograd_filter_transform(plainWeights.pointer, Int32(geometry.outputChannels), Int32(geometry.inputChannels),
+            glean_winograd_filter_transform(weights, Int32(outputChannels), Int32(inputChannels), flipped ? 1 : 0,
                                             Int32(inPadded), Int32(outPadded), Int32(range.lowerBound), Int32(range.upperBound),
                                             transformed.pointer)
         }
         let tiles = TensorStorage(count: 36 * tileCount * inPadded)
         let sourcePointer = source.pointer.assumingMemoryBound(to: Float.self)
         parallelChunks(tileCount, minimumPerChunk: 16) { range in
-            glean_winograd_input_transform(sourcePointer, Int32(inPadded / 8), Int32(geometry.height), Int32(geometry.width),
-                                           Int32(geometry.padding.0), Int32(geometry.padding.1), Int32(tilesY), Int32(tilesX),
+            glean_winograd_input_transform(sourcePointer, Int32(inPadded / 8), Int32(height), Int32(width),
+                                           Int32(padding.0), Int32(padding.1), Int32(tilesY), Int32(tilesX),
                                            range.lowerBound, range.upperBound, tileCount, tiles.pointer)
         }
         let products = TensorStorage(count: 36 * tileCount * outPadded)
@@ -61,23 +94,20 @@ enum OwnWinograd {
                                   tiles.pointer + point * tileCount * inPadded, dnnl_dim_t(inPadded),
                                   transformed.pointer + point * inPadded * outPadded, dnnl_dim_t(outPadded),
                                   0, products.pointer + point * tileCount * outPadded, dnnl_dim_t(outPadded)),
-                       "Winograd product \(point) of \(geometry.keyValues)")
+                       "Winograd product \(point) of a 3x3 convolution \(inputChannels) -> \(outputChannels) on \(height)x\(width)")
         }
-        var paddedBias: [Float]?
-        if let bias {
-            paddedBias = bias.scalars + [Float](repeating: 0, count: outPadded - geometry.outputChannels)
-        }
-        let outputShape = Shape(geometry.destinationDims)
-        let output = TensorStorage(layout: BlockedLayout(blockedDesc(geometry.destinationDims)))
+        let paddedBias = bias.map { $0 + [Float](repeating: 0, count: outPadded - outputChannels) }
+        let outputDims = [batch, outputChannels, outputHeight, outputWidth]
+        let output = TensorStorage(layout: BlockedLayout(blockedDesc(outputDims)))
         paddedBias.withUnsafeBufferPointerIfPresent { biasPointer in
             parallelChunks(tileCount, minimumPerChunk: 16) { range in
-                glean_winograd_output_transform(products.pointer, biasPointer, geometry.fusedReLU ? 1 : 0, Int32(outPadded / 8),
-                                                Int32(geometry.outputHeight), Int32(geometry.outputWidth), Int32(tilesY), Int32(tilesX),
+                glean_winograd_output_transform(products.pointer, biasPointer, relu ? 1 : 0, Int32(outPadded / 8),
+                                                Int32(outputHeight), Int32(outputWidth), Int32(tilesY), Int32(tilesX),
                                                 range.lowerBound, range.upperBound, tileCount, output.pointer)
             }
         }
-        return withExtendedLifetime((plainWeights, transformed, tiles, products, source.owner)) {
-            (Tensor(shape: outputShape, storage: output), source, OperandMemory(storage: plainWeights, desc: geometry.plainWeightDesc))
+        return withExtendedLifetime((transformed, tiles, products, source.owner)) {
+            Tensor(shape: Shape(outputDims), storage: output)
         }
     }
 }
