@@ -147,3 +147,84 @@ void glean_winograd_output_transform(const float *m, const float *bias, int relu
         }
     }
 }
+
+/* A y: six vectors from four (a row or column of a 4x4 output-gradient tile). */
+__attribute__((target("avx2,fma"))) static inline void gradient_1d(const __m256 y[4], __m256 s[6]) {
+    const __m256 two = _mm256_set1_ps(2), four = _mm256_set1_ps(4), eight = _mm256_set1_ps(8);
+    __m256 even = _mm256_add_ps(y[0], y[2]), odd = _mm256_add_ps(y[1], y[3]);
+    __m256 evenScaled = _mm256_fmadd_ps(four, y[2], y[0]), oddScaled = _mm256_fmadd_ps(eight, y[3], _mm256_mul_ps(two, y[1]));
+    s[0] = y[0];
+    s[1] = _mm256_add_ps(even, odd);
+    s[2] = _mm256_sub_ps(even, odd);
+    s[3] = _mm256_add_ps(evenScaled, oddScaled);
+    s[4] = _mm256_sub_ps(evenScaled, oddScaled);
+    s[5] = y[3];
+}
+
+__attribute__((target("avx2,fma")))
+void glean_winograd_gradient_transform(const float *gradient, int channelBlocks, int outHeight, int outWidth,
+                                       int tilesY, int tilesX, long tileBegin, long tileEnd, long tileCount, float *y) {
+    const long channels = (long)channelBlocks * 8, tilesPerImage = (long)tilesY * tilesX;
+    const size_t pointStride = (size_t)tileCount * channels;
+    for (long tile = tileBegin; tile < tileEnd; tile++) {
+        const long image = tile / tilesPerImage, inImage = tile % tilesPerImage;
+        const int y0 = (int)(inImage / tilesX) * 4, x0 = (int)(inImage % tilesX) * 4;
+        for (int block = 0; block < channelBlocks; block++) {
+            const float *plane = gradient + (((size_t)image * channelBlocks + block) * outHeight) * outWidth * 8;
+            __m256 t[6][4];
+            for (int c = 0; c < 4; c++) {
+                __m256 column[4], out[6];
+                for (int r = 0; r < 4; r++)
+                    column[r] = (y0 + r < outHeight && x0 + c < outWidth)
+                                    ? _mm256_loadu_ps(plane + ((size_t)(y0 + r) * outWidth + x0 + c) * 8)
+                                    : _mm256_setzero_ps();
+                gradient_1d(column, out);
+                for (int r = 0; r < 6; r++) t[r][c] = out[r];
+            }
+            float *target = y + (size_t)tile * channels + (size_t)block * 8;
+            for (int r = 0; r < 6; r++) {
+                __m256 out[6];
+                gradient_1d(t[r], out);
+                for (int c = 0; c < 6; c++) _mm256_storeu_ps(target + (size_t)(r * 6 + c) * pointStride, out[c]);
+            }
+        }
+    }
+}
+
+/* Gᵀ x: three values from six. */
+__attribute__((target("avx2,fma"))) static inline void weight_gradient_1d(const __m256 m[6], __m256 w[3]) {
+    const __m256 quarter = _mm256_set1_ps(1.0f / 4), sixth = _mm256_set1_ps(1.0f / 6);
+    const __m256 twelfth = _mm256_set1_ps(1.0f / 12), twentyFourth = _mm256_set1_ps(1.0f / 24);
+    __m256 sum12 = _mm256_add_ps(m[1], m[2]), difference12 = _mm256_sub_ps(m[2], m[1]);
+    __m256 sum34 = _mm256_add_ps(m[3], m[4]), difference34 = _mm256_sub_ps(m[3], m[4]);
+    w[0] = _mm256_fmadd_ps(twentyFourth, sum34, _mm256_fnmadd_ps(sixth, sum12, _mm256_mul_ps(quarter, m[0])));
+    w[1] = _mm256_fmadd_ps(twelfth, difference34, _mm256_mul_ps(sixth, difference12));
+    w[2] = _mm256_fmadd_ps(sixth, _mm256_sub_ps(sum34, sum12), m[5]);
+}
+
+__attribute__((target("avx2,fma")))
+void glean_winograd_weight_gradient(const float *m, int outChannels, int inChannels, int inPadded, int outPadded,
+                                    int inBegin, int inEnd, float *weightGradient) {
+    for (int i = inBegin; i < inEnd && i < inChannels; i++) {
+        for (int block = 0; block < outPadded / 8; block++) {
+            __m256 t[3][6];
+            for (int c = 0; c < 6; c++) {
+                __m256 column[6], out[3];
+                for (int r = 0; r < 6; r++)
+                    column[r] = _mm256_loadu_ps(m + ((size_t)(r * 6 + c) * inPadded + i) * outPadded + (size_t)block * 8);
+                weight_gradient_1d(column, out);
+                for (int r = 0; r < 3; r++) t[r][c] = out[r];
+            }
+            float lanes[9][8];
+            for (int r = 0; r < 3; r++) {
+                __m256 out[3];
+                weight_gradient_1d(t[r], out);
+                for (int c = 0; c < 3; c++) _mm256_storeu_ps(lanes[r * 3 + c], out[c]);
+            }
+            for (int lane = 0; lane < 8 && block * 8 + lane < outChannels; lane++) {
+                float *target = weightGradient + ((size_t)(block * 8 + lane) * inChannels + i) * 9;
+                for (int k = 0; k < 9; k++) target[k] = lanes[k][lane];
+            }
+        }
+    }
+}

@@ -33,4 +33,16 @@ void glean_winograd_output_transform(const float *m, const float *bias, int relu
                                      int outHeight, int outWidth, int tilesY, int tilesX,
                                      long tileBegin, long tileEnd, long tileCount, float *destination);
 
+/* Backward-weights, dW = Gᵀ [Σ_tiles (Bᵀ d B) ⊙ (A dy Aᵀ)] G: the input tiles come from
+   glean_winograd_input_transform, the output-gradient tiles from this function (A dy Aᵀ of the
+   4x4 tiles of an nChw8c gradient of `channelBlocks` blocks, zero beyond the edge), the sums
+   over tiles are 36 matrix products by the caller. y: [36][tileCount][channelBlocks * 8]. */
+void glean_winograd_gradient_transform(const float *gradient, int channelBlocks, int outHeight, int outWidth,
+                                       int tilesY, int tilesX, long tileBegin, long tileEnd, long tileCount, float *y);
+
+/* Gᵀ m G for input channels [inBegin, inEnd): m: [36][inPadded][outPadded] (the summed products),
+   weightGradient: plain OIHW [outC][inC][3][3], written (not accumulated). */
+void glean_winograd_weight_gradient(const float *m, int outChannels, int inChannels, int inPadded, int outPadded,
+                                    int inBegin, int inEnd, float *weightGradient);
+
 #endif

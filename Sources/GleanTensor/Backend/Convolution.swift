@@ -154,6 +154,12 @@ enum ConvolutionKernels {
     /// want it in the same layout.
     static func backward(_ gradient: Tensor, source: OperandMemory, weights: OperandMemory, _ geometry: ConvolutionGeometry,
                          weightShape: Shape, needsInputGradient: Bool) -> (input: Tensor?, weights: Tensor, bias: Tensor?) {
+        if geometry.ownWinograd {
+            let diffDst = OperandMemory.of(gradient, as: OwnWinograd.blockedDesc(geometry.destinationDims))
+            let input = needsInputGradient ? OwnWinograd.backwardData(diffDst, weights: weights, geometry) : nil
+            let (weightGradient, biasGradient) = OwnWinograd.backwardWeights(diffDst, source: source, geometry)
+            return (input, weightGradient, biasGradient)
+        }
         var weightsGeometry = geometry
         // oneDNN 2.6's bf16 backward-weights kernel is slow on outputs of 4x4 or less (half the
         // speed of fp32 Winograd for ResNet-18's last stage at 28 px): those run in fp32.
@@ -161,9 +167,7 @@ enum ConvolutionKernels {
         let weightsPass = weightsGeometry.backwardWeights()
         let diffDst = OperandMemory.of(gradient, as: weightsPass.desc(dnnl_query_diff_dst_md))
         var input: Tensor?
-        if needsInputGradient && geometry.ownWinograd {
-            input = OwnWinograd.backwardData(gradient, diffDst: diffDst, weights: weights, geometry)
-        } else if needsInputGradient {
+        if needsInputGradient {
             let dataPass = geometry.backwardData()
             let wanted = dataPass.desc(dnnl_query_diff_dst_md)
             input = backwardData(DNNL.descEqual(wanted, diffDst.desc) ? diffDst : OperandMemory.of(gradient, as: wanted),

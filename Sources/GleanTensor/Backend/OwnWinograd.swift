@@ -50,16 +50,67 @@ enum OwnWinograd {
     /// The input gradient from the output gradient `gradient` and plain weights `weights`: a
     /// stride-1 3x3 convolution of the gradient with the weights rotated by 180 degrees and
     /// their channel axes swapped, padded by 2 − padding, so that its output has the input's size.
-    /// `weights` are the plain ones `forward` returned; `diffDst`, the gradient as the
-    /// backward-weights pass reads it, is used when already in nChw8c.
-    static func backwardData(_ gradient: Tensor, diffDst: OperandMemory, weights: OperandMemory, _ geometry: ConvolutionGeometry) -> Tensor {
+    /// `diffDst` is the output gradient in nChw8c, `weights` the plain ones `forward` returned.
+    static func backwardData(_ diffDst: OperandMemory, weights: OperandMemory, _ geometry: ConvolutionGeometry) -> Tensor {
         require(DNNL.descEqual(weights.desc, geometry.plainWeightDesc), "OwnWinograd.backwardData: weights must be plain OIHW")
-        let wanted = blockedDesc(geometry.destinationDims)
-        let source = DNNL.descEqual(diffDst.desc, wanted) ? diffDst : OperandMemory.of(gradient, as: wanted)
-        return withExtendedLifetime((source.owner, weights.owner)) {
-            convolve(source, batch: geometry.batch, inputChannels: geometry.outputChannels, height: geometry.outputHeight,
+        return withExtendedLifetime((diffDst.owner, weights.owner)) {
+            convolve(diffDst, batch: geometry.batch, inputChannels: geometry.outputChannels, height: geometry.outputHeight,
                      width: geometry.outputWidth, weights: weights.pointer.assumingMemoryBound(to: Float.self), flipped: true, outputChannels: geometry.inputChannels,
                      padding: (2 - geometry.padding.0, 2 - geometry.padding.1), bias: nil, relu: false)
+        }
+    }
+
+    /// Weight gradient (plain `[O, I, 3, 3]`) and bias gradient from the output gradient
+    /// (nChw8c) and the input as `forward` kept it: dW = Gᵀ [Σ_tiles (Bᵀ d B) ⊙ (A dy Aᵀ)] G, the sum over tiles
+    /// being 36 matrix products; the bias gradient is the sum of every output-gradient tile,
+    /// which (A dy Aᵀ) holds at point (1, 1).
+    static func backwardWeights(_ diffDst: OperandMemory, source: OperandMemory,
+                                _ geometry: ConvolutionGeometry) -> (weights: Tensor, bias: Tensor?) {
+        let input = source.converted(to: blockedDesc(geometry.sourceDims), shape: Shape(geometry.sourceDims))
+        let inPadded = (geometry.inputChannels + 7) / 8 * 8, outPadded = (geometry.outputChannels + 7) / 8 * 8
+        let tilesY = (geometry.outputHeight + 3) / 4, tilesX = (geometry.outputWidth + 3) / 4
+        let tileCount = geometry.batch * tilesY * tilesX
+        let tiles = TensorStorage(count: 36 * tileCount * inPadded)
+        let inputPointer = input.pointer.assumingMemoryBound(to: Float.self)
+        parallelChunks(tileCount, minimumPerChunk: 16) { range in
+            glean_winograd_input_transform(inputPointer, Int32(inPadded / 8), Int32(geometry.height), Int32(geometry.width),
+                                           Int32(geometry.padding.0), Int32(geometry.padding.1), Int32(tilesY), Int32(tilesX),
+                                           range.lowerBound, range.upperBound, tileCount, tiles.pointer)
+        }
+        let gradientTiles = TensorStorage(count: 36 * tileCount * outPadded)
+        let dyPointer = diffDst.pointer.assumingMemoryBound(to: Float.self)
+        parallelChunks(tileCount, minimumPerChunk: 16) { range in
+            glean_winograd_gradient_transform(dyPointer, Int32(outPadded / 8), Int32(geometry.outputHeight), Int32(geometry.outputWidth),
+                                              Int32(tilesY), Int32(tilesX), range.lowerBound, range.upperBound, tileCount,
+                                              gradientTiles.pointer)
+        }
+        let sums = TensorStorage(count: 36 * inPadded * outPadded)
+        for point in 0..<36 {
+            DNNL.check(dnnl_sgemm(84, 78, dnnl_dim_t(inPadded), dnnl_dim_t(outPadded), dnnl_dim_t(tileCount), 1,
+                                  tiles.pointer + point * tileCount * inPadded, dnnl_dim_t(inPadded),
+                                  gradientTiles.pointer + point * tileCount * outPadded, dnnl_dim_t(outPadded),
+                                  0, sums.pointer + point * inPadded * outPadded, dnnl_dim_t(outPadded)),
+                       "Winograd weight-gradient product \(point) of \(geometry.keyValues)")
+        }
+        let weights = TensorStorage(count: geometry.outputChannels * geometry.inputChannels * 9)
+        parallelChunks(geometry.inputChannels, minimumPerChunk: 8) { range in
+            glean_winograd_weight_gradient(sums.pointer, Int32(geometry.outputChannels), Int32(geometry.inputChannels),
+                                           Int32(inPadded), Int32(outPadded), Int32(range.lowerBound), Int32(range.upperBound),
+                                           weights.pointer)
+        }
+        var bias: Tensor?
+        if geometry.hasBias {
+            let total = TensorStorage(count: geometry.outputChannels)
+            let sumPoint = gradientTiles.pointer + 7 * tileCount * outPadded
+            for channel in 0..<geometry.outputChannels {
+                var sum: Double = 0
+                for tile in 0..<tileCount { sum += Double(sumPoint[tile * outPadded + channel]) }
+                total.pointer[channel] = Float(sum)
+            }
+            bias = Tensor(shape: [geometry.outputChannels], storage: total)
+        }
+        return withExtendedLifetime((diffDst.owner, input.owner, tiles, gradientTiles, sums)) {
+            (Tensor(shape: Shape([geometry.outputChannels, geometry.inputChannels, 3, 3]), storage: weights), bias)
         }
     }
 
