@@ -19,7 +19,9 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         // Glean's own AVX2 kernels (Winograd F(4x4, 3x3)) for CPUs where oneDNN has no Winograd.
         .target(name: "CWinograd", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "GleanTensor", dependencies: ["CDNNL", "CWinograd"]),
+        // Parallel loops on oneDNN's OpenMP team (libgomp), so that one pool of threads serves both.
+        .target(name: "CThreadTeam", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("gomp")]),
+        .target(name: "GleanTensor", dependencies: ["CDNNL", "CWinograd", "CThreadTeam"]),
         .target(name: "GleanNN", dependencies: ["GleanTensor"]),
         .target(name: "GleanData", dependencies: ["GleanTensor", "CZlib", "CPNG", "CTurboJPEG"]),
         .target(name: "GleanVision", dependencies: ["GleanNN"]),

@@ -18,7 +18,7 @@ public enum PeakProbe {
             let start = DispatchTime.now().uptimeNanoseconds
             let flops = UnsafeMutablePointer<Double>.allocate(capacity: workers)
             defer { flops.deallocate() }
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            Parallel.run(chunks: workers) { worker in
                 let value = glean_fma_chains(5_000_000, Float(worker + 1), allowAVX512, flops + worker)
                 if value.isNaN { print("") }
             }

@@ -1,4 +1,4 @@
-import Dispatch
+import CThreadTeam
 import Foundation
 
 /// Splits `0..<count` into chunks run on both cores when the work is large enough to pay for
@@ -10,10 +10,8 @@ func parallelChunks(_ count: Int, minimumPerChunk: Int = 1 << 15, _ body: (Range
         body(0..<count)
         return
     }
-    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-        let start = count * chunk / chunks
-        let end = count * (chunk + 1) / chunks
-        body(start..<end)
+    Parallel.run(chunks: chunks) { chunk in
+        body((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
     }
 }
 
@@ -22,6 +20,20 @@ public enum Parallel {
     /// Runs `body` over `0..<count` in up to `Parallelism.workers` contiguous chunks.
     public static func chunks(_ count: Int, minimumPerChunk: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
         parallelChunks(count, minimumPerChunk: minimumPerChunk, body)
+    }
+
+    /// Calls `body(chunk)` for every chunk in `0..<chunks`, each on its own thread of the OpenMP
+    /// team that oneDNN's primitives use (one pool of threads for both, so that neither spins
+    /// beside the other), and returns when all have run.
+    public static func run(chunks: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { escapable in
+            var work = escapable
+            withUnsafeMutablePointer(to: &work) { pointer in
+                glean_team_run(Int32(chunks), pointer) { context, chunk in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(chunk))
+                }
+            }
+        }
     }
 }
 
