@@ -17,11 +17,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
-        // Glean's own AVX2 kernels (Winograd F(4x4, 3x3)) for CPUs where oneDNN has no Winograd.
-        .target(name: "CWinograd", cSettings: [.unsafeFlags(["-O3"])]),
+        // Glean's own AVX2 kernels (Winograd F(4x4, 3x3), first-layer weight gradients) where oneDNN 2.6 is slow.
+        .target(name: "COwnKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Parallel loops on oneDNN's OpenMP team (libgomp), so that one pool of threads serves both.
         .target(name: "CThreadTeam", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("gomp")]),
-        .target(name: "GleanTensor", dependencies: ["CDNNL", "CWinograd", "CThreadTeam"]),
+        .target(name: "GleanTensor", dependencies: ["CDNNL", "COwnKernels", "CThreadTeam"]),
         .target(name: "GleanNN", dependencies: ["GleanTensor"]),
         .target(name: "GleanData", dependencies: ["GleanTensor", "CZlib", "CPNG", "CTurboJPEG"]),
         .target(name: "GleanVision", dependencies: ["GleanNN"]),

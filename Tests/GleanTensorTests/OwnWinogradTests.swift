@@ -43,7 +43,7 @@ import Testing
     @Test(arguments: [(16, 24, 9, 1, true, false), (20, 12, 6, 0, false, false), (16, 16, 4, 2, true, true),
                       (32, 40, 14, 1, true, true), (24, 16, 28, 1, false, false)])
     func matchesDirectConvolution(inC: Int, outC: Int, size: Int, padding: Int, hasBias: Bool, relu: Bool) throws {
-        guard OwnWinograd.cpuSupported else { return }
+        guard OwnKernels.cpuSupported else { return }
         var generator = RandomGenerator(seed: UInt64(inC * 1000 + outC * 10 + size))
         let batch = 2
         let x = Tensor.normal([batch, inC, size, size], generator: &generator)
@@ -69,7 +69,7 @@ import Testing
     /// (the backward-data convolution pads by 2 − padding) and channel counts 8 does not divide.
     @Test(arguments: [(16, 16, 10, 1), (20, 16, 9, 0), (16, 20, 7, 2), (40, 24, 5, 1)])
     func gradientsMatchTheOneDNNPath(inC: Int, outC: Int, size: Int, padding: Int) throws {
-        guard OwnWinograd.cpuSupported else { return }
+        guard OwnKernels.cpuSupported else { return }
         var generator = RandomGenerator(seed: UInt64(inC + size))
         let x = Tensor.normal([2, inC, size, size], generator: &generator)
         let weight = Tensor.normal([outC, inC, 3, 3], standardDeviation: 0.2, generator: &generator)
@@ -78,7 +78,7 @@ import Testing
         let upstream = Tensor.normal([2, outC, outSize, outSize], generator: &generator)
         func gradients(own: Bool) -> [[Float]] {
             let (input, kernel, shift) = (x.requiringGrad(), weight.requiringGrad(), bias.requiringGrad())
-            let output = OwnWinograd.$forced.withValue(own) { input.conv2d(weight: kernel, bias: shift, padding: (padding, padding)) }
+            let output = OwnKernels.$forced.withValue(own) { input.conv2d(weight: kernel, bias: shift, padding: (padding, padding)) }
             (output * upstream).sum().backward()
             return [output.scalars, input.grad!.scalars, kernel.grad!.scalars, shift.grad!.scalars]
         }

@@ -16,6 +16,8 @@ struct ConvolutionGeometry {
     /// Forward and backward-data run on Glean's own Winograd kernel (`OwnWinograd`), decided
     /// once when the layer runs so that its backward pass takes the same path.
     var ownWinograd = false
+    /// The weight gradient runs on Glean's own first-layer kernel (`SingleChannelGradient`).
+    var singleChannelGradient = false
 
     var outputHeight: Int { (height + 2 * padding.0 - dilation.0 * (kernelHeight - 1) - 1) / stride.0 + 1 }
     var outputWidth: Int { (width + 2 * padding.1 - dilation.1 * (kernelWidth - 1) - 1) / stride.1 + 1 }
@@ -158,6 +160,14 @@ enum ConvolutionKernels {
             let diffDst = OperandMemory.of(gradient, as: OwnWinograd.blockedDesc(geometry.destinationDims))
             let input = needsInputGradient ? OwnWinograd.backwardData(diffDst, weights: weights, geometry) : nil
             let (weightGradient, biasGradient) = OwnWinograd.backwardWeights(diffDst, source: source, geometry)
+            return (input, weightGradient, biasGradient)
+        }
+        if geometry.singleChannelGradient {
+            let (weightGradient, biasGradient) = SingleChannelGradient.backwardWeights(gradient, source: source, geometry)
+            let input = needsInputGradient
+                ? backwardData(OperandMemory.of(gradient, as: geometry.backwardData().desc(dnnl_query_diff_dst_md)),
+                               weights: weights, geometry)
+                : nil
             return (input, weightGradient, biasGradient)
         }
         var weightsGeometry = geometry

@@ -1,34 +1,20 @@
 import CDNNL
-import CWinograd
+import COwnKernels
 import Foundation
 
-/// Glean's own Winograd F(4x4, 3x3) forward convolution, for CPUs where oneDNN has none (oneDNN
+/// Glean's own Winograd F(4x4, 3x3) convolution, for CPUs where oneDNN has none (oneDNN
 /// 2.6 ships Winograd for AVX-512 only; on AVX2 it runs direct convolutions at up to 97% of the
 /// FMA peak, so only fewer multiplications go faster). 3x3 stride-1 fp32 layers whose
 /// geometry `ConvolutionGeometry.winograd` accepts: the input in nChw8c (oneDNN's AVX2 layout)
 /// is cut into 6x6 tiles with stride 4 and transformed (Bᵀ d B), the weights once per version
 /// (G g Gᵀ), 36 matrix products on oneDNN's sgemm multiply them (16 outputs cost 36 instead of
 /// 144 multiply-adds per channel pair), and the output transform (Aᵀ m A, + bias, ReLU when
-/// fused) writes nChw8c. The backward passes stay on oneDNN. `GLEAN_OWN_WINOGRAD=0` turns it off.
+/// fused) writes nChw8c. Backward-data and backward-weights run as Winograd too. `OwnKernels`
+/// says where it runs.
 enum OwnWinograd {
-    /// Whether this CPU has AVX2 and FMA, which the kernel's code needs.
-    static let cpuSupported = glean_winograd_cpu_supported() != 0
-
-    /// Whether the kernel runs by default: AVX2 + FMA present, oneDNN below AVX-512 (where its
-    /// own Winograd runs), and not switched off by `GLEAN_OWN_WINOGRAD=0`.
-    static let isEnabled: Bool = {
-        let avx512 = dnnl_cpu_isa_avx512_core.rawValue
-        let belowAVX512 = dnnl_get_effective_cpu_isa().rawValue & avx512 != avx512
-        return belowAVX512 && cpuSupported && ProcessInfo.processInfo.environment["GLEAN_OWN_WINOGRAD"] != "0"
-    }()
-
-    /// Overrides `isEnabled` for the current task (to compare both paths on one machine).
-    @TaskLocal static var forced: Bool?
-
     /// Whether `geometry` runs here rather than on oneDNN.
     static func applies(to geometry: ConvolutionGeometry) -> Bool {
-        (forced.map { $0 && cpuSupported } ?? isEnabled) && geometry.winograd && !geometry.bf16
-            && geometry.padding.0 <= 2 && geometry.padding.1 <= 2
+        OwnKernels.active && geometry.winograd && !geometry.bf16 && geometry.padding.0 <= 2 && geometry.padding.1 <= 2
     }
 
     /// nChw8c, the layout both sides of the kernel use.

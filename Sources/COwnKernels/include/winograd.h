@@ -8,9 +8,6 @@
    U[36][inChannels][outChannels], M[36][tiles][outChannels], channels padded to multiples of 8.
    A tile covers 4x4 outputs; tiles are numbered (image, tileRow, tileColumn) row-major. */
 
-/* Whether this CPU runs the AVX2 + FMA code. */
-int glean_winograd_cpu_supported(void);
-
 /* U = G g Gᵀ for input channels [inBegin, inEnd) (up to inPadded) and every output channel of
    plain OIHW weights [outC][inC][3][3]; with `flipped`, of the weights of the backward-data
    convolution instead: g(o, i) = weights[i][o] rotated by 180 degrees, weights being

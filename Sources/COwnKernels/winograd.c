@@ -1,11 +1,6 @@
 #include "winograd.h"
 #include <immintrin.h>
 
-int glean_winograd_cpu_supported(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-
 /* G x: six values from three (a row or column of a 3x3 kernel), for 8 output channels at once. */
 __attribute__((target("avx2,fma"))) static inline void filter_1d(__m256 g0, __m256 g1, __m256 g2, __m256 t[6]) {
     const __m256 quarter = _mm256_set1_ps(1.0f / 4), sixth = _mm256_set1_ps(1.0f / 6);
