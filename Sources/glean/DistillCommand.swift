@@ -95,7 +95,7 @@ struct DistillCommand: ParsableCommand {
             transform: settings.data.transform(for: labeled), mean: data.mean, std: data.std,
             dropLast: data.unlabeled.count >= settings.optimization.batchSize, seed: seed)) : nil
         let epochSource: BatchSource = unlabeled ?? loaders.labeled
-        try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: unlabeled, resuming: request.resume != nil)
+        try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: unlabeled, resuming: request.resume != nil, precision: settings.run.precision)
         let experiment = try Experiment(settings: settings,
                                         defaultName: "distill-\(settings.model.model.rawValue)", resume: request.resume)
         experiment.say("glean distill: teacher \(teacherInfo.model) from \(teacherPath) -> student \(settings.model.model.rawValue)\(settings.model.initialisationNote); "

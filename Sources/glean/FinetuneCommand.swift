@@ -112,7 +112,7 @@ struct FinetuneCommand: ParsableCommand {
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
                                             transform: settings.data.transform(for: labeled), sampler: settings.data.sampler,
                                             stepsPerEpoch: settings.optimization.stepsPerEpoch, seed: seed)
-        try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: nil, resuming: request.resume != nil)
+        try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: nil, resuming: request.resume != nil, precision: settings.run.precision)
         let experiment = try Experiment(settings: settings, defaultName: "finetune",
                                         resume: request.resume)
         experiment.say("glean finetune: \(description) -> \(labeled.classCount) classes with a \(settings.finetune.zooHead.name) head; "

@@ -84,7 +84,7 @@ struct LinearEvalCommand: ParsableCommand {
                 }
             }
         }
-        try settings.optimization.resolveEpochs(task: task, labeled: train, unlabeled: nil, resuming: request.resume != nil)
+        try settings.optimization.resolveEpochs(task: task, labeled: train, unlabeled: nil, resuming: request.resume != nil, precision: settings.run.precision)
         let experiment = try Experiment(settings: settings, defaultName: "linear-eval", resume: request.resume)
         experiment.say("glean linear-eval: \(description), \(encoder.featureCount) features, "
                        + (cached ? "cached (no augmentation)" : "augment \(settings.data.augmentation.augment.optionText)")

@@ -76,7 +76,7 @@ struct SimCLRCommand: ParsableCommand {
         let loader = settings.optimization.epochs(of: DataLoader(
             dataset: images, batchSize: settings.optimization.batchSize, sampler: RandomSampler(count: images.count, seed: seed),
             views: augmentation.views(channels: images.channels), mean: data.mean, std: data.std, dropLast: true, seed: seed))
-        try settings.optimization.resolveEpochs(task: task, labeled: nil, unlabeled: loader, resuming: request.resume != nil)
+        try settings.optimization.resolveEpochs(task: task, labeled: nil, unlabeled: loader, resuming: request.resume != nil, precision: settings.run.precision)
         let monitor = settings.simclr.knnMonitor(data: data, encoder: encoder.module, seed: seed)
         let experiment = try Experiment(settings: settings, defaultName: "simclr-\(settings.model.model.rawValue)",
                                         resume: request.resume)

@@ -127,7 +127,7 @@ struct RegressCommand: ParsableCommand {
         let network = MLP.make(table.featureNames.count, hidden: info.hidden, outputs: 1, dropout: options.dropout, generator: &initGenerator)
         let noise = options.disturbValue > 0 ? DisturbValue(fraction: options.disturbValue, standardDeviation: options.disturbValueStd, seed: seed) : nil
         let task = Regression(model: network, targets: trainTargets, targetNoise: noise)
-        try settings.optimization.resolveEpochs(task: task, labeled: train, unlabeled: nil, resuming: request.resume != nil)
+        try settings.optimization.resolveEpochs(task: task, labeled: train, unlabeled: nil, resuming: request.resume != nil, precision: settings.run.precision)
         let experiment = try Experiment(settings: settings, defaultName: "regress", resume: request.resume)
         experiment.say("glean regress: \(table.featureNames.count) -> \(info.hidden.map(String.init).joined(separator: " -> ")) -> 1 MLP on "
             + "\(options.table) (target '\(table.targetName)'); \(parts[0].count) training, \(parts[1].count) validation, \(parts[2].count) test rows; "

@@ -105,7 +105,7 @@ struct SelfTrainingRun {
     private func trainStage(_ name: String, settings: SemiSettings, parent: Experiment, task: TrainingTask, loader: BatchSource, images: Int,
                             loaders: ClassificationLoaders) throws -> StageResult {
         let (stage, stageSettings) = try parent.stage(name, settings: settings) { fresh in
-            try fresh.optimization.resolveEpochs(task: task, labeled: loader, unlabeled: nil, resuming: false)
+            try fresh.optimization.resolveEpochs(task: task, labeled: loader, unlabeled: nil, resuming: false, precision: fresh.run.precision)
         }
         let info = CheckpointInfo.classifier(settings.model, data: data)
         if stage.isFinished {

@@ -91,7 +91,7 @@ struct SemiCommand: ParsableCommand {
                                        reportsPseudoLabelAccuracy: data.unlabeledLabelsKnown)
         }
         try settings.optimization.resolveEpochs(task: makeTask(epochs: settings.optimization.epochs), labeled: loaders.labeled,
-                                                unlabeled: unlabeled, resuming: request.resume != nil)
+                                                unlabeled: unlabeled, resuming: request.resume != nil, precision: settings.run.precision)
         let task = makeTask(epochs: settings.optimization.epochs)
         let experiment = try Experiment(settings: settings, defaultName: "\(semi.method.rawValue)-\(settings.model.model.rawValue)",
                                         resume: request.resume)

@@ -51,7 +51,7 @@ struct TrainCommand: ParsableCommand {
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
                                             transform: settings.data.transform(for: labeled), sampler: settings.data.sampler,
                                             stepsPerEpoch: settings.optimization.stepsPerEpoch, seed: settings.run.seed)
-        try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: nil, resuming: resume != nil)
+        try settings.optimization.resolveEpochs(task: task, labeled: loaders.labeled, unlabeled: nil, resuming: resume != nil, precision: settings.run.precision)
         let experiment = try Experiment(settings: settings, defaultName: settings.model.model.rawValue,
                                         resume: resume)
         experiment.say("glean train: \(settings.model.model.rawValue)\(settings.model.initialisationNote) on \(settings.data.dataset.rawValue) "

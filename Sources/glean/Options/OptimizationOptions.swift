@@ -103,11 +103,15 @@ extension OptimizationOptions {
         stepsPerEpoch > 0 ? FixedLengthEpochs(loader, stepsPerEpoch: stepsPerEpoch) : loader
     }
 
-    /// With a time budget (`minutes` > 0) on a new run, times the first steps of `task` and
-    /// sets `epochs` to what fits; the chosen count is then part of the run's config.
-    mutating func resolveEpochs(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, resuming: Bool) throws {
+    /// With a time budget (`minutes` > 0) on a new run, times the first steps of `task` in the
+    /// run's `precision` (the run applies it only later, when its directory is made) and sets
+    /// `epochs` to what fits; the chosen count is then part of the run's config.
+    mutating func resolveEpochs(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, resuming: Bool,
+                                precision: Precision) throws {
         guard minutes > 0, !resuming else { return }
-        let seconds = TimeBudget.secondsPerStep(task: task, labeled: labeled, unlabeled: unlabeled)
+        let seconds = MixedPrecision.with(precision) {
+            TimeBudget.secondsPerStep(task: task, labeled: labeled, unlabeled: unlabeled)
+        }
         let stepsPerEpoch = (task.inputs == .labeled ? labeled : unlabeled)!.batchCount(epoch: 0)
         epochs = TimeBudget.epochs(fitting: minutes, secondsPerStep: seconds, stepsPerEpoch: stepsPerEpoch)
         warmupEpochs = min(warmupEpochs, epochs - 1)
