@@ -14,10 +14,12 @@ struct LinearEvalSettings: CommandSettings {
     init() {
         model.model = .resnet18
         model.resNetDefaultWidth = 32
-        optimization.epochs = 30
+        // On cached features an epoch is a fraction of a second; 30 epochs of Adam 1e-3 left a
+        // SimCLR encoder's probe 2 points short of what 100 epochs of 1e-2 reach (84.90 -> 86.91%).
+        optimization.epochs = 100
         optimization.batchSize = 256
         optimization.optimizer = .adam
-        optimization.learningRate = 1e-3
+        optimization.learningRate = 1e-2
         optimization.weightDecay = 0
     }
 
