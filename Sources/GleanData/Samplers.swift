@@ -51,6 +51,25 @@ public struct WeightedRandomSampler: Sampler {
                                      samplesPerEpoch: samplesPerEpoch ?? labels.count, seed: seed)
     }
 
+    /// Draws the fraction `firstShare` of each epoch from the first `firstCount` examples (the
+    /// labeled images ahead of a self-training student's pseudo-labeled ones) and the rest from
+    /// the others; within each part uniformly, or class-balanced by `labels` when `classBalanced`.
+    public static func twoParts(labels: [Int], firstCount: Int, firstShare: Double, classBalanced: Bool,
+                                samplesPerEpoch: Int, seed: UInt64) -> WeightedRandomSampler {
+        require(firstCount > 0 && firstCount < labels.count, "WeightedRandomSampler.twoParts: first part of \(firstCount) of \(labels.count) examples leaves a part empty")
+        require(firstShare > 0 && firstShare < 1, "WeightedRandomSampler.twoParts: share \(firstShare) must be in (0, 1)")
+        let parts = [0..<firstCount, firstCount..<labels.count]
+        var weights = [Double](repeating: 0, count: labels.count)
+        for (part, share) in zip(parts, [firstShare, 1 - firstShare]) {
+            var counts: [Int: Int] = [:]
+            for index in part { counts[labels[index], default: 0] += 1 }
+            for index in part {
+                weights[index] = classBalanced ? share / Double(counts.count * counts[labels[index]]!) : share / Double(part.count)
+            }
+        }
+        return WeightedRandomSampler(weights: weights, samplesPerEpoch: samplesPerEpoch, seed: seed)
+    }
+
     public func indices(forEpoch epoch: Int) -> [Int] {
         var generator = RandomGenerator(seed: seed, stream: "weighted/\(epoch)")
         let total = cumulative.last!

@@ -36,6 +36,8 @@ struct SelfTrainingRun {
             + "\(rounds) round(s) of \(settings.optimization.epochs) epochs; threshold \(semi.resolvedThreshold), \(semi.targets.rawValue) targets"
             + (isNoisy ? ", student noise RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + the model's dropout"
                 + (settings.model.stochasticDepth > 0 ? " + stochastic depth \(settings.model.stochasticDepth)" : "") : "")
+            + (semi.labeledShare > 0 ? String(format: "; students draw %.0f%% of each epoch from the labeled images", 100 * semi.labeledShare) : "")
+            + (semi.studentModel.map { "; students: \($0.rawValue)" } ?? "")
             + "; seed \(seed); run directory \(experiment.directory.path)")
         let loaders = ClassificationLoaders(data: data, batchSize: settings.optimization.batchSize,
                                             transform: settings.data.transform(for: labeled), sampler: settings.data.sampler,
@@ -68,15 +70,23 @@ struct SelfTrainingRun {
             let (images, targets) = SelfTraining.studentData(labeled: labeled, unlabeled: data.unlabeled, selection: selection)
             var studentSettings = settings
             studentSettings.optimization.minutes = 2 * shareMinutes
+            if let model = semi.studentModel, model != settings.model.model {
+                studentSettings.model.model = model
+                studentSettings.model.widthOption = nil
+            }
             if let width = semi.studentWidth { studentSettings.model.widthOption = width }
             let student = try studentSettings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height,
                                                          seed: seed &+ UInt64(round))
             let noise = isNoisy ? Compose([semi.augmentation(imageSize: labeled.height, randAugment: settings.data.augmentation.randAugment).weak,
                                            settings.data.augmentation.randAugment])
                 : settings.data.transform(for: labeled)
-            // `--sampler balanced` also balances the student's labeled + pseudo-labeled set.
-            let order: Sampler = settings.data.sampler == .balanced
-                ? WeightedRandomSampler.classBalanced(labels: images.labels, seed: seed &+ UInt64(round))
+            // `--sampler balanced` also balances the student's labeled + pseudo-labeled set;
+            // `--labeled-share` fixes the labeled images' part of each epoch.
+            let balanced = settings.data.sampler == .balanced
+            let order: Sampler = semi.labeledShare > 0 && images.count > labeled.count
+                ? WeightedRandomSampler.twoParts(labels: images.labels, firstCount: labeled.count, firstShare: semi.labeledShare,
+                                                 classBalanced: balanced, samplesPerEpoch: images.count, seed: seed &+ UInt64(round))
+                : balanced ? WeightedRandomSampler.classBalanced(labels: images.labels, seed: seed &+ UInt64(round)) as Sampler
                 : RandomSampler(count: images.count, seed: seed &+ UInt64(round))
             let loader = settings.optimization.epochs(of: DataLoader(
                 dataset: images, batchSize: settings.optimization.batchSize, sampler: order,

@@ -222,7 +222,8 @@ struct TinyDataset {
         try Self.killAndResume(command: ["semi"], data: data,
                                options: ["--method", "noisy-student", "--labels-per-class", "6", "--validation-per-class", "4",
                                          "--teacher-epochs", "3", "--epochs", "3", "--rounds", "2", "--threshold", "0.4",
-                                         "--batch-size", "8", "--model", "resnet18", "--width", "4", "--student-width", "6"],
+                                         "--batch-size", "8", "--model", "resnet18", "--width", "4", "--student-width", "6",
+                                         "--labeled-share", "0.5"],
                                killedWhenExists: "round-1/resume.safetensors",
                                compare: ["teacher/best.safetensors", "round-1/last.safetensors", "round-2/best.safetensors", "report.txt"])
     }

@@ -310,6 +310,7 @@ import Glean
             (["--unlabeled-ratio", "0"], "unlabeled-ratio"), (["--steps-per-epoch", "-1"], "steps-per-epoch"),
             (["--augment", "flip,bogus"], "augment"), (["--randaugment-magnitude", "31"], "randaugment-magnitude"),
             (["--ramp-start", "5", "--ramp-end", "2"], "ramp-end"), (["--subsample-fraction", "0"], "subsample-fraction"),
+            (["--labeled-share", "1"], "labeled-share"), (["--student-model", "bogus"], "student-model"),
         ]
         for (arguments, key) in cases {
             #expect { try SemiSettings.parse(arguments) } throws: { "\($0)".contains("'\(key)'") }

@@ -65,6 +65,21 @@ import Testing
         #expect(abs(share - 14.0 / 18) < 0.01)
     }
 
+    /// 10 labeled examples ahead of 90 pseudo-labeled ones, half of each epoch from the first
+    /// part: over 64,000 draws the share is binomial with σ ≈ 0.002, so ±0.01 is a 5σ bound.
+    /// Class-balanced within parts, the first part's 8:2 classes split its half evenly.
+    @Test func twoPartSamplerFixesTheFirstPartsShare() {
+        let labels = [Int](repeating: 0, count: 8) + [1, 1] + (0..<90).map { $0 % 3 }
+        let uniform = WeightedRandomSampler.twoParts(labels: labels, firstCount: 10, firstShare: 0.5, classBalanced: false,
+                                                     samplesPerEpoch: 64_000, seed: 5).indices(forEpoch: 0)
+        #expect(abs(Double(uniform.filter { $0 < 10 }.count) / 64_000 - 0.5) < 0.01)
+        #expect(abs(Double(uniform.filter { $0 < 8 }.count) / 64_000 - 0.4) < 0.01)
+        let balanced = WeightedRandomSampler.twoParts(labels: labels, firstCount: 10, firstShare: 0.25, classBalanced: true,
+                                                      samplesPerEpoch: 64_000, seed: 5).indices(forEpoch: 0)
+        #expect(abs(Double(balanced.filter { $0 < 8 }.count) / 64_000 - 0.125) < 0.01)
+        #expect(abs(Double(balanced.filter { $0 >= 10 && labels[$0] == 2 }.count) / 64_000 - 0.25) < 0.01)
+    }
+
     @Test func samplersAreSeededPerEpoch() {
         let sampler = RandomSampler(count: 100, seed: 9)
         #expect(sampler.indices(forEpoch: 2) == RandomSampler(count: 100, seed: 9).indices(forEpoch: 2))

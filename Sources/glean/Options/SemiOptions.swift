@@ -26,8 +26,10 @@ struct SemiOptions: Equatable {
     var teacherEpochs = 30
     var rounds: Int?
     var studentWidth: Int?
+    var studentModel: ModelZoo.Name?
     var targets = PseudoTargets.hard
     var pseudoPerClass: Int?
+    var labeledShare: Double = 0
 
     /// Self-training targets (`PseudoLabelSelection.Targets` on the command line).
     enum PseudoTargets: String, OptionChoice {
@@ -47,8 +49,10 @@ struct SemiOptions: Equatable {
         .value("teacher-epochs", \.teacherEpochs, "pseudo-label-offline, noisy-student: epochs of the first teacher on the labeled images (students train --epochs each)."),
         .value("rounds", \.rounds, "pseudo-label-offline, noisy-student: students trained in turn, each the next one's teacher (auto: 1 offline, 2 noisy-student)."),
         .value("student-width", \.studentWidth, "pseudo-label-offline, noisy-student with a ResNet: width of the students (auto: the teacher's; Noisy Student's students may be larger)."),
+        .value("student-model", \.studentModel, "pseudo-label-offline, noisy-student: architecture of the students (auto: the teacher's --model; Noisy Student's students may be larger)."),
         .value("targets", \.targets, "pseudo-label-offline, noisy-student: hard (one-hot argmax) or soft (the teacher's probabilities) pseudo-labels."),
         .value("pseudo-per-class", \.pseudoPerClass, "pseudo-label-offline, noisy-student: keep the N most confident pseudo-labels per class, repeating images of short classes (0 = keep every confident image; auto: 0 offline, noisy-student the mean confident count per class)."),
+        .value("labeled-share", \.labeledShare, "pseudo-label-offline, noisy-student: fraction of each student epoch drawn from the labeled images (with replacement), the rest from the pseudo-labeled ones; 0 = every image once per epoch, so a student sees the few labeled images only once per epoch."),
     ]
 
     func validate(source: String) throws {
@@ -62,6 +66,7 @@ struct SemiOptions: Equatable {
         try check(rounds.map { (1...20).contains($0) } ?? true, source, "rounds", "must be in 1...20, got \(rounds ?? 0)")
         try check(studentWidth.map { (1...512).contains($0) } ?? true, source, "student-width", "must be in 1...512, got \(studentWidth ?? 0)")
         try check(pseudoPerClass.map { $0 >= 0 } ?? true, source, "pseudo-per-class", "must be >= 0, got \(pseudoPerClass ?? 0)")
+        try check(labeledShare >= 0 && labeledShare < 1, source, "labeled-share", "must be in [0, 1), got \(labeledShare)")
     }
 
     /// The confidence threshold the method uses.
