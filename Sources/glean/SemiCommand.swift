@@ -87,7 +87,8 @@ struct SemiCommand: ParsableCommand {
                                       ? FlexibleThresholds(threshold: semi.resolvedThreshold, classCount: labeled.classCount,
                                                            unlabeledCount: data.unlabeled.count, warmUp: semi.thresholdWarmup) : nil)
                 : OnlinePseudoLabeling(model: network, ramp: semi.ramp(epochs: epochs, stepsPerEpoch: stepsPerEpoch),
-                                       threshold: semi.resolvedThreshold, mixing: settings.data.augmentation.mixingKind, seed: seed,
+                                       threshold: semi.resolvedThreshold, mixing: settings.data.augmentation.mixingKind,
+                                       labelsFromEvalPass: semi.pseudoLabelPass == .eval, seed: seed,
                                        reportsPseudoLabelAccuracy: data.unlabeledLabelsKnown)
         }
         try settings.optimization.resolveEpochs(task: makeTask(epochs: settings.optimization.epochs), labeled: loaders.labeled,
@@ -99,6 +100,7 @@ struct SemiCommand: ParsableCommand {
             ? (semi.method == .flexmatch ? "per-class thresholds up to " : "threshold ") + "\(semi.resolvedThreshold), lambda_u \(semi.unlabeledWeight), weak = flip + translate, strong = + RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + cutout"
             : "alpha 0 -> \(semi.pseudoWeight) from step \((task as? OnlinePseudoLabeling)?.ramp.start ?? 0) "
               + "to \((task as? OnlinePseudoLabeling)?.ramp.end ?? 0), threshold \(semi.resolvedThreshold)"
+              + ((task as? OnlinePseudoLabeling)?.labelsFromEvalPass == true ? ", pseudo-labels from an eval-mode pass" : "")
               + (settings.data.augmentation.mixingKind.map { ", \($0) of labeled and of pseudo-labeled batches" } ?? "")
         experiment.say("glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue)\(settings.model.initialisationNote) on \(settings.data.dataset.rawValue); "
             + "\(settings.data.describe(data)); \(data.unlabeled.count) unlabeled images (mu \(semi.resolvedUnlabeledRatio)); \(recipe); "

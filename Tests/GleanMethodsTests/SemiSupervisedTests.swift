@@ -9,6 +9,11 @@ private func crossEntropy(_ row: [Float], _ label: Int) -> Double {
     return logSum - Double(row[label])
 }
 
+private extension Array where Element == Float {
+    /// The index of the largest element (the first on ties).
+    var argmaxIndex: Int { indices.max { self[$0] < self[$1] }! }
+}
+
 private func softmax(_ row: [Float]) -> [Double] {
     let exps = row.map { exp(Double($0)) }
     return exps.map { $0 / exps.reduce(0, +) }
@@ -170,6 +175,38 @@ private func softmax(_ row: [Float]) -> [Double] {
             #expect(abs(Double(output.loss.item) - (supervised + alpha * pseudo)) < 1e-5)
             #expect(output.scalars["alpha"] == alpha && output.scalars["all_pseudo_accuracy"] == 0.5)
         }
+    }
+
+    /// With the eval-mode pass, the pseudo-labels are the argmax of batch norm's running
+    /// statistics (here the identity), while the loss takes the train-mode pass, normalised over
+    /// the labeled and unlabeled batch together: two of the four unlabeled images change class
+    /// between the passes, so the train-mode labels would give another loss.
+    @Test func onlinePseudoLabelingCanLabelFromAnEvalPass() throws {
+        var generator = RandomGenerator(seed: 0)
+        let model = Sequential([BatchNorm2d(2), Lambda.flatten(), Linear(2, 2, generator: &generator)])
+        try model.loadStateDict(["2.weight": .float(values: [1, -1, 0.5, 2], shape: [2, 2]), "2.bias": .float(values: [0, 0], shape: [2]),
+                                 "0.weight": .float(values: [1, 1], shape: [2]), "0.bias": .float(values: [0, 0], shape: [2]),
+                                 "0.running_mean": .float(values: [0, 0], shape: [2]), "0.running_var": .float(values: [1, 1], shape: [2])])
+        let labeledInputs: [[Float]] = [[1, 0], [0, 2]], unlabeledInputs: [[Float]] = [[3, 0], [0, 0.1], [0, 2], [-1, 0]]
+        let labeled = Batch(images: Tensor(labeledInputs.flatMap { $0 }, shape: [2, 2, 1, 1]), labels: [0, 1], indices: [0, 1])
+        let unlabeled = Batch(images: Tensor(unlabeledInputs.flatMap { $0 }, shape: [4, 2, 1, 1]), labels: [0, 1, 1, 0], indices: [0, 1, 2, 3])
+        let task = OnlinePseudoLabeling(model: model, ramp: PseudoLabelRamp(start: 0, end: 0, finalWeight: 2), labelsFromEvalPass: true)
+        let context = StepContext(globalStep: 3, epoch: 0, stepInEpoch: 3, stepsPerEpoch: 10, totalSteps: 10)
+        let output = task.trainingStep(StepBatch(labeled: labeled, unlabeled: unlabeled), context: context)
+        // Train mode: each channel normalised by the mean and biased variance of all six images.
+        let all = labeledInputs + unlabeledInputs
+        let normalised = all.map { row in (0..<2).map { channel -> Float in
+            let values = all.map { Double($0[channel]) }
+            let mean = values.reduce(0, +) / 6, variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 6
+            return Float((Double(row[channel]) - mean) / (variance + 1e-5).squareRoot())
+        } }
+        let evalLabels = unlabeledInputs.map { row in Self.logits(row.map { $0 / Float(1 + 1e-5).squareRoot() }).argmaxIndex }
+        let trainLogits = normalised.map(Self.logits)
+        #expect(evalLabels == [0, 1, 1, 1] && trainLogits[2...].map(\.argmaxIndex) == [0, 0, 1, 0])
+        let supervised = (crossEntropy(trainLogits[0], 0) + crossEntropy(trainLogits[1], 1)) / 2
+        let pseudo = zip(trainLogits[2...], evalLabels).map { crossEntropy($0, $1) }.reduce(0, +) / 4
+        #expect(abs(Double(output.loss.item) - (supervised + 2 * pseudo)) < 1e-4)
+        #expect(output.scalars["all_pseudo_accuracy"] == 0.75)
     }
 
     /// With MixUp, pseudo-labels come from the unmixed unlabeled images, the mask from their

@@ -9,6 +9,10 @@ import GleanTrain
 /// `loss = CE(labeled) + alpha(step) · Σ maskᵢ·CE(unlabeledᵢ, argmaxᵢ) / N_u`,
 /// where the mask keeps pseudo-labels of confidence ≥ `threshold` (0: every one).
 ///
+/// With `labelsFromEvalPass`, the pseudo-labels come from a separate pass in eval mode (no
+/// dropout, no gradients) over the same unlabeled batch, so the loss's pass learns to agree
+/// under dropout with the model's clean prediction instead of with its own noisy argmax.
+///
 /// With `mixing` (pseudo-labeling with MixUp, Arazo et al. 2020, against confirmation bias), the
 /// pseudo-labels come from a separate pass over the unmixed unlabeled images (eval mode, no
 /// gradients); then the labeled batch (one-hot labels) and the unlabeled batch (one-hot
@@ -19,6 +23,8 @@ public final class OnlinePseudoLabeling: TrainingTask {
     public let ramp: PseudoLabelRamp
     public let threshold: Float
     public let mixing: BatchMixing.Kind?
+    /// Whether an eval-mode pass makes the pseudo-labels (always with `mixing`).
+    public let labelsFromEvalPass: Bool
     /// Seeds the mixing: step `s` draws from `RandomGenerator(seed: seed, stream: "mixing/s")`.
     public let seed: UInt64
     /// Whether the unlabeled batches carry their true labels (hidden from the loss), so that
@@ -26,13 +32,14 @@ public final class OnlinePseudoLabeling: TrainingTask {
     public let reportsPseudoLabelAccuracy: Bool
     public var inputs: StepInputs { .labeledAndUnlabeled }
 
-    public init(model: Module, ramp: PseudoLabelRamp, threshold: Float = 0, mixing: BatchMixing.Kind? = nil, seed: UInt64 = 0,
-                reportsPseudoLabelAccuracy: Bool = true) {
+    public init(model: Module, ramp: PseudoLabelRamp, threshold: Float = 0, mixing: BatchMixing.Kind? = nil, labelsFromEvalPass: Bool = false,
+                seed: UInt64 = 0, reportsPseudoLabelAccuracy: Bool = true) {
         require(threshold >= 0 && threshold <= 1, "OnlinePseudoLabeling: threshold \(threshold) must be in [0, 1]")
         self.model = model
         self.ramp = ramp
         self.threshold = threshold
         self.mixing = mixing
+        self.labelsFromEvalPass = labelsFromEvalPass || mixing != nil
         self.seed = seed
         self.reportsPseudoLabelAccuracy = reportsPseudoLabelAccuracy
     }
@@ -40,11 +47,15 @@ public final class OnlinePseudoLabeling: TrainingTask {
     public func trainingStep(_ batch: StepBatch, context: StepContext) -> StepOutput {
         let labeled = batch.labeled!, unlabeled = batch.unlabeled!
         let count = labeled.labels.count
-        let pseudo: PseudoLabels, supervised: Tensor, unsupervised: Tensor, labeledLogits: Tensor?
-        if let mixing {
+        var cleanPseudo: PseudoLabels?
+        if labelsFromEvalPass {
             model.eval()
-            pseudo = PseudoLabels(logits: withoutGradients { model(unlabeled.images) }, threshold: threshold)
-            model.train()
+            cleanPseudo = PseudoLabels(logits: withoutGradients { model(unlabeled.images) }, threshold: threshold)
+        }
+        model.train()
+        let pseudo: PseudoLabels, supervised: Tensor, unsupervised: Tensor, labeledLogits: Tensor?
+        if let mixing, let cleanPseudo {
+            pseudo = cleanPseudo
             var generator = RandomGenerator(seed: seed, stream: "mixing/\(context.globalStep)")
             let classes = pseudo.classCount
             let mixedLabeled = BatchMixing.mix(mixing, images: labeled.images, targets: .oneHot(labeled.labels, classes: classes),
@@ -55,12 +66,11 @@ public final class OnlinePseudoLabeling: TrainingTask {
             unsupervised = PseudoLabels.crossEntropy(logits.sliced(axis: 0, count..<logits.shape[0]), targets: mixedUnlabeled.targets)
             labeledLogits = nil
         } else {
-            model.train()
             let logits = model(Tensor.concat([labeled.images, unlabeled.images], axis: 0))
             let unlabeledLogits = logits.sliced(axis: 0, count..<logits.shape[0])
             labeledLogits = logits.sliced(axis: 0, 0..<count)
             supervised = labeledLogits!.crossEntropy(labels: labeled.labels)
-            pseudo = PseudoLabels(logits: unlabeledLogits, threshold: threshold)
+            pseudo = cleanPseudo ?? PseudoLabels(logits: unlabeledLogits, threshold: threshold)
             unsupervised = pseudo.maskedCrossEntropy(unlabeledLogits)
         }
         let alpha = ramp.weight(at: context.globalStep)
