@@ -30,7 +30,7 @@ struct SemiOptions: Equatable {
     var studentModel: ModelZoo.Name?
     var targets = PseudoTargets.hard
     var pseudoPerClass: Int?
-    var labeledShare: Double = 0
+    var labeledShare: Double = 0.5
 
     /// Which forward pass labels online pseudo-labeling's unlabeled batch.
     enum PseudoLabelPass: String, OptionChoice {
@@ -59,7 +59,7 @@ struct SemiOptions: Equatable {
         .value("student-model", \.studentModel, "pseudo-label-offline, noisy-student: architecture of the students (auto: the teacher's --model; Noisy Student's students may be larger)."),
         .value("targets", \.targets, "pseudo-label-offline, noisy-student: hard (one-hot argmax) or soft (the teacher's probabilities) pseudo-labels."),
         .value("pseudo-per-class", \.pseudoPerClass, "pseudo-label-offline, noisy-student: keep the N most confident pseudo-labels per class, repeating images of short classes (0 = keep every confident image; auto: 0 offline, noisy-student the mean confident count per class)."),
-        .value("labeled-share", \.labeledShare, "pseudo-label-offline, noisy-student: fraction of each student epoch drawn from the labeled images (with replacement), the rest from the pseudo-labeled ones; 0 = every image once per epoch, so a student sees the few labeled images only once per epoch."),
+        .value("labeled-share", \.labeledShare, "pseudo-label-offline, noisy-student: fraction of each student epoch drawn from the labeled images (with replacement), the rest from the pseudo-labeled ones; 0 = every image once per epoch, so that 1,000 labels among 45,000 pseudo-labels are 2% of the draws (on Fashion-MNIST at 1,000 labels, 0.5 took Noisy Student's rounds from 84.46/84.08% to 85.73/86.17% against a teacher's 84.59%)."),
     ]
 
     func validate(source: String) throws {
