@@ -68,6 +68,7 @@ struct SelfTrainingRun {
                                   selection.indices.count > Set(selection.indices).count ? " (balanced: \(Set(selection.indices).count) distinct)" : "",
                                   rightness))
             let (images, targets) = SelfTraining.studentData(labeled: labeled, unlabeled: data.unlabeled, selection: selection)
+            let roundSeed = seed &+ UInt64(round)
             var studentSettings = settings
             studentSettings.optimization.minutes = 2 * shareMinutes
             if let model = semi.studentModel, model != settings.model.model {
@@ -76,24 +77,17 @@ struct SelfTrainingRun {
             }
             if let width = semi.studentWidth { studentSettings.model.widthOption = width }
             let student = try studentSettings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height,
-                                                         seed: seed &+ UInt64(round))
+                                                         seed: roundSeed)
             let noise = isNoisy ? Compose([semi.augmentation(imageSize: labeled.height, randAugment: settings.data.augmentation.randAugment).weak,
                                            settings.data.augmentation.randAugment])
                 : settings.data.transform(for: labeled)
-            // `--sampler balanced` also balances the student's labeled + pseudo-labeled set;
-            // `--labeled-share` fixes the labeled images' part of each epoch.
-            let balanced = settings.data.sampler == .balanced
-            let order: Sampler = semi.labeledShare > 0 && images.count > labeled.count
-                ? WeightedRandomSampler.twoParts(labels: images.labels, firstCount: labeled.count, firstShare: semi.labeledShare,
-                                                 classBalanced: balanced, samplesPerEpoch: images.count, seed: seed &+ UInt64(round))
-                : balanced ? WeightedRandomSampler.classBalanced(labels: images.labels, seed: seed &+ UInt64(round)) as Sampler
-                : RandomSampler(count: images.count, seed: seed &+ UInt64(round))
+            let order = studentOrder(labels: images.labels, labeledCount: labeled.count, seed: roundSeed)
             let loader = settings.optimization.epochs(of: DataLoader(
                 dataset: images, batchSize: settings.optimization.batchSize, sampler: order,
-                transform: noise, mean: data.mean, std: data.std, dropLast: images.count >= settings.optimization.batchSize, seed: seed &+ UInt64(round)))
+                transform: noise, mean: data.mean, std: data.std, dropLast: images.count >= settings.optimization.batchSize, seed: roundSeed))
             results.append(try trainStage("round-\(round)", settings: studentSettings, parent: experiment,
                                           task: SoftTargetClassification(model: student, targets: targets, mixing: settings.data.augmentation.mixingKind,
-                                                                         seed: seed &+ UInt64(round)), loader: loader, images: images.count,
+                                                                         seed: roundSeed), loader: loader, images: images.count,
                                           loaders: loaders))
         }
         let table = results.map { result in
@@ -108,6 +102,19 @@ struct SelfTrainingRun {
                               confusion: final.test.confusion, classNames: data.test.classNames)
         return RunOutcome(directory: experiment.directory.path, test: final.test.metrics, confusion: final.test.confusion,
                           labelsUsed: data.labelsUsed, curves: experiment.directory.path + "/" + final.name)
+    }
+
+    /// The order of a student's epoch over `labels` (the labeled images first, then the
+    /// pseudo-labeled ones): `--labeled-share` fixes the labeled images' part of each epoch, and
+    /// `--sampler balanced` balances the classes (within each part when both apply).
+    private func studentOrder(labels: [Int], labeledCount: Int, seed: UInt64) -> Sampler {
+        let share = request.settings.semi.labeledShare, balanced = request.settings.data.sampler == .balanced
+        if share > 0 && labels.count > labeledCount {
+            return WeightedRandomSampler.twoParts(labels: labels, firstCount: labeledCount, firstShare: share,
+                                                  classBalanced: balanced, samplesPerEpoch: labels.count, seed: seed)
+        }
+        if balanced { return WeightedRandomSampler.classBalanced(labels: labels, seed: seed) }
+        return RandomSampler(count: labels.count, seed: seed)
     }
 
     /// Trains (or resumes, or skips when finished) one stage and returns its model with the
