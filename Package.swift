@@ -40,10 +40,12 @@ let package = Package(
         // Fuzz targets for every reader of user-supplied bytes (scripts/fuzz.sh builds glean-fuzz with libFuzzer).
         .target(name: "GleanFuzz", dependencies: ["Glean", "GleanConfig"]),
         .executableTarget(name: "glean-fuzz", dependencies: ["GleanFuzz"]),
+        // Scratch folders shared by the test targets (removed when the test process exits).
+        .target(name: "GleanTestSupport", path: "Tests/Support"),
         .testTarget(name: "GleanTensorTests", dependencies: ["GleanTensor"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean", "GleanConfig", "GleanFuzz"]),
-        .testTarget(name: "GleanNNTests", dependencies: ["Glean", "GleanFuzz"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean", "GleanConfig", "GleanFuzz", "GleanTestSupport"]),
+        .testTarget(name: "GleanNNTests", dependencies: ["Glean", "GleanFuzz", "GleanTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GleanMethodsTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,4 +1,5 @@
 import Foundation
+import GleanTestSupport
 import Glean
 import Testing
 @testable import glean
@@ -10,7 +11,7 @@ struct TinyDataset {
     let runs: String
 
     init(_ label: String, trainPerClass: Int = 20, testPerClass: Int = 8) {
-        directory = NSTemporaryDirectory() + "glean-cli-\(label)-\(UUID().uuidString)"
+        directory = TestScratch.path("cli-\(label)")
         runs = directory + "/runs"
         try! FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
         var generator = RandomGenerator(seed: 42)

@@ -1,4 +1,5 @@
 import Foundation
+import GleanTestSupport
 import Glean
 import Testing
 @testable import glean
@@ -35,7 +36,7 @@ import Testing
     }
 
     @Test func aMissingFolderIsNamed() throws {
-        let folder = NSTemporaryDirectory() + "glean-missing-\(UUID().uuidString)"
+        let folder = TestScratch.path("missing")
         #expect(throws: FileWriteError(path: folder + "/confusion.csv", reason: "the folder \(folder) does not exist")) {
             try AtomicFile.write(Data("x".utf8), to: folder + "/confusion.csv")
         }

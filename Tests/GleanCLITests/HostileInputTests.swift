@@ -1,4 +1,5 @@
 import Foundation
+import GleanTestSupport
 import Glean
 import GleanFuzz
 import Testing
@@ -45,7 +46,7 @@ import Testing
     // MARK: crashes from sizes a header claims
 
     @Test func imagesClaimingHugeSizesAreRefusedFromTheHeader() throws {
-        let root = NSTemporaryDirectory() + "glean-hostile-images-\(UUID().uuidString)"
+        let root = TestScratch.path("hostile-images")
         let jpeg = try #require(CraftedInputs.jpeg([UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/rgb.jpg"))),
                                                    claimingSide: 60_000))
         let cases: [(String, [UInt8])] = [("huge.png", CraftedInputs.png(width: 1_000_000, height: 1_000_000)),

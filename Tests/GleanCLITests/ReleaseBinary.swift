@@ -1,4 +1,5 @@
 import Foundation
+import GleanTestSupport
 import Testing
 
 /// Runs the release-built `glean` as a user would (`.ci/run` and the README's test command build
@@ -26,7 +27,7 @@ enum ReleaseBinary {
     static func run(_ arguments: [String], addressSpaceKiB: Int? = nil, environment: [String: String] = [:]) throws -> Outcome {
         try #require(FileManager.default.isExecutableFile(atPath: path),
                      "no release binary at \(path): run `swift build -c release --product glean` first")
-        let errorFile = NSTemporaryDirectory() + "glean-stderr-\(UUID().uuidString)"
+        let errorFile = TestScratch.path("stderr")
         defer { unlink(errorFile) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import GleanTestSupport
 import GleanConfig
 import Glean
 @testable import glean
@@ -17,7 +18,7 @@ import Glean
     }
 
     @Test func commandLineParsingWithConfigFile() throws {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("glean-cfg-\(UInt32.random(in: 0...UInt32.max)).yaml").path
+        let scratch = TestScratch.path("cfg", suffix: ".yaml")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         try "model: resnet18\nepochs: 2\n".write(toFile: scratch, atomically: true, encoding: .utf8)
         let request = try TrainSettings.parse(["--config", scratch, "--epochs=9", "--learning-rate", "0.2"])
@@ -65,10 +66,10 @@ import Glean
         }
         try settings.apply(yaml: "epochs: 3  # a comment with & and *\nrun-name: \"a*b & c\"\n", source: "fine.yaml")
         #expect(settings.optimization.epochs == 3 && settings.run.runName == "a*b & c")
-        let latin1 = NSTemporaryDirectory() + "glean-latin1-\(UUID().uuidString).yaml"
+        let latin1 = TestScratch.path("latin1", suffix: ".yaml")
         FileManager.default.createFile(atPath: latin1, contents: Data([0x65, 0x70, 0x6F, 0x63, 0x68, 0x73, 0x3A, 0x20, 0xE9, 0xFF]))
         #expect { try TrainSettings.parse(["--config", latin1]) } throws: { "\($0)".contains(latin1) && "\($0)".contains("UTF-8") }
-        let run = NSTemporaryDirectory() + "glean-latin1-run-\(UUID().uuidString)"
+        let run = TestScratch.path("latin1-run")
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: latin1, toPath: run + "/config.yaml")
         #expect { try TrainSettings.parse(["--resume", run]) } throws: { "\($0)".contains(run + "/config.yaml") && "\($0)".contains("UTF-8") }
@@ -218,7 +219,7 @@ import Glean
 
 @Suite struct RunTestSplitTests {
     @Test func readsTheRunConfigNextToTheCheckpoint() throws {
-        let run = FileManager.default.temporaryDirectory.appendingPathComponent("glean-run-\(UInt32.random(in: 0...UInt32.max))").path
+        let run = TestScratch.path("run")
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: run) }
         let checkpoint = run + "/best.safetensors"

@@ -1,4 +1,5 @@
 import Foundation
+import GleanTestSupport
 import Glean
 import Testing
 
@@ -104,7 +105,7 @@ import Testing
 
 @Suite struct CSVTableTests {
     private func write(_ text: String) -> String {
-        let path = NSTemporaryDirectory() + "glean-\(UUID().uuidString).csv"
+        let path = TestScratch.path("table", suffix: ".csv")
         FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GleanTestSupport
 import Glean
 import GleanFuzz
 import Testing
@@ -22,7 +23,7 @@ import Testing
     }
 
     @Test func damagedFilesNameThePath() throws {
-        let directory = NSTemporaryDirectory() + "glean-decode-\(UUID().uuidString)"
+        let directory = TestScratch.path("decode")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for name in ["rgb.png", "rgb.jpg"] {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.imagesDirectory + "/" + name))
@@ -39,7 +40,7 @@ import Testing
     /// pixel buffer exists: PNGs of 1,000,000² and 65,535² (IHDR rewritten with its CRC) and a JPEG of
     /// 60,000² (SOF rewritten; libjpeg-turbo itself stops at 65,500).
     @Test func headersClaimingHugeImagesAreRefused() throws {
-        let directory = NSTemporaryDirectory() + "glean-huge-\(UUID().uuidString)"
+        let directory = TestScratch.path("huge")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.imagesDirectory + "/rgb.jpg")))
         let jpeg = try #require(CraftedInputs.jpeg(original, claimingSide: 60_000))
@@ -60,7 +61,7 @@ import Testing
     /// gray values exactly) and one color file makes every image RGB; torchvision's
     /// train/val/test layout is recognised.
     @Test func grayFoldersStayGrayAndSplitFoldersAreFound() throws {
-        let root = NSTemporaryDirectory() + "glean-gray-\(UUID().uuidString)"
+        let root = TestScratch.path("gray")
         for folder in ["train/a", "train/b", "test/a", "test/b"] {
             try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: Self.imagesDirectory + "/gray.png", toPath: root + "/" + folder + "/x.png")
@@ -78,7 +79,7 @@ import Testing
     }
 
     @Test func imageFolderLoadsClassesAndWarns() throws {
-        let root = NSTemporaryDirectory() + "glean-folder-\(UUID().uuidString)"
+        let root = TestScratch.path("folder")
         for folder in ["cats", "dogs"] {
             try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
         }
@@ -100,7 +101,7 @@ import Testing
     /// Images directly in the root are one class, `unlabeled`; beside class folders they are
     /// skipped with a warning.
     @Test func folderWithoutClassesIsUnlabeled() throws {
-        let root = NSTemporaryDirectory() + "glean-unlabeled-\(UUID().uuidString)"
+        let root = TestScratch.path("unlabeled")
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         for name in ["1.png", "2.png", "3.jpg"] {
             try FileManager.default.copyItem(atPath: Self.imagesDirectory + (name.hasSuffix("jpg") ? "/rgb.jpg" : "/rgb.png"),
@@ -113,7 +114,7 @@ import Testing
         var warnings: [String] = []
         let labeled = try ImageFolder.load(root: root, channels: 3, warn: { warnings.append($0) })
         #expect(labeled.classNames == ["cats"] && labeled.count == 1 && warnings.count == 1 && warnings[0].contains("3 images outside"))
-        let empty = NSTemporaryDirectory() + "glean-empty-\(UUID().uuidString)"
+        let empty = TestScratch.path("empty")
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         #expect { try ImageFolder.load(root: empty, warn: { _ in }) } throws: { "\($0)".contains("no class sub-folders and no PNG") }
     }

@@ -1,11 +1,12 @@
 import Foundation
+import GleanTestSupport
 
 /// A fresh temporary folder for tests that write files.
 struct ScratchDirectory {
     let path: String
 
     init(_ label: String) {
-        path = NSTemporaryDirectory() + "glean-\(label)-\(UUID().uuidString)"
+        path = TestScratch.path(label)
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
