@@ -103,7 +103,7 @@ extension Tensor {
 
     /// Sum of two gradients of the same shape, in whichever layout is cheaper.
     func addingGradient(_ other: Tensor) -> Tensor {
-        ElementwiseKernels.combine(self, other, op: "gradient accumulation", zeroPreserving: true, +)
+        ElementwiseKernels.combine(self, other, op: "gradient accumulation", zeroPreserving: true, Add())
     }
 
     private static func topologicalOrder(from root: AutogradNode) -> [AutogradNode] {

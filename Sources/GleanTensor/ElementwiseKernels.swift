@@ -2,9 +2,10 @@
 /// They never record gradients; the public ops in `Tensor+Arithmetic` do.
 enum ElementwiseKernels {
     /// `f` applied to every element. Zero-preserving functions (`f(0) == 0`) keep a blocked
-    /// layout and run over the padded buffer; others read plain memory.
+    /// layout and run over the padded buffer; others read plain memory. Generic so that each
+    /// concrete `f` is inlined into the loop (and vectorised) instead of called per element.
     @inline(__always)
-    static func map(_ x: Tensor, zeroPreserving: Bool = false, _ f: (Float) -> Float) -> Tensor {
+    static func map<F: UnaryElementFunction>(_ x: Tensor, zeroPreserving: Bool = false, _ f: F) -> Tensor {
         let source = zeroPreserving ? x.storage : x.plainStorage
         let output = source.layout.map { TensorStorage(layout: $0) } ?? TensorStorage(count: x.count)
         let count = source.layout == nil ? x.count : source.physicalCount
@@ -15,10 +16,16 @@ enum ElementwiseKernels {
         return withExtendedLifetime(source) { Tensor(shape: x.shape, storage: output) }
     }
 
+    /// `map` with a closure (called once per element: for the less frequent ops).
+    static func map(_ x: Tensor, zeroPreserving: Bool = false, _ f: (Float) -> Float) -> Tensor {
+        withoutActuallyEscaping(f) { map(x, zeroPreserving: zeroPreserving, UnaryClosure(body: $0)) }
+    }
+
     /// `f(a, b)` with NumPy broadcasting. Same-shape zero-preserving ops keep a shared layout.
+    /// Generic so that each concrete `f` is inlined into the loops.
     @inline(__always)
-    static func combine(_ a: Tensor, _ b: Tensor, op: String, zeroPreserving: Bool = false,
-                    _ f: (Float, Float) -> Float) -> Tensor {
+    static func combine<F: BinaryElementFunction>(_ a: Tensor, _ b: Tensor, op: String, zeroPreserving: Bool = false,
+                                                  _ f: F) -> Tensor {
         if a.shape == b.shape {
             let sameBlockedLayout = zeroPreserving && a.storage.layout != nil
             let left = sameBlockedLayout ? a.storage : a.plainStorage
@@ -55,6 +62,12 @@ enum ElementwiseKernels {
         return withExtendedLifetime((left, right)) { Tensor(shape: shape, storage: output) }
     }
 
+    /// `combine` with a closure (called once per element: for the less frequent ops).
+    static func combine(_ a: Tensor, _ b: Tensor, op: String, zeroPreserving: Bool = false,
+                        _ f: (Float, Float) -> Float) -> Tensor {
+        withoutActuallyEscaping(f) { combine(a, b, op: op, zeroPreserving: zeroPreserving, BinaryClosure(body: $0)) }
+    }
+
     /// Walks `shape` row by row (last axis innermost), handing each row's start offsets in
     /// the output and both inputs plus the inputs' steps along the last axis.
     @inline(__always)
@@ -84,7 +97,7 @@ enum ElementwiseKernels {
     /// `x` expanded to `shape` by broadcasting.
     static func expand(_ x: Tensor, to shape: Shape) -> Tensor {
         if x.shape == shape { return x }
-        return combine(Tensor.zeros(shape), x, op: "expand") { _, value in value }
+        return combine(Tensor.zeros(shape), x, op: "expand", Second())
     }
 
     /// Sums `x` down to `shape` (the reverse of broadcasting), for gradients.

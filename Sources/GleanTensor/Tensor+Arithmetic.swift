@@ -5,21 +5,21 @@ import Foundation
 
 extension Tensor {
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
-        let value = ElementwiseKernels.combine(lhs, rhs, op: "add", zeroPreserving: true, +)
+        let value = ElementwiseKernels.combine(lhs, rhs, op: "add", zeroPreserving: true, Add())
         return recorded("add", shape: value.shape, storage: value.storage, inputs: [lhs, rhs]) { g in
             [ElementwiseKernels.sumToShape(g, lhs.shape), ElementwiseKernels.sumToShape(g, rhs.shape)]
         }
     }
 
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
-        let value = ElementwiseKernels.combine(lhs, rhs, op: "subtract", zeroPreserving: true, -)
+        let value = ElementwiseKernels.combine(lhs, rhs, op: "subtract", zeroPreserving: true, Subtract())
         return recorded("subtract", shape: value.shape, storage: value.storage, inputs: [lhs, rhs]) { g in
             [ElementwiseKernels.sumToShape(g, lhs.shape), ElementwiseKernels.sumToShape(-g, rhs.shape)]
         }
     }
 
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
-        let value = ElementwiseKernels.combine(lhs, rhs, op: "multiply", zeroPreserving: true, *)
+        let value = ElementwiseKernels.combine(lhs, rhs, op: "multiply", zeroPreserving: true, Multiply())
         return recorded("multiply", shape: value.shape, storage: value.storage, inputs: [lhs, rhs]) { g in
             [lhs.requiresGrad ? ElementwiseKernels.sumToShape(g * rhs.detached(), lhs.shape) : nil,
              rhs.requiresGrad ? ElementwiseKernels.sumToShape(g * lhs.detached(), rhs.shape) : nil]
@@ -27,7 +27,7 @@ extension Tensor {
     }
 
     public static func / (lhs: Tensor, rhs: Tensor) -> Tensor {
-        let value = ElementwiseKernels.combine(lhs, rhs, op: "divide", /)
+        let value = ElementwiseKernels.combine(lhs, rhs, op: "divide", Divide())
         return recorded("divide", shape: value.shape, storage: value.storage, inputs: [lhs, rhs]) { g in
             let r = rhs.detached()
             return [lhs.requiresGrad ? ElementwiseKernels.sumToShape(g / r, lhs.shape) : nil,
@@ -36,7 +36,7 @@ extension Tensor {
     }
 
     public static prefix func - (x: Tensor) -> Tensor {
-        let value = ElementwiseKernels.map(x, zeroPreserving: true) { -$0 }
+        let value = ElementwiseKernels.map(x, zeroPreserving: true, Negate())
         return recorded("negate", shape: x.shape, storage: value.storage, inputs: [x]) { g in [-g] }
     }
 
@@ -50,7 +50,7 @@ extension Tensor {
 
     /// Multiplication by a constant keeps a blocked layout.
     public static func * (lhs: Tensor, rhs: Float) -> Tensor {
-        let value = ElementwiseKernels.map(lhs, zeroPreserving: true) { $0 * rhs }
+        let value = ElementwiseKernels.map(lhs, zeroPreserving: true, Scale(factor: rhs))
         return recorded("scale", shape: lhs.shape, storage: value.storage, inputs: [lhs]) { g in [g * rhs] }
     }
 
@@ -61,7 +61,7 @@ extension Tensor {
         let input = self.detached()
         return Tensor.recorded(name, shape: shape, storage: value.storage, inputs: [self]) { g in
             let local = ElementwiseKernels.combine(input, value, op: name) { derivative($0, $1) }
-            return [ElementwiseKernels.combine(g, local, op: name, *)]
+            return [ElementwiseKernels.combine(g, local, op: name, Multiply())]
         }
     }
 
@@ -94,7 +94,7 @@ extension Tensor {
         let mask = ElementwiseKernels.expand(condition.detached(), to: shape)
         let picked = ElementwiseKernels.combine(mask, ElementwiseKernels.expand(a.detached(), to: shape), op: "where") { c, x in c != 0 ? x : 0 }
         let value = ElementwiseKernels.combine(mask, ElementwiseKernels.expand(b.detached(), to: shape), op: "where") { c, x in c != 0 ? 0 : x }
-        let result = ElementwiseKernels.combine(picked, value, op: "where", +)
+        let result = ElementwiseKernels.combine(picked, value, op: "where", Add())
         return recorded("where", shape: shape, storage: result.storage, inputs: [a, b]) { g in
             let toA = ElementwiseKernels.combine(mask, g, op: "where") { c, x in c != 0 ? x : 0 }
             let toB = ElementwiseKernels.combine(mask, g, op: "where") { c, x in c != 0 ? 0 : x }

@@ -34,12 +34,12 @@ enum SoftmaxKernels {
         if log {
             let total = ReductionKernels.sum(gradient, axes: [axis], keepDims: true)
             let probabilities = ElementwiseKernels.map(output) { Foundation.exp($0) }
-            return ElementwiseKernels.combine(gradient, ElementwiseKernels.combine(probabilities, total, op: "logSoftmax backward", *),
-                                              op: "logSoftmax backward", -)
+            return ElementwiseKernels.combine(gradient, ElementwiseKernels.combine(probabilities, total, op: "logSoftmax backward", Multiply()),
+                                              op: "logSoftmax backward", Subtract())
         }
-        let weighted = ElementwiseKernels.combine(gradient, output, op: "softmax backward", *)
+        let weighted = ElementwiseKernels.combine(gradient, output, op: "softmax backward", Multiply())
         let total = ReductionKernels.sum(weighted, axes: [axis], keepDims: true)
-        let centered = ElementwiseKernels.combine(gradient, total, op: "softmax backward", -)
-        return ElementwiseKernels.combine(output, centered, op: "softmax backward", *)
+        let centered = ElementwiseKernels.combine(gradient, total, op: "softmax backward", Subtract())
+        return ElementwiseKernels.combine(output, centered, op: "softmax backward", Multiply())
     }
 }

@@ -56,9 +56,9 @@ extension Tensor {
             }
             return withExtendedLifetime(right) { Tensor(shape: a.shape, storage: target) }
         }
-        let value = ElementwiseKernels.combine(a, b, op: "reluOfSum", zeroPreserving: true) { Swift.max($0 + $1, 0) }
+        let value = ElementwiseKernels.combine(a, b, op: "reluOfSum", zeroPreserving: true, ReLUOfSum())
         return recorded("reluOfSum", shape: a.shape, storage: value.storage, inputs: [a, b]) { g in
-            let masked = ElementwiseKernels.combine(g, value, op: "reluOfSum backward", zeroPreserving: true) { $1 > 0 ? $0 : 0 }
+            let masked = ElementwiseKernels.combine(g, value, op: "reluOfSum backward", zeroPreserving: true, PassWherePositive())
             return [masked, masked]
         }
     }

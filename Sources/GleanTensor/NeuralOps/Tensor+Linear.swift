@@ -14,7 +14,7 @@ extension Tensor {
         }
         var value = Gemm.product(self, weight, transposeB: true)
         if let bias {
-            value = ElementwiseKernels.combine(value, bias.detached(), op: "linear bias", +)
+            value = ElementwiseKernels.combine(value, bias.detached(), op: "linear bias", Add())
         }
         let x = self.detached(), w = weight.detached()
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
