@@ -71,6 +71,34 @@ import Testing
         #expect(owned.scalars == shared.scalars && shared.scalars == (a + b).relu().scalars)
     }
 
+    /// Batch norm with the ReLU in its pass gives the output, gradients and running statistics
+    /// of batch norm followed by ReLU, in training and eval mode, in plain (3 channels) and
+    /// blocked (16 channels) layouts.
+    @Test(arguments: [(3, true), (3, false), (16, true), (16, false)])
+    func batchNormWithReLUMatchesSeparateOps(channels: Int, training: Bool) {
+        var generator = RandomGenerator(seed: 9)
+        let x = Tensor.normal([4, channels, 5, 5], generator: &generator)
+        let upstream = Tensor.normal([4, channels, 5, 5], generator: &generator)
+        let gammaValues = Tensor.normal([channels], mean: 1, standardDeviation: 0.3, generator: &generator)
+        let betaValues = Tensor.normal([channels], standardDeviation: 0.5, generator: &generator)
+        func run(fused: Bool) -> (output: Tensor, gradients: [Tensor?], running: [Float]) {
+            let input = (x * 1).requiringGrad(), gamma = (gammaValues * 1).requiringGrad(), beta = (betaValues * 1).requiringGrad()
+            let mean = Tensor.full(0.1, shape: [channels]), variance = Tensor.full(1.5, shape: [channels])
+            let normalized = input.batchNorm(scale: gamma, shift: beta, runningMean: mean, runningVariance: variance,
+                                             training: training, relu: fused)
+            let output = fused ? normalized : normalized.relu()
+            (output * upstream).sum().backward()
+            return (output, [input.grad, gamma.grad, beta.grad], mean.scalars + variance.scalars)
+        }
+        let fused = run(fused: true), separate = run(fused: false)
+        #expect(maxScaledError(fused.output, separate.output) < 1e-6)
+        #expect(fused.output.scalars.contains(0) && fused.output.scalars.contains { $0 > 0 })
+        for (a, b) in zip(fused.gradients, separate.gradients) {
+            #expect(a != nil && b != nil && maxScaledError(a!, b!) < 1e-5)
+        }
+        #expect(fused.running == separate.running)
+    }
+
     @Test func fusedReLUConvolutionMatchesSeparateOps() {
         var generator = RandomGenerator(seed: 2)
         let x = Tensor.normal([2, 16, 6, 6], generator: &generator)

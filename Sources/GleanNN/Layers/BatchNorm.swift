@@ -34,10 +34,14 @@ public final class BatchNorm: Module {
         return true
     }
 
-    public override func forward(_ input: Tensor) -> Tensor {
+    public override func forward(_ input: Tensor) -> Tensor { forward(input, relu: false) }
+
+    /// The normalised input, followed by ReLU in the same pass when `relu`.
+    public func forward(_ input: Tensor, relu: Bool) -> Tensor {
         if isTraining { batchesTracked += 1 }
         return input.batchNorm(scale: weight.value, shift: bias.value, runningMean: runningMean.value,
-                        runningVariance: runningVariance.value, training: isTraining, momentum: momentum, epsilon: epsilon)
+                               runningVariance: runningVariance.value, training: isTraining, momentum: momentum, epsilon: epsilon,
+                               relu: relu)
     }
 }
 

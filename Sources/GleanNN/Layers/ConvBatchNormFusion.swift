@@ -6,11 +6,13 @@ extension Conv2d {
     /// In eval mode with no gradient being recorded, the batch norm is folded into the
     /// convolution (`w' = w·γ/√(σ²+ε)`, `b' = (b − μ)·γ/√(σ²+ε) + β`) and the ReLU runs inside
     /// the convolution primitive, so inference makes one pass over the activations instead of
-    /// three. Otherwise the layers run one after another, with gradients.
+    /// three. Otherwise the convolution runs, then batch norm with the ReLU in its pass, with
+    /// gradients.
     public func forward(_ input: Tensor, batchNorm: BatchNorm, relu: Bool) -> Tensor {
         guard !isTraining, !batchNorm.isTraining, !GradMode.isEnabled else {
-            let normalized = batchNorm(self(input))
-            return relu ? normalized.relu() : normalized
+            let output = batchNorm.forward(self(input), relu: relu)
+            Module.observer?(batchNorm, output)
+            return output
         }
         let (foldedWeight, foldedBias) = folded(with: batchNorm)
         return input.conv2d(weight: foldedWeight, bias: foldedBias, stride: stride, padding: padding,

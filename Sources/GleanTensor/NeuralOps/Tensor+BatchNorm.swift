@@ -9,8 +9,10 @@ extension Tensor {
     /// - Parameters:
     ///   - scale, shift: `[C]` (γ and β).
     ///   - runningMean, runningVariance: `[C]`, plain; updated in place when training.
+    ///   - relu: apply ReLU to the result in the same pass (`batchNorm(...).relu()` in one
+    ///     read and write of the activations, forward and backward).
     public func batchNorm(scale: Tensor, shift: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                          training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5) -> Tensor {
+                          training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, relu: Bool = false) -> Tensor {
         require(rank == 2 || rank == 4, "batchNorm: input must be [N, C] or [N, C, H, W], got \(shape)")
         let channels = shape[1]
         for (name, vector) in [("scale", scale), ("shift", shift), ("runningMean", runningMean), ("runningVariance", runningVariance)] {
@@ -24,7 +26,7 @@ extension Tensor {
         }
         let result = BatchNormKernels.forward(input, scale: scale, shift: shift,
                                               mean: training ? nil : runningMean, variance: training ? nil : runningVariance,
-                                              epsilon: epsilon)
+                                              epsilon: epsilon, relu: relu)
         if training {
             let correction = Float(reduced) / Float(reduced - 1)
             let batchMean = result.mean.pointer, batchVariance = result.variance.pointer
@@ -38,7 +40,7 @@ extension Tensor {
             }
         }
         let inputShape = input.shape
-        let output = Tensor.recorded("batchNorm", shape: inputShape, storage: result.output.storage,
+        let output = Tensor.recorded(relu ? "batchNorm+relu" : "batchNorm", shape: inputShape, storage: result.output.storage,
                                      inputs: [input, scale, shift]) { g in
             let (dx, dScale, dShift) = BatchNormKernels.backward(g, forward: result, scale: scale, shift: shift,
                                                                  shape: inputShape, epsilon: epsilon, globalStats: !training)
