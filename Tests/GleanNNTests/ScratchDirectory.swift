@@ -6,8 +6,7 @@ struct ScratchDirectory {
     let path: String
 
     init(_ label: String) {
-        path = TestScratch.path(label)
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        path = TestScratch.folder(label)
     }
 
     /// Writes `bytes` to `name` inside the folder and returns the file's path.
