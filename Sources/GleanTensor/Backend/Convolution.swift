@@ -13,8 +13,9 @@ struct ConvolutionGeometry {
     var bf16: Bool
     /// ReLU applied to the output inside the primitive (forward only, for inference).
     var fusedReLU = false
-    /// Forward and backward-data run on Glean's own Winograd kernel (`OwnWinograd`), decided
-    /// once when the layer runs so that its backward pass takes the same path.
+    /// Forward and backward-data run on Glean's own Winograd kernel (`OwnWinograd`, or
+    /// `BF16Winograd` when `bf16`), decided once when the layer runs so that its backward pass
+    /// takes the same path.
     var ownWinograd = false
     /// The weight gradient runs on Glean's own first-layer kernel (`SingleChannelGradient`).
     var singleChannelGradient = false
@@ -128,7 +129,9 @@ enum ConvolutionKernels {
     /// read them, for the backward passes.
     static func forward(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?,
                         _ geometry: ConvolutionGeometry) -> (output: Tensor, source: OperandMemory, weights: OperandMemory) {
-        if geometry.ownWinograd { return OwnWinograd.forward(x, weight, bias, geometry) }
+        if geometry.ownWinograd {
+            return geometry.bf16 ? BF16Winograd.forward(x, weight, bias, geometry) : OwnWinograd.forward(x, weight, bias, geometry)
+        }
         let primitive = geometry.forward()
         let dstDesc = primitive.desc(dnnl_query_dst_md)
         let source = OperandMemory.of(x, as: primitive.desc(dnnl_query_src_md))
@@ -156,6 +159,16 @@ enum ConvolutionKernels {
     /// want it in the same layout.
     static func backward(_ gradient: Tensor, source: OperandMemory, weights: OperandMemory, _ geometry: ConvolutionGeometry,
                          weightShape: Shape, needsInputGradient: Bool) -> (input: Tensor?, weights: Tensor, bias: Tensor?) {
+        if geometry.ownWinograd && geometry.bf16 {
+            let input = needsInputGradient
+                ? BF16Winograd.backwardData(OperandMemory.of(gradient, as: BF16Winograd.blockedDesc(geometry.destinationDims)),
+                                            weights: weights, geometry)
+                : nil
+            let weightsGeometry = bf16WeightGradientGeometry(geometry)
+            let diffDst = OperandMemory.of(gradient, as: weightsGeometry.backwardWeights().desc(dnnl_query_diff_dst_md))
+            let (weightGradient, biasGradient) = backwardWeights(diffDst, source: source, weightsGeometry, weightShape: weightShape)
+            return (input, weightGradient, biasGradient)
+        }
         if geometry.ownWinograd {
             let diffDst = OperandMemory.of(gradient, as: OwnWinograd.blockedDesc(geometry.destinationDims))
             let input = needsInputGradient ? OwnWinograd.backwardData(diffDst, weights: weights, geometry) : nil
@@ -170,10 +183,7 @@ enum ConvolutionKernels {
                 : nil
             return (input, weightGradient, biasGradient)
         }
-        var weightsGeometry = geometry
-        // oneDNN 2.6's bf16 backward-weights kernel is slow on outputs of 4x4 or less (half the
-        // speed of fp32 Winograd for ResNet-18's last stage at 28 px): those run in fp32.
-        if geometry.bf16 && geometry.outputHeight * geometry.outputWidth <= 16 { weightsGeometry.bf16 = false }
+        let weightsGeometry = bf16WeightGradientGeometry(geometry)
         let weightsPass = weightsGeometry.backwardWeights()
         let diffDst = OperandMemory.of(gradient, as: weightsPass.desc(dnnl_query_diff_dst_md))
         var input: Tensor?
@@ -185,6 +195,16 @@ enum ConvolutionKernels {
         }
         let (weightGradient, biasGradient) = backwardWeights(diffDst, source: source, weightsGeometry, weightShape: weightShape)
         return (input, weightGradient, biasGradient)
+    }
+
+    /// The geometry the weight gradient runs with: oneDNN 2.6's bf16 backward-weights kernel is
+    /// slow on outputs of 4x4 or less (half the speed of fp32 Winograd for ResNet-18's last stage
+    /// at 28 px), so those run in fp32.
+    private static func bf16WeightGradientGeometry(_ geometry: ConvolutionGeometry) -> ConvolutionGeometry {
+        var weightsGeometry = geometry
+        weightsGeometry.ownWinograd = false
+        if geometry.bf16 && geometry.outputHeight * geometry.outputWidth <= 16 { weightsGeometry.bf16 = false }
+        return weightsGeometry
     }
 
     static func backwardData(_ diffDst: OperandMemory, weights: OperandMemory, _ geometry: ConvolutionGeometry) -> Tensor {

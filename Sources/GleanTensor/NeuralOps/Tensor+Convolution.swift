@@ -49,7 +49,7 @@ extension Tensor {
             winograd: ConvolutionSettings.algorithm == .auto && groups == 1 && stride == (1, 1) && dilation == (1, 1)
                 && weight.shape[2] == 3 && weight.shape[3] == 3 && shape[1] >= 16 && weight.shape[0] >= 16,
             bf16: MixedPrecision.active == .bf16)
-        geometry.ownWinograd = OwnWinograd.applies(to: geometry)
+        geometry.ownWinograd = OwnWinograd.applies(to: geometry) || BF16Winograd.applies(to: geometry)
         geometry.singleChannelGradient = SingleChannelGradient.applies(to: geometry)
         require(geometry.outputHeight > 0 && geometry.outputWidth > 0,
                      "conv2d: input shape \(shape) is too small for kernel \(weight.shape) with padding \(padding)")

@@ -1,0 +1,229 @@
+#include "winograd_bf16.h"
+#include <immintrin.h>
+#include <string.h>
+
+#define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
+/* Tiles per step of the product kernel (rows of its accumulator block). */
+#define ROWS 6
+/* Output channels per pass over a group: four vectors of 16. */
+#define OUT_BLOCK GLEAN_WINOGRAD_BF16_OUT_BLOCK
+
+/* G x: four values from three (a row or column of a 3x3 kernel), for 16 output channels. */
+BF16_TARGET static inline void filter_1d(__m512 g0, __m512 g1, __m512 g2, __m512 t[4]) {
+    const __m512 half = _mm512_set1_ps(0.5f);
+    const __m512 outer = _mm512_add_ps(g0, g2);
+    t[0] = g0;
+    t[1] = _mm512_mul_ps(half, _mm512_add_ps(outer, g1));
+    t[2] = _mm512_mul_ps(half, _mm512_sub_ps(outer, g1));
+    t[3] = g2;
+}
+
+/* The 16 points of G g Gᵀ for input channel i and the 16 output channels of `block`. */
+BF16_TARGET static void filter_points(const float *weights, int outChannels, int inChannels, int flipped, int i,
+                                      int block, __m512 points[16]) {
+    float lanes[9][16];
+    for (int lane = 0; lane < 16; lane++) {
+        const int o = block * 16 + lane;
+        for (int k = 0; k < 9; k++) {
+            if (o >= outChannels || i >= inChannels) lanes[k][lane] = 0;
+            else lanes[k][lane] = flipped ? weights[((size_t)i * outChannels + o) * 9 + 8 - k]
+                                          : weights[((size_t)o * inChannels + i) * 9 + k];
+        }
+    }
+    __m512 g[9], t[4][3];
+    for (int k = 0; k < 9; k++) g[k] = _mm512_loadu_ps(lanes[k]);
+    for (int c = 0; c < 3; c++) {
+        __m512 column[4];
+        filter_1d(g[c], g[3 + c], g[6 + c], column);
+        for (int r = 0; r < 4; r++) t[r][c] = column[r];
+    }
+    for (int r = 0; r < 4; r++) {
+        __m512 row[4];
+        filter_1d(t[r][0], t[r][1], t[r][2], row);
+        for (int c = 0; c < 4; c++) points[r * 4 + c] = row[c];
+    }
+}
+
+BF16_TARGET
+void glean_winograd_bf16_filter_transform(const float *weights, int outChannels, int inChannels, int flipped,
+                                          int inPadded, int outPadded, int pairBegin, int pairEnd, uint16_t *u) {
+    const int pairs = inPadded / 2;
+    /* bf16 lanes 0-15 hold the even channel, 16-31 the odd one; vdpbf16ps wants them alternating. */
+    uint16_t order[32];
+    for (int lane = 0; lane < 32; lane++) order[lane] = (uint16_t)(lane % 2 == 0 ? lane / 2 : 16 + lane / 2);
+    const __m512i interleave = _mm512_loadu_si512(order);
+    for (int pair = pairBegin; pair < pairEnd; pair++) {
+        for (int block = 0; block < outPadded / 16; block++) {
+            __m512 even[16], odd[16];
+            filter_points(weights, outChannels, inChannels, flipped, 2 * pair, block, even);
+            filter_points(weights, outChannels, inChannels, flipped, 2 * pair + 1, block, odd);
+            for (int point = 0; point < 16; point++) {
+                const __m512i halves = (__m512i)_mm512_cvtne2ps_pbh(odd[point], even[point]);
+                _mm512_storeu_si512(u + (((size_t)point * pairs + pair) * outPadded + (size_t)block * 16) * 2,
+                                    _mm512_permutexvar_epi16(interleave, halves));
+            }
+        }
+    }
+}
+
+int glean_winograd_bf16_group_tiles(int inPadded) {
+    /* 192 KiB of transformed inputs (16 points x tiles x channels x 2 bytes), 12 to 48 tiles, a
+       multiple of ROWS. */
+    int tiles = 192 * 1024 / (32 * inPadded) / ROWS * ROWS;
+    return tiles < 2 * ROWS ? 2 * ROWS : (tiles > 8 * ROWS ? 8 * ROWS : tiles);
+}
+
+/* Bᵀ x: four values from four (a row or column of a 4x4 input tile). */
+BF16_TARGET static inline void input_1d(__m512 d0, __m512 d1, __m512 d2, __m512 d3, __m512 t[4]) {
+    t[0] = _mm512_sub_ps(d0, d2);
+    t[1] = _mm512_add_ps(d1, d2);
+    t[2] = _mm512_sub_ps(d2, d1);
+    t[3] = _mm512_sub_ps(d1, d3);
+}
+
+/* V = Bᵀ d B of `tiles` tiles from `firstTile`, as bf16 v[16][rows][inPadded]; rows beyond
+   `tiles` (up to a multiple of ROWS) are zero. */
+BF16_TARGET static void transform_inputs(const float *source, int inPadded, int height, int width, int padTop,
+                                         int padLeft, int tilesY, int tilesX, long firstTile, int tiles, int rows,
+                                         uint16_t *v) {
+    const long tilesPerImage = (long)tilesY * tilesX;
+    const size_t pointStride = (size_t)rows * inPadded;
+    const int blocks = inPadded / 16;
+    for (int slot = 0; slot < rows; slot++) {
+        uint16_t *target = v + (size_t)slot * inPadded;
+        if (slot >= tiles) {
+            for (int point = 0; point < 16; point++) memset(target + point * pointStride, 0, (size_t)inPadded * 2);
+            continue;
+        }
+        const long tile = firstTile + slot, image = tile / tilesPerImage, inImage = tile % tilesPerImage;
+        const int y0 = (int)(inImage / tilesX) * 2 - padTop, x0 = (int)(inImage % tilesX) * 2 - padLeft;
+        const int inside = y0 >= 0 && x0 >= 0 && y0 + 4 <= height && x0 + 4 <= width;
+        for (int block = 0; block < blocks; block++) {
+            const float *plane = source + ((size_t)image * blocks + block) * height * width * 16;
+            __m512 d[4][4], t[4][4];
+            for (int r = 0; r < 4; r++) {
+                const int y = y0 + r;
+                for (int c = 0; c < 4; c++) {
+                    const int x = x0 + c;
+                    d[r][c] = (inside || (y >= 0 && y < height && x >= 0 && x < width))
+                                  ? _mm512_loadu_ps(plane + ((size_t)y * width + x) * 16)
+                                  : _mm512_setzero_ps();
+                }
+            }
+            for (int c = 0; c < 4; c++) {
+                __m512 column[4];
+                input_1d(d[0][c], d[1][c], d[2][c], d[3][c], column);
+                for (int r = 0; r < 4; r++) t[r][c] = column[r];
+            }
+            for (int r = 0; r < 4; r++) {
+                __m512 row[4];
+                input_1d(t[r][0], t[r][1], t[r][2], t[r][3], row);
+                for (int c = 0; c < 4; c++)
+                    _mm256_storeu_si256((__m256i *)(target + (size_t)(r * 4 + c) * pointStride + block * 16),
+                                        (__m256i)_mm512_cvtneps_pbh(row[c]));
+            }
+        }
+    }
+}
+
+/* m[r][16 j + lane] = Σ_pairs v[r][pair] · u[pair][16 j + lane] for ROWS tiles and `columns`
+   vectors of output channels: v rows of inPadded bf16 (pairs read as 32-bit words), u rows of
+   outPadded channel pairs, m rows of OUT_BLOCK floats. */
+BF16_TARGET static inline __attribute__((always_inline)) void multiply(int columns, const uint16_t *v, int inPadded,
+                                                                      const uint16_t *u, int outPadded, float *m) {
+    __m512 sums[ROWS][4];
+    for (int r = 0; r < ROWS; r++)
+        for (int j = 0; j < columns; j++) sums[r][j] = _mm512_setzero_ps();
+    const int pairs = inPadded / 2;
+    const uint32_t *rowPairs = (const uint32_t *)v;
+    for (int pair = 0; pair < pairs; pair++) {
+        __m512i w[4];
+        for (int j = 0; j < columns; j++) w[j] = _mm512_loadu_si512(u + ((size_t)pair * outPadded + j * 16) * 2);
+        for (int r = 0; r < ROWS; r++) {
+            const __m512i a = _mm512_set1_epi32((int)rowPairs[(size_t)r * pairs + pair]);
+            for (int j = 0; j < columns; j++) sums[r][j] = _mm512_dpbf16_ps(sums[r][j], (__m512bh)a, (__m512bh)w[j]);
+        }
+    }
+    for (int r = 0; r < ROWS; r++)
+        for (int j = 0; j < columns; j++) _mm512_storeu_ps(m + r * OUT_BLOCK + j * 16, sums[r][j]);
+}
+
+/* `multiply` with the column count fixed, so that its loops unroll and its sums live in registers. */
+BF16_TARGET static void multiply_rows(int columns, const uint16_t *v, int inPadded, const uint16_t *u, int outPadded,
+                                      float *m) {
+    switch (columns) {
+    case 1: multiply(1, v, inPadded, u, outPadded, m); break;
+    case 2: multiply(2, v, inPadded, u, outPadded, m); break;
+    case 3: multiply(3, v, inPadded, u, outPadded, m); break;
+    default: multiply(4, v, inPadded, u, outPadded, m); break;
+    }
+}
+
+/* Aᵀ x: two outputs from four. */
+BF16_TARGET static inline void output_1d(__m512 m0, __m512 m1, __m512 m2, __m512 m3, __m512 o[2]) {
+    o[0] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+    o[1] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+}
+
+/* Y = Aᵀ m A (+ bias, ReLU) for `tiles` tiles from `firstTile` and `columns` output blocks from
+   `firstBlock`; m: [16][rows][OUT_BLOCK]. */
+BF16_TARGET static void transform_outputs(const float *m, int rows, int tiles, long firstTile, int firstBlock,
+                                          int columns, const float *bias, int relu, int outBlocks, int outHeight,
+                                          int outWidth, int tilesY, int tilesX, float *destination) {
+    const long tilesPerImage = (long)tilesY * tilesX;
+    const size_t pointStride = (size_t)rows * OUT_BLOCK;
+    const __m512 zero = _mm512_setzero_ps();
+    for (int slot = 0; slot < tiles; slot++) {
+        const long tile = firstTile + slot, image = tile / tilesPerImage, inImage = tile % tilesPerImage;
+        const int y0 = (int)(inImage / tilesX) * 2, x0 = (int)(inImage % tilesX) * 2;
+        for (int j = 0; j < columns; j++) {
+            const int block = firstBlock + j;
+            const float *point = m + (size_t)slot * OUT_BLOCK + j * 16;
+            __m512 t[2][4];
+            for (int c = 0; c < 4; c++) {
+                __m512 column[2];
+                output_1d(_mm512_loadu_ps(point + (size_t)c * pointStride), _mm512_loadu_ps(point + (size_t)(4 + c) * pointStride),
+                          _mm512_loadu_ps(point + (size_t)(8 + c) * pointStride), _mm512_loadu_ps(point + (size_t)(12 + c) * pointStride),
+                          column);
+                t[0][c] = column[0];
+                t[1][c] = column[1];
+            }
+            const __m512 shift = bias ? _mm512_loadu_ps(bias + block * 16) : zero;
+            float *plane = destination + (((size_t)image * outBlocks + block) * outHeight) * outWidth * 16;
+            for (int r = 0; r < 2 && y0 + r < outHeight; r++) {
+                __m512 out[2];
+                output_1d(t[r][0], t[r][1], t[r][2], t[r][3], out);
+                for (int c = 0; c < 2 && x0 + c < outWidth; c++) {
+                    __m512 value = _mm512_add_ps(out[c], shift);
+                    if (relu) value = _mm512_max_ps(value, zero);
+                    _mm512_storeu_ps(plane + ((size_t)(y0 + r) * outWidth + x0 + c) * 16, value);
+                }
+            }
+        }
+    }
+}
+
+BF16_TARGET
+void glean_winograd_bf16_convolve(const float *source, int batch, int inPadded, int height, int width,
+                                  int padTop, int padLeft, const uint16_t *u, int outPadded, const float *bias,
+                                  int relu, int outHeight, int outWidth, int groupTiles, long groupBegin,
+                                  long groupEnd, uint16_t *v, float *m, float *destination) {
+    const int tilesY = (outHeight + 1) / 2, tilesX = (outWidth + 1) / 2, pairs = inPadded / 2;
+    const long tileCount = (long)batch * tilesY * tilesX;
+    for (long group = groupBegin; group < groupEnd; group++) {
+        const long firstTile = group * groupTiles;
+        const int tiles = (int)(tileCount - firstTile < groupTiles ? tileCount - firstTile : groupTiles);
+        transform_inputs(source, inPadded, height, width, padTop, padLeft, tilesY, tilesX, firstTile, tiles, groupTiles, v);
+        for (int first = 0; first < outPadded; first += OUT_BLOCK) {
+            const int columns = (outPadded - first < OUT_BLOCK ? outPadded - first : OUT_BLOCK) / 16;
+            for (int point = 0; point < 16; point++) {
+                const uint16_t *pointWeights = u + ((size_t)point * pairs * outPadded + first) * 2;
+                for (int row = 0; row < groupTiles; row += ROWS)
+                    multiply_rows(columns, v + ((size_t)point * groupTiles + row) * inPadded, inPadded, pointWeights,
+                                  outPadded, m + ((size_t)point * groupTiles + row) * OUT_BLOCK);
+            }
+            transform_outputs(m, groupTiles, tiles, firstTile, first / 16, columns, bias, relu, outPadded / 16, outHeight,
+                              outWidth, tilesY, tilesX, destination);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import CDNNL
+import COwnKernels
+
+/// Glean's own Winograd F(2x2, 3x3) in bf16 mixed precision, for 3x3 stride-1 layers on CPUs with
+/// avx512_bf16, where oneDNN 2.6 has only direct bf16 convolutions (already at the bf16
+/// dot-product peak, so only fewer multiplications go faster) and Winograd in fp32 only. The
+/// input (fp32, nChw16c) is cut into 4x4 tiles with stride 2 and transformed in fp32 (Bᵀ d B),
+/// the weights once per call (G g Gᵀ); the 16 products per tile run as bf16 dot products with
+/// fp32 sums (4 outputs cost 16 instead of 36 multiply-adds per channel pair), and the output
+/// transform (Aᵀ m A, + bias) writes fp32 nChw16c — a group of tiles at a time, in cache.
+/// Backward-data runs the same kernel on the rotated, transposed weights; backward-weights stays
+/// on oneDNN's bf16 kernel. `OwnKernels.bf16WinogradActive` says where it runs.
+enum BF16Winograd {
+    /// Whether `geometry` runs here rather than on oneDNN.
+    static func applies(to geometry: ConvolutionGeometry) -> Bool {
+        OwnKernels.bf16WinogradActive && geometry.bf16 && geometry.winograd
+            && geometry.padding.0 <= 2 && geometry.padding.1 <= 2
+    }
+
+    /// nChw16c, the layout both sides of the kernel use.
+    static func blockedDesc(_ dims: [Int]) -> dnnl_memory_desc_t { DNNL.taggedDesc(dims, dnnl_nChw16c) }
+
+    /// Output, input and weights (as `ConvolutionKernels.forward` returns them): the input as the
+    /// fp32 nChw16c memory the kernel read, the weights plain.
+    static func forward(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?,
+                        _ geometry: ConvolutionGeometry) -> (output: Tensor, source: OperandMemory, weights: OperandMemory) {
+        let source = OperandMemory.of(x, as: blockedDesc(geometry.sourceDims))
+        let plainWeights = weight.plainStorage
+        let output = convolve(source, batch: geometry.batch, inputChannels: geometry.inputChannels, height: geometry.height,
+                              width: geometry.width, weights: plainWeights.pointer, flipped: false,
+                              outputChannels: geometry.outputChannels, padding: geometry.padding, bias: bias?.scalars,
+                              relu: geometry.fusedReLU)
+        return withExtendedLifetime(plainWeights) {
+            (output, source, OperandMemory(storage: plainWeights, desc: geometry.plainWeightDesc))
+        }
+    }
+
+    /// The input gradient from the output gradient (fp32 nChw16c) and the plain weights `forward`
+    /// returned: a 3x3 stride-1 convolution of the gradient with the weights rotated by 180
+    /// degrees and their channel axes swapped, padded by 2 − padding.
+    static func backwardData(_ diffDst: OperandMemory, weights: OperandMemory, _ geometry: ConvolutionGeometry) -> Tensor {
+        require(DNNL.descEqual(weights.desc, geometry.plainWeightDesc), "BF16Winograd.backwardData: weights must be plain OIHW")
+        require(DNNL.descEqual(diffDst.desc, blockedDesc(geometry.destinationDims)),
+                "BF16Winograd.backwardData: the output gradient must be fp32 nChw16c")
+        return withExtendedLifetime((diffDst.owner, weights.owner)) {
+            convolve(diffDst, batch: geometry.batch, inputChannels: geometry.outputChannels, height: geometry.outputHeight,
+                     width: geometry.outputWidth, weights: weights.pointer.assumingMemoryBound(to: Float.self), flipped: true,
+                     outputChannels: geometry.inputChannels, padding: (2 - geometry.padding.0, 2 - geometry.padding.1),
+                     bias: nil, relu: false)
+        }
+    }
+
+    /// A 3x3 stride-1 convolution of fp32 nChw16c `source` (`[batch, inputChannels, height,
+    /// width]`) with plain weights (`[outputChannels, inputChannels, 3, 3]`, or with `flipped`
+    /// the `[inputChannels, outputChannels, 3, 3]` weights of the forward layer this is the
+    /// backward-data pass of), zero padding `padding`, optional bias (`[outputChannels]`) and
+    /// ReLU; the output is `[batch, outputChannels, height + 2·padding − 2, …]` in nChw16c.
+    private static func convolve(_ source: OperandMemory, batch: Int, inputChannels: Int, height: Int, width: Int,
+                                 weights: UnsafePointer<Float>, flipped: Bool, outputChannels: Int, padding: (Int, Int),
+                                 bias: [Float]?, relu: Bool) -> Tensor {
+        require(DNNL.descEqual(source.desc, blockedDesc([batch, inputChannels, height, width])),
+                "BF16Winograd: the source must be fp32 nChw16c")
+        let outputHeight = height + 2 * padding.0 - 2, outputWidth = width + 2 * padding.1 - 2
+        let inPadded = (inputChannels + 15) / 16 * 16, outPadded = (outputChannels + 15) / 16 * 16
+        let transformed = RawBuffer(bytes: 16 * inPadded * outPadded * 2)
+        let filters = transformed.pointer.assumingMemoryBound(to: UInt16.self)
+        parallelChunks(inPadded / 2, minimumPerChunk: 8) { range in
+            glean_winograd_bf16_filter_transform(weights, Int32(outputChannels), Int32(inputChannels), flipped ? 1 : 0,
+                                                 Int32(inPadded), Int32(outPadded), Int32(range.lowerBound),
+                                                 Int32(range.upperBound), filters)
+        }
+        let tileCount = batch * ((outputHeight + 1) / 2) * ((outputWidth + 1) / 2)
+        let groupTiles = Int(glean_winograd_bf16_group_tiles(Int32(inPadded)))
+        let groupCount = (tileCount + groupTiles - 1) / groupTiles
+        let outputDims = [batch, outputChannels, outputHeight, outputWidth]
+        let output = TensorStorage(layout: BlockedLayout(blockedDesc(outputDims)))
+        let paddedBias = bias.map { $0 + [Float](repeating: 0, count: outPadded - outputChannels) }
+        let sourcePointer = source.pointer.assumingMemoryBound(to: Float.self)
+        paddedBias.withUnsafeBufferPointerIfPresent { biasPointer in
+            parallelChunks(groupCount, minimumPerChunk: 1) { range in
+                let tiles = RawBuffer(bytes: 16 * groupTiles * inPadded * 2)
+                let products = RawBuffer(bytes: 16 * groupTiles * Int(GLEAN_WINOGRAD_BF16_OUT_BLOCK) * 4)
+                glean_winograd_bf16_convolve(sourcePointer, Int32(batch), Int32(inPadded), Int32(height), Int32(width),
+                                             Int32(padding.0), Int32(padding.1), filters, Int32(outPadded), biasPointer,
+                                             relu ? 1 : 0, Int32(outputHeight), Int32(outputWidth), Int32(groupTiles),
+                                             range.lowerBound, range.upperBound,
+                                             tiles.pointer.assumingMemoryBound(to: UInt16.self),
+                                             products.pointer.assumingMemoryBound(to: Float.self), output.pointer)
+                withExtendedLifetime((tiles, products)) {}
+            }
+        }
+        return withExtendedLifetime((transformed, source.owner)) {
+            Tensor(shape: Shape(outputDims), storage: output)
+        }
+    }
+}
