@@ -44,24 +44,26 @@ BF16_TARGET static void filter_points(const float *weights, int outChannels, int
     }
 }
 
+/* bf16 of `first` and `second` interleaved (first[0], second[0], first[1], …): the two values a
+   vdpbf16ps lane multiplies with its pair. */
+BF16_TARGET static inline __m512i interleave_bf16(__m512 first, __m512 second) {
+    const __m512i order = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
+                                           23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    return _mm512_permutexvar_epi16(order, (__m512i)_mm512_cvtne2ps_pbh(second, first));
+}
+
 BF16_TARGET
 void glean_winograd_bf16_filter_transform(const float *weights, int outChannels, int inChannels, int flipped,
                                           int inPadded, int outPadded, int pairBegin, int pairEnd, uint16_t *u) {
     const int pairs = inPadded / 2;
-    /* bf16 lanes 0-15 hold the even channel, 16-31 the odd one; vdpbf16ps wants them alternating. */
-    uint16_t order[32];
-    for (int lane = 0; lane < 32; lane++) order[lane] = (uint16_t)(lane % 2 == 0 ? lane / 2 : 16 + lane / 2);
-    const __m512i interleave = _mm512_loadu_si512(order);
     for (int pair = pairBegin; pair < pairEnd; pair++) {
         for (int block = 0; block < outPadded / 16; block++) {
             __m512 even[16], odd[16];
             filter_points(weights, outChannels, inChannels, flipped, 2 * pair, block, even);
             filter_points(weights, outChannels, inChannels, flipped, 2 * pair + 1, block, odd);
-            for (int point = 0; point < 16; point++) {
-                const __m512i halves = (__m512i)_mm512_cvtne2ps_pbh(odd[point], even[point]);
+            for (int point = 0; point < 16; point++)
                 _mm512_storeu_si512(u + (((size_t)point * pairs + pair) * outPadded + (size_t)block * 16) * 2,
-                                    _mm512_permutexvar_epi16(interleave, halves));
-            }
+                                    interleave_bf16(even[point], odd[point]));
         }
     }
 }
@@ -226,4 +228,167 @@ void glean_winograd_bf16_convolve(const float *source, int batch, int inPadded, 
                               outWidth, tilesY, tilesX, destination);
         }
     }
+}
+
+/* Backward-weights: dW = Gᵀ [Σ_tiles (Bᵀ d B) ⊙ (A dy Aᵀ)] G, the sum over tiles as bf16 dot
+   products over pairs of tiles; both transformed operands are stored pair-interleaved,
+   [16][pairs][channels][2], the two tiles of a pair side by side for each channel. */
+
+/* The 16 points of Bᵀ d B of one tile and channel block (zero when `tile` is past the end). */
+BF16_TARGET static void input_points(const float *source, int blocks, int height, int width, int padTop, int padLeft,
+                                     int tilesY, int tilesX, long tile, long tileCount, int block, __m512 points[16]) {
+    if (tile >= tileCount) {
+        for (int point = 0; point < 16; point++) points[point] = _mm512_setzero_ps();
+        return;
+    }
+    const long tilesPerImage = (long)tilesY * tilesX, image = tile / tilesPerImage, inImage = tile % tilesPerImage;
+    const int y0 = (int)(inImage / tilesX) * 2 - padTop, x0 = (int)(inImage % tilesX) * 2 - padLeft;
+    const float *plane = source + ((size_t)image * blocks + block) * height * width * 16;
+    __m512 d[4][4], t[4][4];
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 4; c++) {
+            const int y = y0 + r, x = x0 + c;
+            d[r][c] = (y >= 0 && y < height && x >= 0 && x < width) ? _mm512_loadu_ps(plane + ((size_t)y * width + x) * 16)
+                                                                     : _mm512_setzero_ps();
+        }
+    for (int c = 0; c < 4; c++) {
+        __m512 column[4];
+        input_1d(d[0][c], d[1][c], d[2][c], d[3][c], column);
+        for (int r = 0; r < 4; r++) t[r][c] = column[r];
+    }
+    for (int r = 0; r < 4; r++) input_1d(t[r][0], t[r][1], t[r][2], t[r][3], points + r * 4);
+}
+
+/* A y: four values from two (a row or column of a 2x2 output-gradient tile). */
+BF16_TARGET static inline void gradient_1d(__m512 y0, __m512 y1, __m512 s[4]) {
+    s[0] = y0;
+    s[1] = _mm512_add_ps(y0, y1);
+    s[2] = _mm512_sub_ps(y0, y1);
+    s[3] = _mm512_sub_ps(_mm512_setzero_ps(), y1);
+}
+
+/* The 16 points of A dy Aᵀ of one output tile and channel block (zero beyond the edge). */
+BF16_TARGET static void gradient_points(const float *gradient, int blocks, int outHeight, int outWidth, int tilesY,
+                                        int tilesX, long tile, long tileCount, int block, __m512 points[16]) {
+    if (tile >= tileCount) {
+        for (int point = 0; point < 16; point++) points[point] = _mm512_setzero_ps();
+        return;
+    }
+    const long tilesPerImage = (long)tilesY * tilesX, image = tile / tilesPerImage, inImage = tile % tilesPerImage;
+    const int y0 = (int)(inImage / tilesX) * 2, x0 = (int)(inImage % tilesX) * 2;
+    const float *plane = gradient + ((size_t)image * blocks + block) * outHeight * outWidth * 16;
+    __m512 g[2][2], t[4][2];
+    for (int r = 0; r < 2; r++)
+        for (int c = 0; c < 2; c++)
+            g[r][c] = (y0 + r < outHeight && x0 + c < outWidth) ? _mm512_loadu_ps(plane + ((size_t)(y0 + r) * outWidth + x0 + c) * 16)
+                                                                : _mm512_setzero_ps();
+    for (int c = 0; c < 2; c++) {
+        __m512 column[4];
+        gradient_1d(g[0][c], g[1][c], column);
+        for (int r = 0; r < 4; r++) t[r][c] = column[r];
+    }
+    for (int r = 0; r < 4; r++) gradient_1d(t[r][0], t[r][1], points + r * 4);
+}
+
+/* sums[r][16 j + lane] += Σ_pairs v[pair][r] · y[pair][16 j + lane] for 4 input channels and
+   `columns` vectors of output channels: v rows of inPadded pairs, y rows of outPadded pairs. */
+BF16_TARGET static inline __attribute__((always_inline)) void accumulate(int columns, const uint16_t *v, int inPadded,
+                                                                        const uint16_t *y, int outPadded, int pairs,
+                                                                        float *sums) {
+    __m512 acc[4][4];
+    for (int r = 0; r < 4; r++)
+        for (int j = 0; j < columns; j++) acc[r][j] = _mm512_loadu_ps(sums + (size_t)r * outPadded + j * 16);
+    for (int pair = 0; pair < pairs; pair++) {
+        const uint32_t *inputs = (const uint32_t *)(v + (size_t)pair * inPadded * 2);
+        __m512i w[4];
+        for (int j = 0; j < columns; j++) w[j] = _mm512_loadu_si512(y + ((size_t)pair * outPadded + j * 16) * 2);
+        for (int r = 0; r < 4; r++) {
+            const __m512i a = _mm512_set1_epi32((int)inputs[r]);
+            for (int j = 0; j < columns; j++) acc[r][j] = _mm512_dpbf16_ps(acc[r][j], (__m512bh)a, (__m512bh)w[j]);
+        }
+    }
+    for (int r = 0; r < 4; r++)
+        for (int j = 0; j < columns; j++) _mm512_storeu_ps(sums + (size_t)r * outPadded + j * 16, acc[r][j]);
+}
+
+BF16_TARGET static void accumulate_rows(int columns, const uint16_t *v, int inPadded, const uint16_t *y, int outPadded,
+                                        int pairs, float *sums) {
+    switch (columns) {
+    case 1: accumulate(1, v, inPadded, y, outPadded, pairs, sums); break;
+    case 2: accumulate(2, v, inPadded, y, outPadded, pairs, sums); break;
+    case 3: accumulate(3, v, inPadded, y, outPadded, pairs, sums); break;
+    default: accumulate(4, v, inPadded, y, outPadded, pairs, sums); break;
+    }
+}
+
+BF16_TARGET
+void glean_winograd_bf16_weight_products(const float *source, int batch, int inPadded, int height, int width,
+                                         int padTop, int padLeft, const float *gradient, int outPadded, int outHeight,
+                                         int outWidth, int groupTiles, long groupBegin, long groupEnd, uint16_t *v,
+                                         uint16_t *y, float *sums) {
+    const int tilesY = (outHeight + 1) / 2, tilesX = (outWidth + 1) / 2, pairs = groupTiles / 2;
+    const long tileCount = (long)batch * tilesY * tilesX;
+    for (long group = groupBegin; group < groupEnd; group++) {
+        const long firstTile = group * groupTiles;
+        for (int pair = 0; pair < pairs; pair++) {
+            const long tile = firstTile + 2 * pair;
+            for (int block = 0; block < inPadded / 16; block++) {
+                __m512 first[16], second[16];
+                input_points(source, inPadded / 16, height, width, padTop, padLeft, tilesY, tilesX, tile, tileCount, block, first);
+                input_points(source, inPadded / 16, height, width, padTop, padLeft, tilesY, tilesX, tile + 1, tileCount, block, second);
+                for (int point = 0; point < 16; point++)
+                    _mm512_storeu_si512(v + (((size_t)point * pairs + pair) * inPadded + block * 16) * 2,
+                                        interleave_bf16(first[point], second[point]));
+            }
+            for (int block = 0; block < outPadded / 16; block++) {
+                __m512 first[16], second[16];
+                gradient_points(gradient, outPadded / 16, outHeight, outWidth, tilesY, tilesX, tile, tileCount, block, first);
+                gradient_points(gradient, outPadded / 16, outHeight, outWidth, tilesY, tilesX, tile + 1, tileCount, block, second);
+                for (int point = 0; point < 16; point++)
+                    _mm512_storeu_si512(y + (((size_t)point * pairs + pair) * outPadded + block * 16) * 2,
+                                        interleave_bf16(first[point], second[point]));
+            }
+        }
+        for (int point = 0; point < 16; point++) {
+            const uint16_t *pointInputs = v + (size_t)point * pairs * inPadded * 2;
+            const uint16_t *pointGradients = y + (size_t)point * pairs * outPadded * 2;
+            float *pointSums = sums + (size_t)point * inPadded * outPadded;
+            for (int first = 0; first < outPadded; first += OUT_BLOCK) {
+                const int columns = (outPadded - first < OUT_BLOCK ? outPadded - first : OUT_BLOCK) / 16;
+                for (int row = 0; row < inPadded; row += 4)
+                    accumulate_rows(columns, pointInputs + (size_t)row * 2, inPadded, pointGradients + (size_t)first * 2,
+                                    outPadded, pairs, pointSums + (size_t)row * outPadded + first);
+            }
+        }
+    }
+}
+
+/* Gᵀ x: three values from four. */
+static inline void weight_gradient_1d(float m0, float m1, float m2, float m3, float w[3]) {
+    w[0] = m0 + 0.5f * (m1 + m2);
+    w[1] = 0.5f * (m1 - m2);
+    w[2] = 0.5f * (m1 + m2) + m3;
+}
+
+void glean_winograd_bf16_weight_gradient(const float *sums, int outChannels, int inChannels, int inPadded,
+                                         int outPadded, int outBegin, int outEnd, float *weightGradient) {
+    for (int o = outBegin; o < outEnd; o++) {
+        for (int i = 0; i < inChannels; i++) {
+            float m[16], t[3][4];
+            for (int point = 0; point < 16; point++) m[point] = sums[((size_t)point * inPadded + i) * outPadded + o];
+            for (int c = 0; c < 4; c++) {
+                float column[3];
+                weight_gradient_1d(m[c], m[4 + c], m[8 + c], m[12 + c], column);
+                for (int r = 0; r < 3; r++) t[r][c] = column[r];
+            }
+            float *target = weightGradient + ((size_t)o * inChannels + i) * 9;
+            for (int r = 0; r < 3; r++) weight_gradient_1d(t[r][0], t[r][1], t[r][2], t[r][3], target + r * 3);
+        }
+    }
+}
+
+int glean_winograd_bf16_weight_group_tiles(int inPadded, int outPadded) {
+    /* 4 MiB of transformed inputs and gradients (16 points x tiles x channels x 2 bytes). */
+    int tiles = 4 * 1024 * 1024 / (32 * (inPadded + outPadded)) / 2 * 2;
+    return tiles < 2 ? 2 : (tiles > 512 ? 512 : tiles);
 }

@@ -40,4 +40,22 @@ void glean_winograd_bf16_convolve(const float *source, int batch, int inPadded, 
                                   int relu, int outHeight, int outWidth, int groupTiles, long groupBegin,
                                   long groupEnd, uint16_t *v, float *m, float *destination);
 
+/* Tiles per group of the weight gradient for these channel counts (even, up to 512): large, so
+   that the sums, read and written once per group, cost little beside the products. */
+int glean_winograd_bf16_weight_group_tiles(int inPadded, int outPadded);
+
+/* Backward-weights, first half: sums[16][inPadded][outPadded] += Σ over the tiles of groups
+   [groupBegin, groupEnd) of (Bᵀ d B) ⊙ (A dy Aᵀ), d from the nChw16c source (as in the forward
+   pass), dy from the nChw16c output gradient (outHeight x outWidth, zero beyond the edge).
+   Scratch for one thread: v of 16 x groupTiles x inPadded bf16, y of 16 x groupTiles x outPadded. */
+void glean_winograd_bf16_weight_products(const float *source, int batch, int inPadded, int height, int width,
+                                         int padTop, int padLeft, const float *gradient, int outPadded, int outHeight,
+                                         int outWidth, int groupTiles, long groupBegin, long groupEnd, uint16_t *v,
+                                         uint16_t *y, float *sums);
+
+/* Second half: dW = Gᵀ sums G for output channels [outBegin, outEnd), written (not accumulated)
+   to plain OIHW [outC][inC][3][3]. */
+void glean_winograd_bf16_weight_gradient(const float *sums, int outChannels, int inChannels, int inPadded,
+                                         int outPadded, int outBegin, int outEnd, float *weightGradient);
+
 #endif

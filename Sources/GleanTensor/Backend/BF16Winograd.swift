@@ -8,8 +8,9 @@ import COwnKernels
 /// the weights once per call (G g Gᵀ); the 16 products per tile run as bf16 dot products with
 /// fp32 sums (4 outputs cost 16 instead of 36 multiply-adds per channel pair), and the output
 /// transform (Aᵀ m A, + bias) writes fp32 nChw16c — a group of tiles at a time, in cache.
-/// Backward-data runs the same kernel on the rotated, transposed weights; backward-weights stays
-/// on oneDNN's bf16 kernel. `OwnKernels.bf16WinogradActive` says where it runs.
+/// Backward-data runs the same kernel on the rotated, transposed weights; backward-weights sums
+/// the products of transformed inputs and output gradients over pairs of tiles (layers with a
+/// bias leave it to oneDNN). `OwnKernels.bf16WinogradActive` says where it runs.
 enum BF16Winograd {
     /// Whether `geometry` runs here rather than on oneDNN.
     static func applies(to geometry: ConvolutionGeometry) -> Bool {
@@ -47,6 +48,51 @@ enum BF16Winograd {
                      width: geometry.outputWidth, weights: weights.pointer.assumingMemoryBound(to: Float.self), flipped: true,
                      outputChannels: geometry.inputChannels, padding: (2 - geometry.padding.0, 2 - geometry.padding.1),
                      bias: nil, relu: false)
+        }
+    }
+
+    /// The weight gradient (plain `[O, I, 3, 3]`) from the output gradient (fp32 nChw16c) and
+    /// the input `forward` kept: dW = Gᵀ [Σ_tiles (Bᵀ d B) ⊙ (A dy Aᵀ)] G, each thread summing
+    /// its share of the tiles, then the threads' sums added.
+    static func backwardWeights(_ diffDst: OperandMemory, source: OperandMemory, _ geometry: ConvolutionGeometry) -> Tensor {
+        require(DNNL.descEqual(source.desc, blockedDesc(geometry.sourceDims)) && DNNL.descEqual(diffDst.desc, blockedDesc(geometry.destinationDims)),
+                "BF16Winograd.backwardWeights: the input and the output gradient must be fp32 nChw16c")
+        let inPadded = (geometry.inputChannels + 15) / 16 * 16, outPadded = (geometry.outputChannels + 15) / 16 * 16
+        let tileCount = geometry.batch * ((geometry.outputHeight + 1) / 2) * ((geometry.outputWidth + 1) / 2)
+        let groupTiles = Int(glean_winograd_bf16_weight_group_tiles(Int32(inPadded), Int32(outPadded)))
+        let groupCount = (tileCount + groupTiles - 1) / groupTiles
+        let workers = max(1, min(Parallelism.workers, groupCount))
+        let sumCount = 16 * inPadded * outPadded
+        let sums = (0..<workers).map { _ in TensorStorage(count: sumCount, repeating: 0) }
+        let sourcePointer = source.pointer.assumingMemoryBound(to: Float.self)
+        let gradientPointer = diffDst.pointer.assumingMemoryBound(to: Float.self)
+        Parallel.run(chunks: workers) { chunk in
+            let inputs = RawBuffer(bytes: 16 * groupTiles * inPadded * 2)
+            let gradients = RawBuffer(bytes: 16 * groupTiles * outPadded * 2)
+            glean_winograd_bf16_weight_products(sourcePointer, Int32(geometry.batch), Int32(inPadded), Int32(geometry.height),
+                                                Int32(geometry.width), Int32(geometry.padding.0), Int32(geometry.padding.1),
+                                                gradientPointer, Int32(outPadded), Int32(geometry.outputHeight),
+                                                Int32(geometry.outputWidth), Int32(groupTiles), groupCount * chunk / workers,
+                                                groupCount * (chunk + 1) / workers,
+                                                inputs.pointer.assumingMemoryBound(to: UInt16.self),
+                                                gradients.pointer.assumingMemoryBound(to: UInt16.self), sums[chunk].pointer)
+            withExtendedLifetime((inputs, gradients)) {}
+        }
+        let total = sums[0].pointer
+        for other in sums.dropFirst() {
+            let pointer = other.pointer
+            parallelChunks(sumCount) { range in
+                for index in range { total[index] += pointer[index] }
+            }
+        }
+        let weights = TensorStorage(count: geometry.outputChannels * geometry.inputChannels * 9)
+        parallelChunks(geometry.outputChannels, minimumPerChunk: 8) { range in
+            glean_winograd_bf16_weight_gradient(total, Int32(geometry.outputChannels), Int32(geometry.inputChannels),
+                                                Int32(inPadded), Int32(outPadded), Int32(range.lowerBound),
+                                                Int32(range.upperBound), weights.pointer)
+        }
+        return withExtendedLifetime((diffDst.owner, source.owner, sums)) {
+            Tensor(shape: Shape([geometry.outputChannels, geometry.inputChannels, 3, 3]), storage: weights)
         }
     }
 

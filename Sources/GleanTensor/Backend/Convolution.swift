@@ -160,13 +160,15 @@ enum ConvolutionKernels {
     static func backward(_ gradient: Tensor, source: OperandMemory, weights: OperandMemory, _ geometry: ConvolutionGeometry,
                          weightShape: Shape, needsInputGradient: Bool) -> (input: Tensor?, weights: Tensor, bias: Tensor?) {
         if geometry.ownWinograd && geometry.bf16 {
-            let input = needsInputGradient
-                ? BF16Winograd.backwardData(OperandMemory.of(gradient, as: BF16Winograd.blockedDesc(geometry.destinationDims)),
-                                            weights: weights, geometry)
-                : nil
+            let diffDst = OperandMemory.of(gradient, as: BF16Winograd.blockedDesc(geometry.destinationDims))
+            let input = needsInputGradient ? BF16Winograd.backwardData(diffDst, weights: weights, geometry) : nil
+            if !geometry.hasBias {
+                return (input, BF16Winograd.backwardWeights(diffDst, source: source, geometry), nil)
+            }
             let weightsGeometry = bf16WeightGradientGeometry(geometry)
-            let diffDst = OperandMemory.of(gradient, as: weightsGeometry.backwardWeights().desc(dnnl_query_diff_dst_md))
-            let (weightGradient, biasGradient) = backwardWeights(diffDst, source: source, weightsGeometry, weightShape: weightShape)
+            let (weightGradient, biasGradient) = backwardWeights(
+                OperandMemory.of(gradient, as: weightsGeometry.backwardWeights().desc(dnnl_query_diff_dst_md)), source: source,
+                weightsGeometry, weightShape: weightShape)
             return (input, weightGradient, biasGradient)
         }
         if geometry.ownWinograd {
