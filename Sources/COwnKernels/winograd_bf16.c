@@ -1,6 +1,5 @@
 #include "winograd_bf16.h"
 #include <immintrin.h>
-#include <string.h>
 
 #define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
 /* Tiles per step of the product kernel (rows of its accumulator block). */
@@ -83,47 +82,45 @@ BF16_TARGET static inline void input_1d(__m512 d0, __m512 d1, __m512 d2, __m512 
     t[3] = _mm512_sub_ps(d1, d3);
 }
 
+/* The 16 points of Bᵀ d B of one tile and channel block (zero when `tile` is at or past `tileEnd`). */
+BF16_TARGET static void input_points(const float *source, int blocks, int height, int width, int padTop, int padLeft,
+                                     int tilesY, int tilesX, long tile, long tileEnd, int block, __m512 points[16]) {
+    if (tile >= tileEnd) {
+        for (int point = 0; point < 16; point++) points[point] = _mm512_setzero_ps();
+        return;
+    }
+    const long tilesPerImage = (long)tilesY * tilesX, image = tile / tilesPerImage, inImage = tile % tilesPerImage;
+    const int y0 = (int)(inImage / tilesX) * 2 - padTop, x0 = (int)(inImage % tilesX) * 2 - padLeft;
+    const float *plane = source + ((size_t)image * blocks + block) * height * width * 16;
+    __m512 d[4][4], t[4][4];
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 4; c++) {
+            const int y = y0 + r, x = x0 + c;
+            d[r][c] = (y >= 0 && y < height && x >= 0 && x < width) ? _mm512_loadu_ps(plane + ((size_t)y * width + x) * 16)
+                                                                     : _mm512_setzero_ps();
+        }
+    for (int c = 0; c < 4; c++) {
+        __m512 column[4];
+        input_1d(d[0][c], d[1][c], d[2][c], d[3][c], column);
+        for (int r = 0; r < 4; r++) t[r][c] = column[r];
+    }
+    for (int r = 0; r < 4; r++) input_1d(t[r][0], t[r][1], t[r][2], t[r][3], points + r * 4);
+}
+
 /* V = Bᵀ d B of `tiles` tiles from `firstTile`, as bf16 v[16][rows][inPadded]; rows beyond
    `tiles` (up to a multiple of ROWS) are zero. */
 BF16_TARGET static void transform_inputs(const float *source, int inPadded, int height, int width, int padTop,
                                          int padLeft, int tilesY, int tilesX, long firstTile, int tiles, int rows,
                                          uint16_t *v) {
-    const long tilesPerImage = (long)tilesY * tilesX;
     const size_t pointStride = (size_t)rows * inPadded;
-    const int blocks = inPadded / 16;
     for (int slot = 0; slot < rows; slot++) {
-        uint16_t *target = v + (size_t)slot * inPadded;
-        if (slot >= tiles) {
-            for (int point = 0; point < 16; point++) memset(target + point * pointStride, 0, (size_t)inPadded * 2);
-            continue;
-        }
-        const long tile = firstTile + slot, image = tile / tilesPerImage, inImage = tile % tilesPerImage;
-        const int y0 = (int)(inImage / tilesX) * 2 - padTop, x0 = (int)(inImage % tilesX) * 2 - padLeft;
-        const int inside = y0 >= 0 && x0 >= 0 && y0 + 4 <= height && x0 + 4 <= width;
-        for (int block = 0; block < blocks; block++) {
-            const float *plane = source + ((size_t)image * blocks + block) * height * width * 16;
-            __m512 d[4][4], t[4][4];
-            for (int r = 0; r < 4; r++) {
-                const int y = y0 + r;
-                for (int c = 0; c < 4; c++) {
-                    const int x = x0 + c;
-                    d[r][c] = (inside || (y >= 0 && y < height && x >= 0 && x < width))
-                                  ? _mm512_loadu_ps(plane + ((size_t)y * width + x) * 16)
-                                  : _mm512_setzero_ps();
-                }
-            }
-            for (int c = 0; c < 4; c++) {
-                __m512 column[4];
-                input_1d(d[0][c], d[1][c], d[2][c], d[3][c], column);
-                for (int r = 0; r < 4; r++) t[r][c] = column[r];
-            }
-            for (int r = 0; r < 4; r++) {
-                __m512 row[4];
-                input_1d(t[r][0], t[r][1], t[r][2], t[r][3], row);
-                for (int c = 0; c < 4; c++)
-                    _mm256_storeu_si256((__m256i *)(target + (size_t)(r * 4 + c) * pointStride + block * 16),
-                                        (__m256i)_mm512_cvtneps_pbh(row[c]));
-            }
+        for (int block = 0; block < inPadded / 16; block++) {
+            __m512 points[16];
+            input_points(source, inPadded / 16, height, width, padTop, padLeft, tilesY, tilesX, firstTile + slot,
+                         firstTile + tiles, block, points);
+            for (int point = 0; point < 16; point++)
+                _mm256_storeu_si256((__m256i *)(v + point * pointStride + (size_t)slot * inPadded + block * 16),
+                                    (__m256i)_mm512_cvtneps_pbh(points[point]));
         }
     }
 }
@@ -233,31 +230,6 @@ void glean_winograd_bf16_convolve(const float *source, int batch, int inPadded, 
 /* Backward-weights: dW = Gᵀ [Σ_tiles (Bᵀ d B) ⊙ (A dy Aᵀ)] G, the sum over tiles as bf16 dot
    products over pairs of tiles; both transformed operands are stored pair-interleaved,
    [16][pairs][channels][2], the two tiles of a pair side by side for each channel. */
-
-/* The 16 points of Bᵀ d B of one tile and channel block (zero when `tile` is past the end). */
-BF16_TARGET static void input_points(const float *source, int blocks, int height, int width, int padTop, int padLeft,
-                                     int tilesY, int tilesX, long tile, long tileCount, int block, __m512 points[16]) {
-    if (tile >= tileCount) {
-        for (int point = 0; point < 16; point++) points[point] = _mm512_setzero_ps();
-        return;
-    }
-    const long tilesPerImage = (long)tilesY * tilesX, image = tile / tilesPerImage, inImage = tile % tilesPerImage;
-    const int y0 = (int)(inImage / tilesX) * 2 - padTop, x0 = (int)(inImage % tilesX) * 2 - padLeft;
-    const float *plane = source + ((size_t)image * blocks + block) * height * width * 16;
-    __m512 d[4][4], t[4][4];
-    for (int r = 0; r < 4; r++)
-        for (int c = 0; c < 4; c++) {
-            const int y = y0 + r, x = x0 + c;
-            d[r][c] = (y >= 0 && y < height && x >= 0 && x < width) ? _mm512_loadu_ps(plane + ((size_t)y * width + x) * 16)
-                                                                     : _mm512_setzero_ps();
-        }
-    for (int c = 0; c < 4; c++) {
-        __m512 column[4];
-        input_1d(d[0][c], d[1][c], d[2][c], d[3][c], column);
-        for (int r = 0; r < 4; r++) t[r][c] = column[r];
-    }
-    for (int r = 0; r < 4; r++) input_1d(t[r][0], t[r][1], t[r][2], t[r][3], points + r * 4);
-}
 
 /* A y: four values from two (a row or column of a 2x2 output-gradient tile). */
 BF16_TARGET static inline void gradient_1d(__m512 y0, __m512 y1, __m512 s[4]) {
