@@ -82,23 +82,55 @@ BF16_TARGET static inline void input_1d(__m512 d0, __m512 d1, __m512 d2, __m512 
     t[3] = _mm512_sub_ps(d1, d3);
 }
 
-/* The 16 points of Bᵀ d B of one tile and channel block (zero when `tile` is at or past `tileEnd`). */
-BF16_TARGET static void input_points(const float *source, int blocks, int height, int width, int padTop, int padLeft,
-                                     int tilesY, int tilesX, long tile, long tileEnd, int block, __m512 points[16]) {
-    if (tile >= tileEnd) {
-        for (int point = 0; point < 16; point++) points[point] = _mm512_setzero_ps();
+/* Where one tile lies: the first channel block of its image, its top-left corner (rows and
+   columns may be negative or past the edge, where the tensor is zero) and whether it exists at
+   all (tiles past the last one are zero). Found once per tile, for all its channel blocks. */
+typedef struct {
+    const float *image;
+    int y0, x0, present;
+} tile_place;
+
+/* The place of `tile` (of `tilesY` x `tilesX` per image) in a tensor of `blocks` planes of
+   `height` x `width` x 16 floats, tile corners 2 apart from (−offsetY, −offsetX). */
+static inline tile_place place_tile(const float *tensor, int blocks, int height, int width, int tilesY, int tilesX,
+                                    int offsetY, int offsetX, long tile, long tileEnd) {
+    tile_place place = {tensor, 0, 0, 0};
+    if (tile >= tileEnd) return place;
+    const long tilesPerImage = (long)tilesY * tilesX, image = tile / tilesPerImage, inImage = tile % tilesPerImage;
+    place.image = tensor + (size_t)image * blocks * height * width * 16;
+    place.y0 = (int)(inImage / tilesX) * 2 - offsetY;
+    place.x0 = (int)(inImage % tilesX) * 2 - offsetX;
+    place.present = 1;
+    return place;
+}
+
+/* The `size` x `size` pixels of channel block `block` from the tile's corner; zero outside the
+   height x width plane. */
+BF16_TARGET static inline __attribute__((always_inline)) void load_tile(tile_place place, int block, int height,
+                                                                        int width, int size, __m512 d[4][4]) {
+    const float *plane = place.image + (size_t)block * height * width * 16;
+    if (place.y0 >= 0 && place.x0 >= 0 && place.y0 + size <= height && place.x0 + size <= width) {
+        const float *corner = plane + ((size_t)place.y0 * width + place.x0) * 16;
+        for (int r = 0; r < size; r++)
+            for (int c = 0; c < size; c++) d[r][c] = _mm512_loadu_ps(corner + ((size_t)r * width + c) * 16);
         return;
     }
-    const long tilesPerImage = (long)tilesY * tilesX, image = tile / tilesPerImage, inImage = tile % tilesPerImage;
-    const int y0 = (int)(inImage / tilesX) * 2 - padTop, x0 = (int)(inImage % tilesX) * 2 - padLeft;
-    const float *plane = source + ((size_t)image * blocks + block) * height * width * 16;
-    __m512 d[4][4], t[4][4];
-    for (int r = 0; r < 4; r++)
-        for (int c = 0; c < 4; c++) {
-            const int y = y0 + r, x = x0 + c;
+    for (int r = 0; r < size; r++)
+        for (int c = 0; c < size; c++) {
+            const int y = place.y0 + r, x = place.x0 + c;
             d[r][c] = (y >= 0 && y < height && x >= 0 && x < width) ? _mm512_loadu_ps(plane + ((size_t)y * width + x) * 16)
                                                                      : _mm512_setzero_ps();
         }
+}
+
+/* The 16 points of Bᵀ d B of one tile and channel block (zero when the tile is not present). */
+BF16_TARGET static void input_points(tile_place place, int block, int height, int width, __m512 points[16]) {
+    if (!place.present) {
+        for (int point = 0; point < 16; point++) points[point] = _mm512_setzero_ps();
+        return;
+    }
+    __m512 d[4][4], t[4][4];
+    load_tile(place, block, height, width, 4, d);
     for (int c = 0; c < 4; c++) {
         __m512 column[4];
         input_1d(d[0][c], d[1][c], d[2][c], d[3][c], column);
@@ -114,10 +146,11 @@ BF16_TARGET static void transform_inputs(const float *source, int inPadded, int 
                                          uint16_t *v) {
     const size_t pointStride = (size_t)rows * inPadded;
     for (int slot = 0; slot < rows; slot++) {
+        const tile_place place = place_tile(source, inPadded / 16, height, width, tilesY, tilesX, padTop, padLeft,
+                                            firstTile + slot, firstTile + tiles);
         for (int block = 0; block < inPadded / 16; block++) {
             __m512 points[16];
-            input_points(source, inPadded / 16, height, width, padTop, padLeft, tilesY, tilesX, firstTile + slot,
-                         firstTile + tiles, block, points);
+            input_points(place, block, height, width, points);
             for (int point = 0; point < 16; point++)
                 _mm256_storeu_si256((__m256i *)(v + point * pointStride + (size_t)slot * inPadded + block * 16),
                                     (__m256i)_mm512_cvtneps_pbh(points[point]));
@@ -239,21 +272,15 @@ BF16_TARGET static inline void gradient_1d(__m512 y0, __m512 y1, __m512 s[4]) {
     s[3] = _mm512_sub_ps(_mm512_setzero_ps(), y1);
 }
 
-/* The 16 points of A dy Aᵀ of one output tile and channel block (zero beyond the edge). */
-BF16_TARGET static void gradient_points(const float *gradient, int blocks, int outHeight, int outWidth, int tilesY,
-                                        int tilesX, long tile, long tileCount, int block, __m512 points[16]) {
-    if (tile >= tileCount) {
+/* The 16 points of A dy Aᵀ of one output tile and channel block (zero beyond the edge or when
+   the tile is not present). */
+BF16_TARGET static void gradient_points(tile_place place, int block, int outHeight, int outWidth, __m512 points[16]) {
+    if (!place.present) {
         for (int point = 0; point < 16; point++) points[point] = _mm512_setzero_ps();
         return;
     }
-    const long tilesPerImage = (long)tilesY * tilesX, image = tile / tilesPerImage, inImage = tile % tilesPerImage;
-    const int y0 = (int)(inImage / tilesX) * 2, x0 = (int)(inImage % tilesX) * 2;
-    const float *plane = gradient + ((size_t)image * blocks + block) * outHeight * outWidth * 16;
-    __m512 g[2][2], t[4][2];
-    for (int r = 0; r < 2; r++)
-        for (int c = 0; c < 2; c++)
-            g[r][c] = (y0 + r < outHeight && x0 + c < outWidth) ? _mm512_loadu_ps(plane + ((size_t)(y0 + r) * outWidth + x0 + c) * 16)
-                                                                : _mm512_setzero_ps();
+    __m512 g[4][4], t[4][2];
+    load_tile(place, block, outHeight, outWidth, 2, g);
     for (int c = 0; c < 2; c++) {
         __m512 column[4];
         gradient_1d(g[0][c], g[1][c], column);
@@ -304,18 +331,24 @@ void glean_winograd_bf16_weight_products(const float *source, int batch, int inP
         const long firstTile = group * groupTiles;
         for (int pair = 0; pair < pairs; pair++) {
             const long tile = firstTile + 2 * pair;
+            const tile_place inputs[2] = {
+                place_tile(source, inPadded / 16, height, width, tilesY, tilesX, padTop, padLeft, tile, tileCount),
+                place_tile(source, inPadded / 16, height, width, tilesY, tilesX, padTop, padLeft, tile + 1, tileCount)};
+            const tile_place gradients[2] = {
+                place_tile(gradient, outPadded / 16, outHeight, outWidth, tilesY, tilesX, 0, 0, tile, tileCount),
+                place_tile(gradient, outPadded / 16, outHeight, outWidth, tilesY, tilesX, 0, 0, tile + 1, tileCount)};
             for (int block = 0; block < inPadded / 16; block++) {
                 __m512 first[16], second[16];
-                input_points(source, inPadded / 16, height, width, padTop, padLeft, tilesY, tilesX, tile, tileCount, block, first);
-                input_points(source, inPadded / 16, height, width, padTop, padLeft, tilesY, tilesX, tile + 1, tileCount, block, second);
+                input_points(inputs[0], block, height, width, first);
+                input_points(inputs[1], block, height, width, second);
                 for (int point = 0; point < 16; point++)
                     _mm512_storeu_si512(v + (((size_t)point * pairs + pair) * inPadded + block * 16) * 2,
                                         interleave_bf16(first[point], second[point]));
             }
             for (int block = 0; block < outPadded / 16; block++) {
                 __m512 first[16], second[16];
-                gradient_points(gradient, outPadded / 16, outHeight, outWidth, tilesY, tilesX, tile, tileCount, block, first);
-                gradient_points(gradient, outPadded / 16, outHeight, outWidth, tilesY, tilesX, tile + 1, tileCount, block, second);
+                gradient_points(gradients[0], block, outHeight, outWidth, first);
+                gradient_points(gradients[1], block, outHeight, outWidth, second);
                 for (int point = 0; point < 16; point++)
                     _mm512_storeu_si512(y + (((size_t)point * pairs + pair) * outPadded + block * 16) * 2,
                                         interleave_bf16(first[point], second[point]));
@@ -335,26 +368,44 @@ void glean_winograd_bf16_weight_products(const float *source, int batch, int inP
     }
 }
 
-/* Gᵀ x: three values from four. */
-static inline void weight_gradient_1d(float m0, float m1, float m2, float m3, float w[3]) {
-    w[0] = m0 + 0.5f * (m1 + m2);
-    w[1] = 0.5f * (m1 - m2);
-    w[2] = 0.5f * (m1 + m2) + m3;
+/* Gᵀ x: three values from four, for 16 output channels. */
+BF16_TARGET static inline void weight_gradient_1d(__m512 m0, __m512 m1, __m512 m2, __m512 m3, __m512 w[3]) {
+    const __m512 half = _mm512_set1_ps(0.5f);
+    const __m512 middle = _mm512_mul_ps(half, _mm512_add_ps(m1, m2));
+    w[0] = _mm512_add_ps(m0, middle);
+    w[1] = _mm512_mul_ps(half, _mm512_sub_ps(m1, m2));
+    w[2] = _mm512_add_ps(middle, m3);
 }
 
-void glean_winograd_bf16_weight_gradient(const float *sums, int outChannels, int inChannels, int inPadded,
-                                         int outPadded, int outBegin, int outEnd, float *weightGradient) {
-    for (int o = outBegin; o < outEnd; o++) {
-        for (int i = 0; i < inChannels; i++) {
-            float m[16], t[3][4];
-            for (int point = 0; point < 16; point++) m[point] = sums[((size_t)point * inPadded + i) * outPadded + o];
+BF16_TARGET
+void glean_winograd_bf16_weight_gradient(const float *const *sums, int sumCount, int outChannels, int inChannels,
+                                         int inPadded, int outPadded, int blockBegin, int blockEnd,
+                                         float *weightGradient) {
+    /* Channel blocks innermost: each of the 16 x sumCount rows read is then read in order. */
+    for (int i = 0; i < inChannels; i++) {
+        for (int block = blockBegin; block < blockEnd; block++) {
+            const int lanes = outChannels - block * 16 < 16 ? outChannels - block * 16 : 16;
+            __m512 m[16], t[3][4];
+            for (int point = 0; point < 16; point++) {
+                const size_t offset = ((size_t)point * inPadded + i) * outPadded + (size_t)block * 16;
+                m[point] = _mm512_loadu_ps(sums[0] + offset);
+                for (int s = 1; s < sumCount; s++) m[point] = _mm512_add_ps(m[point], _mm512_loadu_ps(sums[s] + offset));
+            }
             for (int c = 0; c < 4; c++) {
-                float column[3];
+                __m512 column[3];
                 weight_gradient_1d(m[c], m[4 + c], m[8 + c], m[12 + c], column);
                 for (int r = 0; r < 3; r++) t[r][c] = column[r];
             }
-            float *target = weightGradient + ((size_t)o * inChannels + i) * 9;
-            for (int r = 0; r < 3; r++) weight_gradient_1d(t[r][0], t[r][1], t[r][2], t[r][3], target + r * 3);
+            float values[9][16];
+            for (int r = 0; r < 3; r++) {
+                __m512 row[3];
+                weight_gradient_1d(t[r][0], t[r][1], t[r][2], t[r][3], row);
+                for (int c = 0; c < 3; c++) _mm512_storeu_ps(values[r * 3 + c], row[c]);
+            }
+            for (int lane = 0; lane < lanes; lane++) {
+                float *target = weightGradient + ((size_t)(block * 16 + lane) * inChannels + i) * 9;
+                for (int k = 0; k < 9; k++) target[k] = values[k][lane];
+            }
         }
     }
 }

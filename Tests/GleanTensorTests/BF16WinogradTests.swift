@@ -64,9 +64,11 @@ import Testing
     /// Odd sizes (edge tiles), channel counts 16 does not divide (padding channels, partial
     /// output blocks: 80 = 64 + 16), padding 0, 1 and 2 (backward-data pads by 2 − padding), a
     /// 1x1 input, batch 3 (tiles spanning images and groups), with a bias (the weight gradient
-    /// then on oneDNN) and without (on the own kernel; odd tile counts leave half a pair).
+    /// then on oneDNN) and without (on the own kernel; odd tile counts leave half a pair; 40
+    /// output channels end in a half-filled block of 16; 28x28 spans two groups, so two threads'
+    /// sums are added).
     @Test(arguments: [(16, 24, 9, 1, true), (20, 16, 6, 0, false), (16, 80, 5, 2, false), (40, 33, 7, 1, true),
-                      (16, 16, 1, 1, false), (48, 64, 14, 1, false), (32, 16, 28, 1, false)])
+                      (16, 16, 1, 1, false), (48, 64, 14, 1, false), (32, 16, 28, 1, false), (24, 40, 6, 1, false)])
     func equalsTheDirectConvolutionOnExactValues(inC: Int, outC: Int, size: Int, padding: Int, hasBias: Bool) throws {
         var generator = RandomGenerator(seed: UInt64(inC * 1000 + outC * 10 + size))
         let x = Self.integers([3, inC, size, size], in: 0...3, generator: &generator)

@@ -53,9 +53,11 @@ void glean_winograd_bf16_weight_products(const float *source, int batch, int inP
                                          int outWidth, int groupTiles, long groupBegin, long groupEnd, uint16_t *v,
                                          uint16_t *y, float *sums);
 
-/* Second half: dW = Gᵀ sums G for output channels [outBegin, outEnd), written (not accumulated)
-   to plain OIHW [outC][inC][3][3]. */
-void glean_winograd_bf16_weight_gradient(const float *sums, int outChannels, int inChannels, int inPadded,
-                                         int outPadded, int outBegin, int outEnd, float *weightGradient);
+/* Second half: dW = Gᵀ (Σ_s sums[s]) G for the output channels of 16-channel blocks
+   [blockBegin, blockEnd), the sumCount per-thread sums added as they are read; written (not
+   accumulated) to plain OIHW [outC][inC][3][3]. */
+void glean_winograd_bf16_weight_gradient(const float *const *sums, int sumCount, int outChannels, int inChannels,
+                                         int inPadded, int outPadded, int blockBegin, int blockEnd,
+                                         float *weightGradient);
 
 #endif

@@ -78,18 +78,14 @@ enum BF16Winograd {
                                                 gradients.pointer.assumingMemoryBound(to: UInt16.self), sums[chunk].pointer)
             withExtendedLifetime((inputs, gradients)) {}
         }
-        let total = sums[0].pointer
-        for other in sums.dropFirst() {
-            let pointer = other.pointer
-            parallelChunks(sumCount) { range in
-                for index in range { total[index] += pointer[index] }
-            }
-        }
         let weights = TensorStorage(count: geometry.outputChannels * geometry.inputChannels * 9)
-        parallelChunks(geometry.outputChannels, minimumPerChunk: 8) { range in
-            glean_winograd_bf16_weight_gradient(total, Int32(geometry.outputChannels), Int32(geometry.inputChannels),
-                                                Int32(inPadded), Int32(outPadded), Int32(range.lowerBound),
-                                                Int32(range.upperBound), weights.pointer)
+        let sumPointers: [UnsafePointer<Float>?] = sums.map { UnsafePointer($0.pointer) }
+        sumPointers.withUnsafeBufferPointer { pointers in
+            parallelChunks(outPadded / 16, minimumPerChunk: 1) { range in
+                glean_winograd_bf16_weight_gradient(pointers.baseAddress, Int32(workers), Int32(geometry.outputChannels),
+                                                    Int32(geometry.inputChannels), Int32(inPadded), Int32(outPadded),
+                                                    Int32(range.lowerBound), Int32(range.upperBound), weights.pointer)
+            }
         }
         return withExtendedLifetime((diffDst.owner, source.owner, sums)) {
             Tensor(shape: Shape([geometry.outputChannels, geometry.inputChannels, 3, 3]), storage: weights)
