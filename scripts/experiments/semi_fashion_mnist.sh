@@ -12,16 +12,20 @@
 #                confidence >= 0.8, 4,500 per class (the source's 0.99 keeps 79 shirts)
 #   noisy        Noisy Student, 2 rounds of 15 epochs, soft targets, RandAugment(2, 5)
 #   fixmatch     FixMatch, mu 3, 6,000 steps
+#   online-mixup, offline-mixup, supervised-mixup
+#                the online / offline / supervised runs above with MixUp (alpha 1) added to
+#                flip + translate: pseudo-labeling against confirmation bias (Arazo et al. 2020)
 # Output: $RUNS (default runs/semi-experiment).
 # Usage: [METHODS="supervised online"] bash scripts/experiments/semi_fashion_mnist.sh [SEED]
 set -euo pipefail
 seed=${1:-0}
 runs=${RUNS:-runs/semi-experiment}
-methods=${METHODS:-supervised equal-steps online offline noisy fixmatch}
+methods=${METHODS:-supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup}
 source "$(dirname "$0")/lib.sh"
 
 protocol=(--model seednet --labels-per-class 100 --validation-per-class 100 --augment flip-crop)
 recipe=(--batch-size 64 --optimizer nesterov --learning-rate 0.03 --ema-decay 0.999)
+mixup=(--model seednet --labels-per-class 100 --validation-per-class 100 --augment flip-crop,mixup --mix-alpha 1)
 for method in $methods; do
     case $method in
     supervised) step train "${protocol[@]}" "${recipe[@]}" --epochs 100 --run-name "supervised-seed$seed" ;;
@@ -32,7 +36,11 @@ for method in $methods; do
     noisy) step semi --method noisy-student "${protocol[@]}" --teacher-epochs 100 --epochs 15 --targets soft --randaugment-magnitude 5 \
         --run-name "noisy-student-seed$seed" ;;
     fixmatch) step semi --method fixmatch "${protocol[@]}" --unlabeled-ratio 3 --epochs 60 --steps-per-epoch 100 --run-name "fixmatch-seed$seed" ;;
-    *) echo "unknown method '$method' in METHODS (supervised equal-steps online offline noisy fixmatch)" >&2; exit 2 ;;
+    online-mixup) step semi --method pseudo-label-online "${mixup[@]}" --epochs 10 --pseudo-weight 1 --run-name "pl-online-mixup-seed$seed" ;;
+    offline-mixup) step semi --method pseudo-label-offline "${mixup[@]}" --teacher-epochs 100 --epochs 15 --threshold 0.8 \
+        --pseudo-per-class 4500 --targets soft --run-name "pl-offline-mixup-seed$seed" ;;
+    supervised-mixup) step train "${mixup[@]}" "${recipe[@]}" --epochs 100 --run-name "supervised-mixup-seed$seed" ;;
+    *) echo "unknown method '$method' in METHODS (supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup)" >&2; exit 2 ;;
     esac
 done
 grep -H "final test accuracy" "$runs"/*seed"$seed"/train.log | sort -u
