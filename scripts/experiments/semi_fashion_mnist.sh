@@ -12,15 +12,20 @@
 #                confidence >= 0.8, 4,500 per class (the source's 0.99 keeps 79 shirts)
 #   noisy        Noisy Student, 2 rounds of 15 epochs, soft targets, RandAugment(2, 5)
 #   fixmatch     FixMatch, mu 3, 6,000 steps
+#   fixmatch-warm
+#                FixMatch, mu 3, 3,000 steps, starting from the supervised run's backbone
+#                (runs `supervised` first when this seed has none)
 #   online-mixup, offline-mixup, supervised-mixup
 #                the online / offline / supervised runs above with MixUp (alpha 1) added to
 #                flip + translate: pseudo-labeling against confirmation bias (Arazo et al. 2020)
+#   offline-mixup30
+#                offline-mixup with students of 30 epochs (15 were still rising on validation)
 # Output: $RUNS (default runs/semi-experiment).
 # Usage: [METHODS="supervised online"] bash scripts/experiments/semi_fashion_mnist.sh [SEED]
 set -euo pipefail
 seed=${1:-0}
 runs=${RUNS:-runs/semi-experiment}
-methods=${METHODS:-supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup}
+methods=${METHODS:-supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup fixmatch-warm offline-mixup30}
 source "$(dirname "$0")/lib.sh"
 
 protocol=(--model seednet --labels-per-class 100 --validation-per-class 100 --augment flip-crop)
@@ -36,11 +41,17 @@ for method in $methods; do
     noisy) step semi --method noisy-student "${protocol[@]}" --teacher-epochs 100 --epochs 15 --targets soft --randaugment-magnitude 5 \
         --run-name "noisy-student-seed$seed" ;;
     fixmatch) step semi --method fixmatch "${protocol[@]}" --unlabeled-ratio 3 --epochs 60 --steps-per-epoch 100 --run-name "fixmatch-seed$seed" ;;
+    fixmatch-warm)
+        [ -d "$(last "supervised-seed$seed" 2>/dev/null)" ] || step train "${protocol[@]}" "${recipe[@]}" --epochs 100 --run-name "supervised-seed$seed"
+        step semi --method fixmatch "${protocol[@]}" --unlabeled-ratio 3 --epochs 30 --steps-per-epoch 100 \
+            --init "$(last "supervised-seed$seed")/best.safetensors" --run-name "fixmatch-warm-seed$seed" ;;
     online-mixup) step semi --method pseudo-label-online "${mixup[@]}" --epochs 10 --pseudo-weight 1 --run-name "pl-online-mixup-seed$seed" ;;
     offline-mixup) step semi --method pseudo-label-offline "${mixup[@]}" --teacher-epochs 100 --epochs 15 --threshold 0.8 \
         --pseudo-per-class 4500 --targets soft --run-name "pl-offline-mixup-seed$seed" ;;
+    offline-mixup30) step semi --method pseudo-label-offline "${mixup[@]}" --teacher-epochs 100 --epochs 30 --threshold 0.8 \
+        --pseudo-per-class 4500 --targets soft --run-name "pl-offline-mixup30-seed$seed" ;;
     supervised-mixup) step train "${mixup[@]}" "${recipe[@]}" --epochs 100 --run-name "supervised-mixup-seed$seed" ;;
-    *) echo "unknown method '$method' in METHODS (supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup)" >&2; exit 2 ;;
+    *) echo "unknown method '$method' in METHODS (supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup fixmatch-warm offline-mixup30)" >&2; exit 2 ;;
     esac
 done
 grep -H "final test accuracy" "$runs"/*seed"$seed"/train.log | sort -u
