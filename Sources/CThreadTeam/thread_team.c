@@ -5,6 +5,7 @@ extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, 
 extern int omp_get_thread_num(void);
 extern int omp_get_num_threads(void);
 extern int omp_in_parallel(void);
+extern int omp_get_max_threads(void);
 
 struct team_job {
     int chunks;
@@ -28,3 +29,5 @@ void glean_team_run(int chunks, void *context, void (*body)(void *context, int c
     struct team_job job = {chunks, context, body};
     GOMP_parallel(run_share, &job, (unsigned)chunks, 0);
 }
+
+int glean_team_size(void) { return omp_get_max_threads(); }

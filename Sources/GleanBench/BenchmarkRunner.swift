@@ -16,7 +16,7 @@ public struct BenchmarkResult: Codable, Sendable {
     /// `DNNL_MAX_CPU_ISA`), threads, and `fp32` or `bf16`.
     public var cpu = MachineDescription.current.cpuModel
     public var onednn_isa = MixedPrecision.isaName
-    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    public var threads = Parallelism.workers
     public var precision = MixedPrecision.active.rawValue
 
     private enum CodingKeys: String, CodingKey {

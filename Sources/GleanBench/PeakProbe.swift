@@ -3,15 +3,16 @@ import Dispatch
 import Foundation
 import Glean
 
-/// Measures the machine's fp32 multiply-add throughput right now: every core runs
-/// independent FMA chains on registers only. Hosts that share or throttle cores deliver less
-/// than the nominal figure, so benchmarks report their GFLOP/s against both.
+/// Measures the fp32 multiply-add throughput this process can reach right now: every thread
+/// of Glean's team (`Parallelism.workers`) runs independent FMA chains on registers only.
+/// Hosts that share or throttle cores deliver less than the nominal figure, so benchmarks
+/// report their GFLOP/s against both.
 public enum PeakProbe {
-    /// Best GFLOP/s over all active cores seen within `seconds`, on the vector width oneDNN
-    /// dispatches to (AVX2 when `DNNL_MAX_CPU_ISA` keeps it below AVX-512).
+    /// Best GFLOP/s over all of the team's threads seen within `seconds`, on the vector width
+    /// oneDNN dispatches to (AVX2 when `DNNL_MAX_CPU_ISA` keeps it below AVX-512).
     public static func measure(seconds: Double = 1) -> Double {
         let allowAVX512: Int32 = MixedPrecision.isaName.hasPrefix("avx512") ? 1 : 0
-        let workers = ProcessInfo.processInfo.activeProcessorCount
+        let workers = Parallelism.workers
         var best = 0.0
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
         repeat {

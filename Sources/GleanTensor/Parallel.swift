@@ -39,6 +39,7 @@ public enum Parallel {
 
 /// How many threads Swift-side kernels split work into.
 public enum Parallelism {
-    /// Worker count (the number of active processors).
-    public nonisolated(unsafe) static var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Worker count: the OpenMP team's size, so `OMP_NUM_THREADS` or a CPU affinity mask
+    /// (`taskset`, a container's cpuset) limits Glean's loops and oneDNN's primitives alike.
+    public nonisolated(unsafe) static var workers = max(1, Int(glean_team_size()))
 }

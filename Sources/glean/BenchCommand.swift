@@ -24,8 +24,8 @@ struct BenchCommand: ParsableCommand {
         if inProcess { MixedPrecision.use(arithmetic.precision) } else { PrecisionOption.apply(arithmetic.precision) }
         let measuredPeak = inProcess ? nil : PeakProbe.measure()
         if !json && !inProcess, let measuredPeak {
-            print(String(format: "Glean, %d cores, oneDNN ISA %@, %@; fp32 peak: nominal %.0f GFLOP/s, measured now %.0f GFLOP/s (FMA probe)",
-                         ProcessInfo.processInfo.activeProcessorCount, MixedPrecision.isaName, MixedPrecision.active.rawValue,
+            print(String(format: "Glean, %d thread%@ on %d cores, oneDNN ISA %@, %@; fp32 peak: nominal %.0f GFLOP/s, measured now %.0f GFLOP/s (FMA probe)",
+                         Parallelism.workers, Parallelism.workers == 1 ? "" : "s", ProcessInfo.processInfo.activeProcessorCount, MixedPrecision.isaName, MixedPrecision.active.rawValue,
                          BenchmarkRunner.machinePeakGFLOPs, measuredPeak))
         }
         for name in selected {

@@ -8,6 +8,7 @@ enum ReleaseBinary {
     struct Outcome {
         /// Exit status; nil when a signal ended the process (a crash).
         let status: Int32?
+        let standardOutput: String
         let standardError: String
 
         /// Exited by itself with a failure status (no crash, no success on garbage).
@@ -21,18 +22,18 @@ enum ReleaseBinary {
             ?? packageRoot.appendingPathComponent(".build/release/glean").path
     }
 
-    /// Runs `glean arguments…` (paths in them absolute), standard output discarded; with
+    /// Runs `glean arguments…` (paths in them absolute), both outputs kept; with
     /// `addressSpaceKiB`, under that limit of virtual memory (`ulimit -v`), so that an
     /// allocation beyond it fails instead of succeeding slowly; `environment` adds variables.
     static func run(_ arguments: [String], addressSpaceKiB: Int? = nil, environment: [String: String] = [:]) throws -> Outcome {
         try #require(FileManager.default.isExecutableFile(atPath: path),
                      "no release binary at \(path): run `swift build -c release --product glean` first")
-        let errorFile = TestScratch.path("stderr")
-        defer { unlink(errorFile) }
+        let outputFile = TestScratch.path("stdout"), errorFile = TestScratch.path("stderr")
+        defer { unlink(outputFile); unlink(errorFile) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errorFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         let command = addressSpaceKiB.map { ["/bin/bash", "-c", "ulimit -v \($0) && exec \"$0\" \"$@\"", path] } ?? [path]
         let argv = (command + arguments).map { strdup($0) } + [nil]
@@ -45,8 +46,9 @@ enum ReleaseBinary {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exited = status & 0x7F == 0
+        let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
         let message = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
-        return Outcome(status: exited ? (status >> 8) & 0xFF : nil, standardError: message)
+        return Outcome(status: exited ? (status >> 8) & 0xFF : nil, standardOutput: output, standardError: message)
     }
 
     /// Expects `glean arguments…` to fail cleanly with a message holding every one of `phrases`.

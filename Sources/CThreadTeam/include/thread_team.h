@@ -10,4 +10,9 @@
    on the calling thread. */
 void glean_team_run(int chunks, void *context, void (*body)(void *context, int chunk));
 
+/* The size of the OpenMP team oneDNN's primitives run on: OMP_NUM_THREADS when set, else the
+   processors this process may run on (its affinity mask, e.g. under taskset or a container's
+   cpuset), not every processor of the machine. */
+int glean_team_size(void);
+
 #endif
