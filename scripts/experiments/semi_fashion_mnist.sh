@@ -20,12 +20,14 @@
 #                flip + translate: pseudo-labeling against confirmation bias (Arazo et al. 2020)
 #   offline-mixup30
 #                offline-mixup with students of 30 epochs (15 were still rising on validation)
+#   offline-mixup30-2rounds
+#                the same with a second round (the first student labels the images again)
 # Output: $RUNS (default runs/semi-experiment).
 # Usage: [METHODS="supervised online"] bash scripts/experiments/semi_fashion_mnist.sh [SEED]
 set -euo pipefail
 seed=${1:-0}
 runs=${RUNS:-runs/semi-experiment}
-methods=${METHODS:-supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup fixmatch-warm offline-mixup30}
+methods=${METHODS:-supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup fixmatch-warm offline-mixup30 offline-mixup30-2rounds}
 source "$(dirname "$0")/lib.sh"
 
 protocol=(--model seednet --labels-per-class 100 --validation-per-class 100 --augment flip-crop)
@@ -50,8 +52,10 @@ for method in $methods; do
         --pseudo-per-class 4500 --targets soft --run-name "pl-offline-mixup-seed$seed" ;;
     offline-mixup30) step semi --method pseudo-label-offline "${mixup[@]}" --teacher-epochs 100 --epochs 30 --threshold 0.8 \
         --pseudo-per-class 4500 --targets soft --run-name "pl-offline-mixup30-seed$seed" ;;
+    offline-mixup30-2rounds) step semi --method pseudo-label-offline "${mixup[@]}" --teacher-epochs 100 --epochs 30 --rounds 2 \
+        --threshold 0.8 --pseudo-per-class 4500 --targets soft --run-name "pl-offline-mixup30-2rounds-seed$seed" ;;
     supervised-mixup) step train "${mixup[@]}" "${recipe[@]}" --epochs 100 --run-name "supervised-mixup-seed$seed" ;;
-    *) echo "unknown method '$method' in METHODS (supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup fixmatch-warm offline-mixup30)" >&2; exit 2 ;;
+    *) echo "unknown method '$method' in METHODS (supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup fixmatch-warm offline-mixup30 offline-mixup30-2rounds)" >&2; exit 2 ;;
     esac
 done
 grep -H "final test accuracy" "$runs"/*seed"$seed"/train.log | sort -u
