@@ -1,5 +1,4 @@
 import CThreadTeam
-import Foundation
 
 /// Splits `0..<count` into chunks run on both cores when the work is large enough to pay for
 /// the hand-off; small loops run inline. Never call from inside a oneDNN primitive.

@@ -27,35 +27,35 @@
 set -euo pipefail
 seed=${1:-0}
 runs=${RUNS:-runs/semi-experiment}
-methods=${METHODS:-supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup fixmatch-warm offline-mixup30 offline-mixup30-2rounds}
+all="supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup fixmatch-warm offline-mixup30 offline-mixup30-2rounds"
+methods=${METHODS:-$all}
 source "$(dirname "$0")/lib.sh"
 
-protocol=(--model seednet --labels-per-class 100 --validation-per-class 100 --augment flip-crop)
+labels=(--model seednet --labels-per-class 100 --validation-per-class 100)
+protocol=("${labels[@]}" --augment flip-crop)
+mixup=("${labels[@]}" --augment flip-crop,mixup --mix-alpha 1)
 recipe=(--batch-size 64 --optimizer nesterov --learning-rate 0.03 --ema-decay 0.999)
-mixup=(--model seednet --labels-per-class 100 --validation-per-class 100 --augment flip-crop,mixup --mix-alpha 1)
+offline=(--method pseudo-label-offline --teacher-epochs 100 --threshold 0.8 --pseudo-per-class 4500 --targets soft)
+supervised() { step train "${protocol[@]}" "${recipe[@]}" --epochs 100 --run-name "supervised-seed$seed"; }
 for method in $methods; do
     case $method in
-    supervised) step train "${protocol[@]}" "${recipe[@]}" --epochs 100 --run-name "supervised-seed$seed" ;;
+    supervised) supervised ;;
     equal-steps) step train "${protocol[@]}" "${recipe[@]}" --epochs 10 --steps-per-epoch 921 --run-name "supervised-9210-steps-seed$seed" ;;
     online) step semi --method pseudo-label-online "${protocol[@]}" --epochs 10 --pseudo-weight 1 --run-name "pl-online-seed$seed" ;;
-    offline) step semi --method pseudo-label-offline "${protocol[@]}" --teacher-epochs 100 --epochs 15 --threshold 0.8 --pseudo-per-class 4500 \
-        --targets soft --run-name "pl-offline-seed$seed" ;;
+    offline) step semi "${offline[@]}" "${protocol[@]}" --epochs 15 --run-name "pl-offline-seed$seed" ;;
     noisy) step semi --method noisy-student "${protocol[@]}" --teacher-epochs 100 --epochs 15 --targets soft --randaugment-magnitude 5 \
         --run-name "noisy-student-seed$seed" ;;
     fixmatch) step semi --method fixmatch "${protocol[@]}" --unlabeled-ratio 3 --epochs 60 --steps-per-epoch 100 --run-name "fixmatch-seed$seed" ;;
     fixmatch-warm)
-        [ -d "$(last "supervised-seed$seed" 2>/dev/null)" ] || step train "${protocol[@]}" "${recipe[@]}" --epochs 100 --run-name "supervised-seed$seed"
+        [ -d "$(last "supervised-seed$seed" 2>/dev/null)" ] || supervised
         step semi --method fixmatch "${protocol[@]}" --unlabeled-ratio 3 --epochs 30 --steps-per-epoch 100 \
             --init "$(last "supervised-seed$seed")/best.safetensors" --run-name "fixmatch-warm-seed$seed" ;;
     online-mixup) step semi --method pseudo-label-online "${mixup[@]}" --epochs 10 --pseudo-weight 1 --run-name "pl-online-mixup-seed$seed" ;;
-    offline-mixup) step semi --method pseudo-label-offline "${mixup[@]}" --teacher-epochs 100 --epochs 15 --threshold 0.8 \
-        --pseudo-per-class 4500 --targets soft --run-name "pl-offline-mixup-seed$seed" ;;
-    offline-mixup30) step semi --method pseudo-label-offline "${mixup[@]}" --teacher-epochs 100 --epochs 30 --threshold 0.8 \
-        --pseudo-per-class 4500 --targets soft --run-name "pl-offline-mixup30-seed$seed" ;;
-    offline-mixup30-2rounds) step semi --method pseudo-label-offline "${mixup[@]}" --teacher-epochs 100 --epochs 30 --rounds 2 \
-        --threshold 0.8 --pseudo-per-class 4500 --targets soft --run-name "pl-offline-mixup30-2rounds-seed$seed" ;;
+    offline-mixup) step semi "${offline[@]}" "${mixup[@]}" --epochs 15 --run-name "pl-offline-mixup-seed$seed" ;;
+    offline-mixup30) step semi "${offline[@]}" "${mixup[@]}" --epochs 30 --run-name "pl-offline-mixup30-seed$seed" ;;
+    offline-mixup30-2rounds) step semi "${offline[@]}" "${mixup[@]}" --epochs 30 --rounds 2 --run-name "pl-offline-mixup30-2rounds-seed$seed" ;;
     supervised-mixup) step train "${mixup[@]}" "${recipe[@]}" --epochs 100 --run-name "supervised-mixup-seed$seed" ;;
-    *) echo "unknown method '$method' in METHODS (supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup fixmatch-warm offline-mixup30 offline-mixup30-2rounds)" >&2; exit 2 ;;
+    *) echo "unknown method '$method' in METHODS ($all)" >&2; exit 2 ;;
     esac
 done
 grep -H "final test accuracy" "$runs"/*seed"$seed"/train.log | sort -u

@@ -62,8 +62,8 @@ enum BF16Winograd {
         let groupTiles = Int(glean_winograd_bf16_weight_group_tiles(Int32(inPadded), Int32(outPadded)))
         let groupCount = (tileCount + groupTiles - 1) / groupTiles
         let workers = max(1, min(Parallelism.workers, groupCount))
-        let sumCount = 16 * inPadded * outPadded
-        let sums = (0..<workers).map { _ in TensorStorage(count: sumCount, repeating: 0) }
+        let sumLength = 16 * inPadded * outPadded
+        let sums = (0..<workers).map { _ in TensorStorage(count: sumLength, repeating: 0) }
         let sourcePointer = source.pointer.assumingMemoryBound(to: Float.self)
         let gradientPointer = diffDst.pointer.assumingMemoryBound(to: Float.self)
         Parallel.run(chunks: workers) { chunk in
@@ -82,7 +82,7 @@ enum BF16Winograd {
         let sumPointers: [UnsafePointer<Float>?] = sums.map { UnsafePointer($0.pointer) }
         sumPointers.withUnsafeBufferPointer { pointers in
             parallelChunks(outPadded / 16, minimumPerChunk: 1) { range in
-                glean_winograd_bf16_weight_gradient(pointers.baseAddress, Int32(workers), Int32(geometry.outputChannels),
+                glean_winograd_bf16_weight_gradient(pointers.baseAddress, Int32(pointers.count), Int32(geometry.outputChannels),
                                                     Int32(geometry.inputChannels), Int32(inPadded), Int32(outPadded),
                                                     Int32(range.lowerBound), Int32(range.upperBound), weights.pointer)
             }
