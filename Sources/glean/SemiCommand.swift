@@ -85,7 +85,8 @@ struct SemiCommand: ParsableCommand {
                                   reportsPseudoLabelAccuracy: data.unlabeledLabelsKnown,
                                   flexibleThresholds: semi.method == .flexmatch
                                       ? FlexibleThresholds(threshold: semi.resolvedThreshold, classCount: labeled.classCount,
-                                                           unlabeledCount: data.unlabeled.count, warmUp: semi.thresholdWarmup) : nil)
+                                                           unlabeledCount: data.unlabeled.count, warmUp: semi.thresholdWarmup) : nil,
+                                  labelsFromEvalPass: semi.pseudoLabelPass == .eval)
                 : OnlinePseudoLabeling(model: network, ramp: semi.ramp(epochs: epochs, stepsPerEpoch: stepsPerEpoch),
                                        threshold: semi.resolvedThreshold, mixing: settings.data.augmentation.mixingKind,
                                        labelsFromEvalPass: semi.pseudoLabelPass == .eval, seed: seed,
@@ -98,6 +99,7 @@ struct SemiCommand: ParsableCommand {
                                         resume: request.resume)
         let recipe = isFixMatch
             ? (semi.method == .flexmatch ? "per-class thresholds up to " : "threshold ") + "\(semi.resolvedThreshold), lambda_u \(semi.unlabeledWeight), weak = flip + translate, strong = + RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + cutout"
+              + (semi.pseudoLabelPass == .eval ? ", pseudo-labels from an eval-mode pass over the weak view" : "")
             : "alpha 0 -> \(semi.pseudoWeight) from step \((task as? OnlinePseudoLabeling)?.ramp.start ?? 0) "
               + "to \((task as? OnlinePseudoLabeling)?.ramp.end ?? 0), threshold \(semi.resolvedThreshold)"
               + ((task as? OnlinePseudoLabeling)?.labelsFromEvalPass == true ? ", pseudo-labels from an eval-mode pass" : "")

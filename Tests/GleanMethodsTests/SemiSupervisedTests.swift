@@ -209,6 +209,43 @@ private func softmax(_ row: [Float]) -> [Double] {
         #expect(output.scalars["all_pseudo_accuracy"] == 0.75)
     }
 
+    /// FixMatch with the eval-mode pass: the weak view's pseudo-labels use batch norm's running
+    /// statistics (here the identity) and the training pass normalises the labeled batch and the
+    /// strong view together, without the weak view (the joint pass, which normalises all three,
+    /// gives another loss).
+    @Test func fixMatchCanLabelTheWeakViewInAnEvalPass() throws {
+        var generator = RandomGenerator(seed: 0)
+        let model = Sequential([BatchNorm2d(2), Lambda.flatten(), Linear(2, 2, generator: &generator)])
+        try model.loadStateDict(["2.weight": .float(values: [1, -1, 0.5, 2], shape: [2, 2]), "2.bias": .float(values: [0, 0], shape: [2]),
+                                 "0.weight": .float(values: [1, 1], shape: [2]), "0.bias": .float(values: [0, 0], shape: [2]),
+                                 "0.running_mean": .float(values: [0, 0], shape: [2]), "0.running_var": .float(values: [1, 1], shape: [2])])
+        let labeledInputs: [[Float]] = [[1, 0], [0, 2]], weak: [[Float]] = [[6, 0], [0, 0.1], [0, 4]], strong: [[Float]] = [[1, 1], [2, 0], [-1, 1]]
+        let labeled = Batch(images: Tensor(labeledInputs.flatMap { $0 }, shape: [2, 2, 1, 1]), labels: [0, 1], indices: [0, 1])
+        let unlabeled = Batch(images: Tensor(weak.flatMap { $0 }, shape: [3, 2, 1, 1]), labels: [0, 0, 1], indices: [0, 1, 2],
+                              views: [Tensor(weak.flatMap { $0 }, shape: [3, 2, 1, 1]), Tensor(strong.flatMap { $0 }, shape: [3, 2, 1, 1])])
+        let task = FixMatch(model: model, threshold: 0.9, unlabeledWeight: 2, labelsFromEvalPass: true)
+        let context = StepContext(globalStep: 0, epoch: 0, stepInEpoch: 0, stepsPerEpoch: 1, totalSteps: 1)
+        let output = task.trainingStep(StepBatch(labeled: labeled, unlabeled: unlabeled), context: context)
+        // Eval-mode weak logits: [6, 3] (p 0.95, class 0), [-0.1, 0.2] (dropped), [-4, 8] (class 1).
+        let evalScale = 1 / Float(1 + 1e-5).squareRoot()
+        let weakLogits = weak.map { Self.logits($0.map { $0 * evalScale }) }
+        #expect(weakLogits.map(\.argmaxIndex) == [0, 1, 1])
+        let trainRows = labeledInputs + strong
+        let normalised = trainRows.map { row in (0..<2).map { channel -> Float in
+            let values = trainRows.map { Double($0[channel]) }
+            let mean = values.reduce(0, +) / 5, variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 5
+            return Float((Double(row[channel]) - mean) / (variance + 1e-5).squareRoot())
+        } }
+        let trainLogits = normalised.map(Self.logits)
+        let supervised = (crossEntropy(trainLogits[0], 0) + crossEntropy(trainLogits[1], 1)) / 2
+        let unsupervised = (crossEntropy(trainLogits[2], 0) + crossEntropy(trainLogits[4], 1)) / 3
+        #expect(abs(Double(output.loss.item) - (supervised + 2 * unsupervised)) < 1e-4)
+        #expect(abs(output.scalars["mask_rate"]! - 2.0 / 3) < 1e-9 && output.scalars["pseudo_accuracy"] == 1)
+        #expect(output.logits!.shape == [2, 2] && output.exampleCount == 5)
+        let joint = FixMatch(model: model, threshold: 0.9, unlabeledWeight: 2)
+        #expect(abs(joint.trainingStep(StepBatch(labeled: labeled, unlabeled: unlabeled), context: context).loss.item - output.loss.item) > 1e-3)
+    }
+
     /// With MixUp, pseudo-labels come from the unmixed unlabeled images, the mask from their
     /// confidence, and both losses take the mixed targets: replaying the step's mixing draws
     /// (the same seeded stream) and the linear model by hand gives the task's loss.

@@ -8,6 +8,12 @@ import GleanTrain
 /// predictions (softmax ≥ `threshold`) become hard labels for the strong view,
 /// `loss = CE(labeled) + λᵤ · Σ maskᵢ·CE(strongᵢ, argmax weakᵢ) / N_u`.
 /// Evaluate with an exponential moving average of the weights (the trainer's `weightAverage`).
+///
+/// With `labelsFromEvalPass`, the weak view is classified in a separate pass in eval mode (no
+/// dropout, running batch-norm statistics, no gradients) and only the labeled batch and the
+/// strong view go through the training pass: the pseudo-labels of a model with dropout are then
+/// those of the network FixMatch was designed for (USB's networks have none), not of a random
+/// half of it.
 public final class FixMatch: TrainingTask {
     public let model: Module
     public let threshold: Float
@@ -17,11 +23,13 @@ public final class FixMatch: TrainingTask {
     public let reportsPseudoLabelAccuracy: Bool
     /// FlexMatch's per-class thresholds in place of the fixed one (nil: FixMatch).
     public let flexibleThresholds: FlexibleThresholds?
+    /// Whether an eval-mode pass over the weak view makes the pseudo-labels.
+    public let labelsFromEvalPass: Bool
     public var inputs: StepInputs { .labeledAndUnlabeled }
 
     /// - Parameter flexibleThresholds: turns FixMatch into FlexMatch (its `threshold` is τ).
     public init(model: Module, threshold: Float = 0.95, unlabeledWeight: Float = 1, reportsPseudoLabelAccuracy: Bool = true,
-                flexibleThresholds: FlexibleThresholds? = nil) {
+                flexibleThresholds: FlexibleThresholds? = nil, labelsFromEvalPass: Bool = false) {
         require(threshold >= 0 && threshold <= 1, "FixMatch: threshold \(threshold) must be in [0, 1]")
         require(unlabeledWeight >= 0 && unlabeledWeight.isFinite, "FixMatch: unlabeled weight \(unlabeledWeight) must be finite and >= 0")
         self.model = model
@@ -29,17 +37,28 @@ public final class FixMatch: TrainingTask {
         self.unlabeledWeight = unlabeledWeight
         self.reportsPseudoLabelAccuracy = reportsPseudoLabelAccuracy
         self.flexibleThresholds = flexibleThresholds
+        self.labelsFromEvalPass = labelsFromEvalPass
     }
 
     public func trainingStep(_ batch: StepBatch, context: StepContext) -> StepOutput {
         let labeled = batch.labeled!, unlabeled = batch.unlabeled!
         require(unlabeled.views.count == 2, "FixMatch: unlabeled batches need a weak and a strong view, got \(unlabeled.views.count) views")
-        model.train()
         let (labeledCount, unlabeledCount) = (labeled.labels.count, unlabeled.labels.count)
-        let logits = model(Tensor.concat([labeled.images, unlabeled.views[0], unlabeled.views[1]], axis: 0))
-        let labeledLogits = logits.sliced(axis: 0, 0..<labeledCount)
-        let weakLogits = logits.sliced(axis: 0, labeledCount..<(labeledCount + unlabeledCount))
-        let strongLogits = logits.sliced(axis: 0, (labeledCount + unlabeledCount)..<logits.shape[0])
+        let labeledLogits: Tensor, weakLogits: Tensor, strongLogits: Tensor
+        if labelsFromEvalPass {
+            model.eval()
+            weakLogits = withoutGradients { model(unlabeled.views[0]) }
+            model.train()
+            let logits = model(Tensor.concat([labeled.images, unlabeled.views[1]], axis: 0))
+            labeledLogits = logits.sliced(axis: 0, 0..<labeledCount)
+            strongLogits = logits.sliced(axis: 0, labeledCount..<logits.shape[0])
+        } else {
+            model.train()
+            let logits = model(Tensor.concat([labeled.images, unlabeled.views[0], unlabeled.views[1]], axis: 0))
+            labeledLogits = logits.sliced(axis: 0, 0..<labeledCount)
+            weakLogits = logits.sliced(axis: 0, labeledCount..<(labeledCount + unlabeledCount))
+            strongLogits = logits.sliced(axis: 0, (labeledCount + unlabeledCount)..<logits.shape[0])
+        }
         let supervised = labeledLogits.crossEntropy(labels: labeled.labels)
         var pseudo = PseudoLabels(logits: weakLogits, threshold: threshold)
         if let flexibleThresholds { pseudo.mask = flexibleThresholds.mask(pseudo, indices: unlabeled.indices) }
