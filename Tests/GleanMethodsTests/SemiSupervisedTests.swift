@@ -131,6 +131,32 @@ private func softmax(_ row: [Float]) -> [Double] {
 
     private static func logits(_ input: [Float]) -> [Float] { [input[0] - input[1], 0.5 * input[0] + 2 * input[1]] }
 
+    /// Batch norm over two channels (scale 1, shift 0, running mean 0 and variance 1) before
+    /// the linear model of `logits`.
+    private static func batchNormModel() throws -> Module {
+        var generator = RandomGenerator(seed: 0)
+        let model = Sequential([BatchNorm2d(2), Lambda.flatten(), Linear(2, 2, generator: &generator)])
+        try model.loadStateDict(["2.weight": .float(values: [1, -1, 0.5, 2], shape: [2, 2]), "2.bias": .float(values: [0, 0], shape: [2]),
+                                 "0.weight": .float(values: [1, 1], shape: [2]), "0.bias": .float(values: [0, 0], shape: [2]),
+                                 "0.running_mean": .float(values: [0, 0], shape: [2]), "0.running_var": .float(values: [1, 1], shape: [2])])
+        return model
+    }
+
+    /// `batchNormModel`'s logits in eval mode: the running statistics leave the input /√(1 + ε).
+    private static func evalModeLogits(_ input: [Float]) -> [Float] { logits(input.map { $0 / Float(1 + 1e-5).squareRoot() }) }
+
+    /// `batchNormModel`'s logits in train mode for a batch of `rows`: each channel normalised by
+    /// the batch's mean and biased variance, in Double.
+    private static func trainModeLogits(_ rows: [[Float]]) -> [[Float]] {
+        rows.map { row in
+            logits((0..<2).map { channel -> Float in
+                let values = rows.map { Double($0[channel]) }, count = Double(rows.count)
+                let mean = values.reduce(0, +) / count, variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / count
+                return Float((Double(row[channel]) - mean) / (variance + 1e-5).squareRoot())
+            })
+        }
+    }
+
     /// The mean soft-target cross-entropy of the linear model on a mixed batch of two-pixel
     /// images and two-class targets, by hand in Double.
     private static func meanCrossEntropy(_ mixed: MixedBatch) -> Double {
@@ -182,26 +208,15 @@ private func softmax(_ row: [Float]) -> [Double] {
     /// the labeled and unlabeled batch together: two of the four unlabeled images change class
     /// between the passes, so the train-mode labels would give another loss.
     @Test func onlinePseudoLabelingCanLabelFromAnEvalPass() throws {
-        var generator = RandomGenerator(seed: 0)
-        let model = Sequential([BatchNorm2d(2), Lambda.flatten(), Linear(2, 2, generator: &generator)])
-        try model.loadStateDict(["2.weight": .float(values: [1, -1, 0.5, 2], shape: [2, 2]), "2.bias": .float(values: [0, 0], shape: [2]),
-                                 "0.weight": .float(values: [1, 1], shape: [2]), "0.bias": .float(values: [0, 0], shape: [2]),
-                                 "0.running_mean": .float(values: [0, 0], shape: [2]), "0.running_var": .float(values: [1, 1], shape: [2])])
+        let model = try Self.batchNormModel()
         let labeledInputs: [[Float]] = [[1, 0], [0, 2]], unlabeledInputs: [[Float]] = [[3, 0], [0, 0.1], [0, 2], [-1, 0]]
         let labeled = Batch(images: Tensor(labeledInputs.flatMap { $0 }, shape: [2, 2, 1, 1]), labels: [0, 1], indices: [0, 1])
         let unlabeled = Batch(images: Tensor(unlabeledInputs.flatMap { $0 }, shape: [4, 2, 1, 1]), labels: [0, 1, 1, 0], indices: [0, 1, 2, 3])
         let task = OnlinePseudoLabeling(model: model, ramp: PseudoLabelRamp(start: 0, end: 0, finalWeight: 2), labelsFromEvalPass: true)
         let context = StepContext(globalStep: 3, epoch: 0, stepInEpoch: 3, stepsPerEpoch: 10, totalSteps: 10)
         let output = task.trainingStep(StepBatch(labeled: labeled, unlabeled: unlabeled), context: context)
-        // Train mode: each channel normalised by the mean and biased variance of all six images.
-        let all = labeledInputs + unlabeledInputs
-        let normalised = all.map { row in (0..<2).map { channel -> Float in
-            let values = all.map { Double($0[channel]) }
-            let mean = values.reduce(0, +) / 6, variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 6
-            return Float((Double(row[channel]) - mean) / (variance + 1e-5).squareRoot())
-        } }
-        let evalLabels = unlabeledInputs.map { row in Self.logits(row.map { $0 / Float(1 + 1e-5).squareRoot() }).argmaxIndex }
-        let trainLogits = normalised.map(Self.logits)
+        let evalLabels = unlabeledInputs.map { Self.evalModeLogits($0).argmaxIndex }
+        let trainLogits = Self.trainModeLogits(labeledInputs + unlabeledInputs)
         #expect(evalLabels == [0, 1, 1, 1] && trainLogits[2...].map(\.argmaxIndex) == [0, 0, 1, 0])
         let supervised = (crossEntropy(trainLogits[0], 0) + crossEntropy(trainLogits[1], 1)) / 2
         let pseudo = zip(trainLogits[2...], evalLabels).map { crossEntropy($0, $1) }.reduce(0, +) / 4
@@ -214,11 +229,7 @@ private func softmax(_ row: [Float]) -> [Double] {
     /// strong view together, without the weak view (the joint pass, which normalises all three,
     /// gives another loss).
     @Test func fixMatchCanLabelTheWeakViewInAnEvalPass() throws {
-        var generator = RandomGenerator(seed: 0)
-        let model = Sequential([BatchNorm2d(2), Lambda.flatten(), Linear(2, 2, generator: &generator)])
-        try model.loadStateDict(["2.weight": .float(values: [1, -1, 0.5, 2], shape: [2, 2]), "2.bias": .float(values: [0, 0], shape: [2]),
-                                 "0.weight": .float(values: [1, 1], shape: [2]), "0.bias": .float(values: [0, 0], shape: [2]),
-                                 "0.running_mean": .float(values: [0, 0], shape: [2]), "0.running_var": .float(values: [1, 1], shape: [2])])
+        let model = try Self.batchNormModel()
         let labeledInputs: [[Float]] = [[1, 0], [0, 2]], weak: [[Float]] = [[6, 0], [0, 0.1], [0, 4]], strong: [[Float]] = [[1, 1], [2, 0], [-1, 1]]
         let labeled = Batch(images: Tensor(labeledInputs.flatMap { $0 }, shape: [2, 2, 1, 1]), labels: [0, 1], indices: [0, 1])
         let unlabeled = Batch(images: Tensor(weak.flatMap { $0 }, shape: [3, 2, 1, 1]), labels: [0, 0, 1], indices: [0, 1, 2],
@@ -227,16 +238,8 @@ private func softmax(_ row: [Float]) -> [Double] {
         let context = StepContext(globalStep: 0, epoch: 0, stepInEpoch: 0, stepsPerEpoch: 1, totalSteps: 1)
         let output = task.trainingStep(StepBatch(labeled: labeled, unlabeled: unlabeled), context: context)
         // Eval-mode weak logits: [6, 3] (p 0.95, class 0), [-0.1, 0.2] (dropped), [-4, 8] (class 1).
-        let evalScale = 1 / Float(1 + 1e-5).squareRoot()
-        let weakLogits = weak.map { Self.logits($0.map { $0 * evalScale }) }
-        #expect(weakLogits.map(\.argmaxIndex) == [0, 1, 1])
-        let trainRows = labeledInputs + strong
-        let normalised = trainRows.map { row in (0..<2).map { channel -> Float in
-            let values = trainRows.map { Double($0[channel]) }
-            let mean = values.reduce(0, +) / 5, variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 5
-            return Float((Double(row[channel]) - mean) / (variance + 1e-5).squareRoot())
-        } }
-        let trainLogits = normalised.map(Self.logits)
+        #expect(weak.map { Self.evalModeLogits($0).argmaxIndex } == [0, 1, 1])
+        let trainLogits = Self.trainModeLogits(labeledInputs + strong)
         let supervised = (crossEntropy(trainLogits[0], 0) + crossEntropy(trainLogits[1], 1)) / 2
         let unsupervised = (crossEntropy(trainLogits[2], 0) + crossEntropy(trainLogits[4], 1)) / 3
         #expect(abs(Double(output.loss.item) - (supervised + 2 * unsupervised)) < 1e-4)
