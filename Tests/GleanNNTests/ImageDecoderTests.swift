@@ -46,7 +46,7 @@ import Testing
         let jpeg = try #require(CraftedInputs.jpeg(original, claimingSide: 60_000))
         // The crafted PNG is valid when it claims what it holds: the huge ones fail on their size alone.
         let onePixel = directory + "/one.png"
-        FileManager.default.createFile(atPath: onePixel, contents: Data(CraftedInputs.png(width: 1, height: 1)))
+        try Data(CraftedInputs.png(width: 1, height: 1)).write(to: URL(fileURLWithPath: onePixel))
         let decoded = try ImageDecoder.decode(path: onePixel)
         #expect(decoded.width == 1 && decoded.height == 1 && decoded.pixels == [0])
         for (name, bytes) in [("huge.png", CraftedInputs.png(width: 1_000_000, height: 1_000_000)),

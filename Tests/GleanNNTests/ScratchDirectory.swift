@@ -12,7 +12,7 @@ struct ScratchDirectory {
     /// Writes `bytes` to `name` inside the folder and returns the file's path.
     func write(_ name: String, _ bytes: [UInt8]) -> String {
         let file = path + "/" + name
-        FileManager.default.createFile(atPath: file, contents: Data(bytes))
+        precondition(FileManager.default.createFile(atPath: file, contents: Data(bytes)), "could not write the test file \(file)")
         return file
     }
 }
