@@ -33,10 +33,10 @@ struct TinyDataset {
                 ([magic] + dims).flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } }
             }
             let count = UInt32(labels.count)
-            FileManager.default.createFile(atPath: "\(directory)/\(split)-images-idx3-ubyte",
-                                           contents: Data(header(0x803, [count, 28, 28]) + pixels))
-            FileManager.default.createFile(atPath: "\(directory)/\(split)-labels-idx1-ubyte",
-                                           contents: Data(header(0x801, [count]) + labels))
+            for (name, bytes) in [("images-idx3-ubyte", header(0x803, [count, 28, 28]) + pixels), ("labels-idx1-ubyte", header(0x801, [count]) + labels)] {
+                let path = "\(directory)/\(split)-\(name)"
+                precondition(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "could not write the test file \(path)")
+            }
         }
     }
 

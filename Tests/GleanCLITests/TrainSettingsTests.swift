@@ -67,7 +67,7 @@ import Glean
         try settings.apply(yaml: "epochs: 3  # a comment with & and *\nrun-name: \"a*b & c\"\n", source: "fine.yaml")
         #expect(settings.optimization.epochs == 3 && settings.run.runName == "a*b & c")
         let latin1 = TestScratch.path("latin1", suffix: ".yaml")
-        FileManager.default.createFile(atPath: latin1, contents: Data([0x65, 0x70, 0x6F, 0x63, 0x68, 0x73, 0x3A, 0x20, 0xE9, 0xFF]))
+        #expect(FileManager.default.createFile(atPath: latin1, contents: Data([0x65, 0x70, 0x6F, 0x63, 0x68, 0x73, 0x3A, 0x20, 0xE9, 0xFF])))
         #expect { try TrainSettings.parse(["--config", latin1]) } throws: { "\($0)".contains(latin1) && "\($0)".contains("UTF-8") }
         let run = TestScratch.path("latin1-run")
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)

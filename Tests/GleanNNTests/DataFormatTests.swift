@@ -106,7 +106,7 @@ import Testing
 @Suite struct CSVTableTests {
     private func write(_ text: String) -> String {
         let path = TestScratch.path("table", suffix: ".csv")
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        precondition(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)), "could not write the test file \(path)")
         return path
     }
 

@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func abandoningAnEpochStopsTheProducer() {
-        var iterator = loader(prefetch: 2).batches(epoch: 0).makeIterator()
+        let iterator = loader(prefetch: 2).batches(epoch: 0).makeIterator()
         _ = iterator.next()
         // Dropping the iterator here must not hang or crash.
     }

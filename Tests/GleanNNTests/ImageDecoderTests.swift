@@ -28,11 +28,11 @@ import Testing
         for name in ["rgb.png", "rgb.jpg"] {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.imagesDirectory + "/" + name))
             let cut = directory + "/cut-" + name
-            FileManager.default.createFile(atPath: cut, contents: bytes.prefix(bytes.count / 2))
+            #expect(FileManager.default.createFile(atPath: cut, contents: bytes.prefix(bytes.count / 2)))
             #expect { try ImageDecoder.decode(path: cut) } throws: { "\($0)".contains(cut) }
         }
         let text = directory + "/notes.png"
-        FileManager.default.createFile(atPath: text, contents: Data("hello".utf8))
+        #expect(FileManager.default.createFile(atPath: text, contents: Data("hello".utf8)))
         #expect { try ImageDecoder.decode(path: text) } throws: { "\($0)".contains(text) && "\($0)".contains("signature") }
     }
 
@@ -52,7 +52,7 @@ import Testing
         for (name, bytes) in [("huge.png", CraftedInputs.png(width: 1_000_000, height: 1_000_000)),
                               ("65535.png", CraftedInputs.png(width: 65_535, height: 65_535)), ("huge.jpg", jpeg)] {
             let path = directory + "/" + name
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
             #expect { try ImageDecoder.decode(path: path) } throws: { "\($0)".contains(path) && "\($0)".contains("limit") }
         }
     }
@@ -87,7 +87,7 @@ import Testing
         try FileManager.default.copyItem(atPath: source + "/rgb.png", toPath: root + "/cats/a.png")
         try FileManager.default.copyItem(atPath: source + "/gray.jpg", toPath: root + "/dogs/b.jpg")
         try FileManager.default.copyItem(atPath: source + "/rgba.png", toPath: root + "/dogs/c.PNG")
-        FileManager.default.createFile(atPath: root + "/dogs/readme.txt", contents: Data("x".utf8))
+        #expect(FileManager.default.createFile(atPath: root + "/dogs/readme.txt", contents: Data("x".utf8)))
         var warnings: [String] = []
         let data = try ImageFolder.load(root: root, channels: 3, warn: { warnings.append($0) })
         #expect(data.classNames == ["cats", "dogs"] && data.labels == [0, 1, 1] && data.height == 9 && data.width == 13)
