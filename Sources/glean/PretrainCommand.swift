@@ -84,7 +84,7 @@ struct SimCLRCommand: ParsableCommand {
             + "\($0.queries.sampler.indices(forEpoch: 0).count) validation queries" } ?? "no kNN monitor"
         let encoderText = "\(settings.model.model.rawValue) (width \(settings.model.width), \(encoder.featureCount) features)"
         let dataText = "\(images.count) unlabeled \(settings.data.dataset.rawValue) images (\(images.channels)x\(images.height)x\(images.width))"
-        let recipe = "batch \(settings.optimization.batchSize) x 2 views, \(settings.optimization.optimizer.rawValue), "
+        let recipe = "batch \(settings.optimization.batchSize) x 2 views of \(augmentation.viewSize) px, \(settings.optimization.optimizer.rawValue), "
             + "\(settings.optimization.epochs) epochs, temperature \(settings.simclr.temperature), seed \(seed)"
         experiment.say("glean pretrain simclr: \(encoderText) on \(dataText), \(recipe); \(monitorText)")
         let info = CheckpointInfo(model: settings.model.model.rawValue, classCount: encoder.featureCount, inputChannels: images.channels,

@@ -30,7 +30,7 @@ struct SemiSettings: CommandSettings {
 
     func validate(source: String) throws {
         try semi.validate(source: source)
-        try data.validate(source: source, batchMixing: !semi.method.usesStrongViews)
+        try data.validate(source: source, batchMixing: true)
         try optimization.validate(source: source)
     }
 }
@@ -86,7 +86,7 @@ struct SemiCommand: ParsableCommand {
                                   flexibleThresholds: semi.method == .flexmatch
                                       ? FlexibleThresholds(threshold: semi.resolvedThreshold, classCount: labeled.classCount,
                                                            unlabeledCount: data.unlabeled.count, warmUp: semi.thresholdWarmup) : nil,
-                                  labelsFromEvalPass: semi.pseudoLabelPass == .eval)
+                                  labelsFromEvalPass: semi.pseudoLabelPass == .eval, mixing: settings.data.augmentation.mixingKind, seed: seed)
                 : OnlinePseudoLabeling(model: network, ramp: semi.ramp(epochs: epochs, stepsPerEpoch: stepsPerEpoch),
                                        threshold: semi.resolvedThreshold, mixing: settings.data.augmentation.mixingKind,
                                        labelsFromEvalPass: semi.pseudoLabelPass == .eval, seed: seed,
@@ -99,13 +99,13 @@ struct SemiCommand: ParsableCommand {
                                         resume: request.resume)
         let recipe = isFixMatch
             ? (semi.method == .flexmatch ? "per-class thresholds up to " : "threshold ") + "\(semi.resolvedThreshold), lambda_u \(semi.unlabeledWeight), weak = flip + translate, strong = + RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + cutout"
-              + (semi.pseudoLabelPass == .eval ? ", pseudo-labels from an eval-mode pass over the weak view" : "")
+              + ((task as? FixMatch)?.labelsFromEvalPass == true ? ", pseudo-labels from an eval-mode pass over the weak view" : "")
             : "alpha 0 -> \(semi.pseudoWeight) from step \((task as? OnlinePseudoLabeling)?.ramp.start ?? 0) "
               + "to \((task as? OnlinePseudoLabeling)?.ramp.end ?? 0), threshold \(semi.resolvedThreshold)"
               + ((task as? OnlinePseudoLabeling)?.labelsFromEvalPass == true ? ", pseudo-labels from an eval-mode pass" : "")
-              + (settings.data.augmentation.mixingKind.map { ", \($0) of labeled and of pseudo-labeled batches" } ?? "")
+        let mixingNote = settings.data.augmentation.mixingKind.map { ", \($0) of labeled and of pseudo-labeled batches" } ?? ""
         experiment.say("glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue)\(settings.model.initialisationNote) on \(settings.data.dataset.rawValue); "
-            + "\(settings.data.describe(data)); \(data.unlabeled.count) unlabeled images (mu \(semi.resolvedUnlabeledRatio)); \(recipe); "
+            + "\(settings.data.describe(data)); \(data.unlabeled.count) unlabeled images (mu \(semi.resolvedUnlabeledRatio)); \(recipe)\(mixingNote); "
             + "\(settings.optimization.optimizer.rawValue) lr \(settings.optimization.learningRate), EMA \(settings.optimization.emaDecay), "
             + "\(settings.optimization.epochs) epochs of \(stepsPerEpoch) steps, seed \(seed)")
         let trainer = experiment.trainer(task: task, optimization: settings.optimization, stepsPerEpoch: stepsPerEpoch,

@@ -244,9 +244,10 @@ import Glean
         #expect(request.settings.data.augmentation.transform(size: 28, channels: 1) is Compose)
         #expect(try TrainSettings.parse(["--augment", "none"]).settings.data.augmentation.transform(size: 28, channels: 1) == nil)
         #expect(throws: SettingError.self) { try TrainSettings.parse(["--augment", "mixup,cutmix"]) }
-        // FixMatch's views leave no place for batch mixing; pseudo-labeling and self-training take it.
-        #expect(throws: SettingError.self) { try SemiSettings.parse(["--augment", "mixup"]) }
-        for method in ["pseudo-label-online", "pseudo-label-offline", "noisy-student"] {
+        // Every semi-supervised method mixes batches; SimCLR's views and distillation do not.
+        #expect(throws: SettingError.self) { try SimCLRSettings.parse(["--augment", "mixup"]) }
+        #expect(throws: SettingError.self) { try DistillSettings.parse(["--augment", "cutmix"]) }
+        for method in ["pseudo-label-online", "pseudo-label-offline", "noisy-student", "fixmatch", "flexmatch"] {
             let semi = try SemiSettings.parse(["--method", method, "--augment", "flip-crop,mixup", "--mix-alpha", "1"]).settings
             #expect(semi.data.augmentation.mixingKind == .mixUp(alpha: 1), "\(method)")
         }

@@ -271,6 +271,29 @@ private func softmax(_ row: [Float]) -> [Double] {
         #expect(output.logits == nil && output.exampleCount == 7)
     }
 
+    /// FixMatch with MixUp: the weak view's confident argmax labels the strong view, then the
+    /// labeled batch and the strong view are each mixed with their targets (a dropped row's zero
+    /// target keeps only its partner's share); replaying the step's draws gives the task's loss.
+    @Test func fixMatchWithMixUpMixesTheStrongViewWithTheWeakViewsLabels() throws {
+        let labeledInputs: [[Float]] = [[1, 0], [0, 2]], weak: [[Float]] = [[4, 0], [0.1, 0.1], [0, 3]], strong: [[Float]] = [[1, 1], [2, 0], [-1, 1]]
+        let labeled = Batch(images: Tensor(labeledInputs.flatMap { $0 }, shape: [2, 2, 1, 1]), labels: [0, 1], indices: [0, 1])
+        let strongImages = Tensor(strong.flatMap { $0 }, shape: [3, 2, 1, 1])
+        let unlabeled = Batch(images: Tensor(weak.flatMap { $0 }, shape: [3, 2, 1, 1]), labels: [0, 0, 1], indices: [0, 1, 2],
+                              views: [Tensor(weak.flatMap { $0 }, shape: [3, 2, 1, 1]), strongImages])
+        let kind = BatchMixing.Kind.mixUp(alpha: 1)
+        let task = FixMatch(model: try Self.linearModel(), threshold: 0.8, unlabeledWeight: 2, mixing: kind, seed: 9)
+        #expect(task.labelsFromEvalPass)
+        // Weak logits: [4, 2] → 0 (0.88, kept), [0, 0.25] → 1 (0.56, dropped), [-3, 6] → 1 (kept).
+        var generator = RandomGenerator(seed: 9, stream: "mixing/3")
+        let mixedLabeled = BatchMixing.mix(kind, images: labeled.images, targets: .oneHot([0, 1], classes: 2), generator: &generator)
+        let mixedStrong = BatchMixing.mix(kind, images: strongImages, targets: Tensor([1, 0, 0, 0, 0, 1], shape: [3, 2]), generator: &generator)
+        let context = StepContext(globalStep: 3, epoch: 0, stepInEpoch: 3, stepsPerEpoch: 10, totalSteps: 10)
+        let output = task.trainingStep(StepBatch(labeled: labeled, unlabeled: unlabeled), context: context)
+        #expect(abs(Double(output.loss.item) - (Self.meanCrossEntropy(mixedLabeled) + 2 * Self.meanCrossEntropy(mixedStrong))) < 1e-5)
+        #expect(abs(output.scalars["mask_rate"]! - 2.0 / 3) < 1e-9 && output.scalars["pseudo_accuracy"] == 1)
+        #expect(output.logits == nil && output.exampleCount == 5)
+    }
+
     /// Soft targets mix with their images when asked, seeded by the step.
     @Test func softTargetsMixWithTheirImages() throws {
         let targets: [[Float]] = [[1, 0], [0.25, 0.75], [0, 1]]

@@ -59,6 +59,28 @@ import Testing
         #expect(history.allSatisfy { $0["contrastive_accuracy"] != nil && $0["accuracy"] == nil })
         #expect(encoder.featureCount == 64 && network.namedParameters().first!.0 == "encoder.conv1.weight")
     }
+
+    /// Smaller views: both views are crops resized to `viewSize`, the batch's own images keep
+    /// their size, and the encoder trained on the views reads whole images afterwards.
+    @Test func viewsCanBeSmallerThanTheImages() throws {
+        var generator = RandomGenerator(seed: 4)
+        let pixels = (0..<(8 * 16 * 16)).map { _ in UInt8(generator.next() % 256) }
+        let data = ImageDataset(pixels: pixels, labels: [Int](repeating: 0, count: 8), channels: 1, height: 16, width: 16, classCount: 1)
+        let augmentation = SimCLRAugmentation(imageSize: 16, viewSize: 12)
+        #expect(augmentation.cropMinimumScale == 0.2 && augmentation.blurProbability == 0)
+        let loader = DataLoader(dataset: data, batchSize: 8, sampler: RandomSampler(count: 8, seed: 2),
+                                views: augmentation.views(channels: 1), mean: [0.5], std: [0.3], seed: 3)
+        let batch = loader.makeBatch(Array(0..<8), epoch: 0)
+        #expect(batch.images.shape == [8, 1, 16, 16] && batch.views.map(\.shape) == [[8, 1, 12, 12], [8, 1, 12, 12]])
+        let encoder = try ModelZoo.makeEncoder("resnet18", inputChannels: 1, imageSize: 16, width: 8, generator: &generator)
+        let network = SimCLRNetwork(encoder: encoder.module, featureCount: encoder.featureCount, hiddenCount: 16,
+                                    projectionCount: 8, generator: &generator)
+        let task = SimCLR(network: network, temperature: 0.5)
+        let context = StepContext(globalStep: 0, epoch: 0, stepInEpoch: 0, stepsPerEpoch: 1, totalSteps: 1)
+        #expect(task.trainingStep(StepBatch(unlabeled: batch), context: context).loss.item.isFinite)
+        encoder.module.eval()
+        #expect(encoder.module(batch.images).shape == [8, encoder.featureCount])
+    }
 }
 
 @Suite struct KNNTests {

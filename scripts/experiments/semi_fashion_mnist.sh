@@ -17,6 +17,8 @@
 #                (runs `supervised` first when this seed has none)
 #   fixmatch-warm-eval
 #                fixmatch-warm with the weak view labeled by an eval-mode pass (no dropout)
+#   fixmatch-warm-mixup
+#                fixmatch-warm with MixUp (alpha 1) of the labeled batch and of the strong view
 #   online-mixup, offline-mixup, supervised-mixup
 #                the online / offline / supervised runs above with MixUp (alpha 1) added to
 #                flip + translate: pseudo-labeling against confirmation bias (Arazo et al. 2020)
@@ -29,7 +31,7 @@
 set -euo pipefail
 seed=${1:-0}
 runs=${RUNS:-runs/semi-experiment}
-all="supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup fixmatch-warm offline-mixup30 offline-mixup30-2rounds fixmatch-warm-eval"
+all="supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup fixmatch-warm offline-mixup30 offline-mixup30-2rounds fixmatch-warm-eval fixmatch-warm-mixup"
 methods=${METHODS:-$all}
 source "$(dirname "$0")/lib.sh"
 
@@ -48,10 +50,11 @@ for method in $methods; do
     noisy) step semi --method noisy-student "${protocol[@]}" --teacher-epochs 100 --epochs 15 --targets soft --randaugment-magnitude 5 \
         --run-name "noisy-student-seed$seed" ;;
     fixmatch) step semi --method fixmatch "${protocol[@]}" --unlabeled-ratio 3 --epochs 60 --steps-per-epoch 100 --run-name "fixmatch-seed$seed" ;;
-    fixmatch-warm | fixmatch-warm-eval)
+    fixmatch-warm | fixmatch-warm-eval | fixmatch-warm-mixup)
         [ -d "$(last "supervised-seed$seed" 2>/dev/null)" ] || supervised
         pass=train; [ "$method" = fixmatch-warm-eval ] && pass=eval
-        step semi --method fixmatch "${protocol[@]}" --unlabeled-ratio 3 --epochs 30 --steps-per-epoch 100 --pseudo-label-pass $pass \
+        data=("${protocol[@]}"); [ "$method" = fixmatch-warm-mixup ] && data=("${mixup[@]}")
+        step semi --method fixmatch "${data[@]}" --unlabeled-ratio 3 --epochs 30 --steps-per-epoch 100 --pseudo-label-pass $pass \
             --init "$(last "supervised-seed$seed")/best.safetensors" --run-name "$method-seed$seed" ;;
     online-mixup) step semi --method pseudo-label-online "${mixup[@]}" --epochs 10 --pseudo-weight 1 --run-name "pl-online-mixup-seed$seed" ;;
     offline-mixup) step semi "${offline[@]}" "${mixup[@]}" --epochs 15 --run-name "pl-offline-mixup-seed$seed" ;;

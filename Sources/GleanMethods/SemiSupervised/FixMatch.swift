@@ -14,6 +14,11 @@ import GleanTrain
 /// strong view go through the training pass: the pseudo-labels of a model with dropout are then
 /// those of the network FixMatch was designed for (USB's networks have none), not of a random
 /// half of it.
+///
+/// With `mixing` (a documented departure from the paper, after pseudo-labeling with MixUp), the
+/// weak view is labeled in that eval-mode pass, then the labeled batch (one-hot labels) and the
+/// strong view (the pseudo-labels, zero rows where below the threshold) are each mixed within
+/// themselves and both cross-entropies take the mixed targets.
 public final class FixMatch: TrainingTask {
     public let model: Module
     public let threshold: Float
@@ -23,13 +28,18 @@ public final class FixMatch: TrainingTask {
     public let reportsPseudoLabelAccuracy: Bool
     /// FlexMatch's per-class thresholds in place of the fixed one (nil: FixMatch).
     public let flexibleThresholds: FlexibleThresholds?
-    /// Whether an eval-mode pass over the weak view makes the pseudo-labels.
+    /// Whether an eval-mode pass over the weak view makes the pseudo-labels (always with `mixing`).
     public let labelsFromEvalPass: Bool
+    /// MixUp or CutMix of the labeled batch and of the strong view (nil: FixMatch as published).
+    public let mixing: BatchMixing.Kind?
+    /// Seeds the mixing: step `s` draws from `RandomGenerator(seed: seed, stream: "mixing/s")`.
+    public let seed: UInt64
     public var inputs: StepInputs { .labeledAndUnlabeled }
 
     /// - Parameter flexibleThresholds: turns FixMatch into FlexMatch (its `threshold` is τ).
     public init(model: Module, threshold: Float = 0.95, unlabeledWeight: Float = 1, reportsPseudoLabelAccuracy: Bool = true,
-                flexibleThresholds: FlexibleThresholds? = nil, labelsFromEvalPass: Bool = false) {
+                flexibleThresholds: FlexibleThresholds? = nil, labelsFromEvalPass: Bool = false, mixing: BatchMixing.Kind? = nil,
+                seed: UInt64 = 0) {
         require(threshold >= 0 && threshold <= 1, "FixMatch: threshold \(threshold) must be in [0, 1]")
         require(unlabeledWeight >= 0 && unlabeledWeight.isFinite, "FixMatch: unlabeled weight \(unlabeledWeight) must be finite and >= 0")
         self.model = model
@@ -37,37 +47,51 @@ public final class FixMatch: TrainingTask {
         self.unlabeledWeight = unlabeledWeight
         self.reportsPseudoLabelAccuracy = reportsPseudoLabelAccuracy
         self.flexibleThresholds = flexibleThresholds
-        self.labelsFromEvalPass = labelsFromEvalPass
+        self.labelsFromEvalPass = labelsFromEvalPass || mixing != nil
+        self.mixing = mixing
+        self.seed = seed
     }
 
     public func trainingStep(_ batch: StepBatch, context: StepContext) -> StepOutput {
         let labeled = batch.labeled!, unlabeled = batch.unlabeled!
         require(unlabeled.views.count == 2, "FixMatch: unlabeled batches need a weak and a strong view, got \(unlabeled.views.count) views")
         let (labeledCount, unlabeledCount) = (labeled.labels.count, unlabeled.labels.count)
-        let labeledLogits: Tensor, weakLogits: Tensor, strongLogits: Tensor
+        let pseudo: PseudoLabels, supervised: Tensor, unsupervised: Tensor, labeledLogits: Tensor?
         if labelsFromEvalPass {
             model.eval()
-            weakLogits = withoutGradients { model(unlabeled.views[0]) }
+            pseudo = pseudoLabels(weakLogits: withoutGradients { model(unlabeled.views[0]) }, indices: unlabeled.indices)
             model.train()
-            let logits = model(Tensor.concat([labeled.images, unlabeled.views[1]], axis: 0))
-            labeledLogits = logits.sliced(axis: 0, 0..<labeledCount)
-            strongLogits = logits.sliced(axis: 0, labeledCount..<logits.shape[0])
+            if let mixing {
+                var generator = RandomGenerator(seed: seed, stream: "mixing/\(context.globalStep)")
+                (supervised, unsupervised) = MixedPseudoLabelLosses.losses(model: model, kind: mixing, labeled: labeled,
+                                                                           unlabeledImages: unlabeled.views[1], pseudo: pseudo, generator: &generator)
+                labeledLogits = nil
+            } else {
+                let logits = model(Tensor.concat([labeled.images, unlabeled.views[1]], axis: 0))
+                labeledLogits = logits.sliced(axis: 0, 0..<labeledCount)
+                supervised = labeledLogits!.crossEntropy(labels: labeled.labels)
+                unsupervised = pseudo.maskedCrossEntropy(logits.sliced(axis: 0, labeledCount..<logits.shape[0]))
+            }
         } else {
             model.train()
             let logits = model(Tensor.concat([labeled.images, unlabeled.views[0], unlabeled.views[1]], axis: 0))
             labeledLogits = logits.sliced(axis: 0, 0..<labeledCount)
-            weakLogits = logits.sliced(axis: 0, labeledCount..<(labeledCount + unlabeledCount))
-            strongLogits = logits.sliced(axis: 0, (labeledCount + unlabeledCount)..<logits.shape[0])
+            supervised = labeledLogits!.crossEntropy(labels: labeled.labels)
+            pseudo = pseudoLabels(weakLogits: logits.sliced(axis: 0, labeledCount..<(labeledCount + unlabeledCount)), indices: unlabeled.indices)
+            unsupervised = pseudo.maskedCrossEntropy(logits.sliced(axis: 0, (labeledCount + unlabeledCount)..<logits.shape[0]))
         }
-        let supervised = labeledLogits.crossEntropy(labels: labeled.labels)
-        var pseudo = PseudoLabels(logits: weakLogits, threshold: threshold)
-        if let flexibleThresholds { pseudo.mask = flexibleThresholds.mask(pseudo, indices: unlabeled.indices) }
-        let unsupervised = pseudo.maskedCrossEntropy(strongLogits)
         var scalars = pseudo.scalars(trueLabels: reportsPseudoLabelAccuracy ? unlabeled.labels : nil)
         scalars["loss_x"] = Double(supervised.item)
         scalars["loss_u"] = Double(unsupervised.item)
-        return StepOutput(loss: supervised + unlabeledWeight * unsupervised, logits: labeledLogits, labels: labeled.labels,
+        return StepOutput(loss: supervised + unlabeledWeight * unsupervised, logits: labeledLogits, labels: labeledLogits == nil ? [] : labeled.labels,
                           exampleCount: labeledCount + unlabeledCount, scalars: scalars)
+    }
+
+    /// The weak view's pseudo-labels under the fixed threshold, or FlexMatch's per-class ones.
+    private func pseudoLabels(weakLogits: Tensor, indices: [Int]) -> PseudoLabels {
+        var pseudo = PseudoLabels(logits: weakLogits, threshold: threshold)
+        if let flexibleThresholds { pseudo.mask = flexibleThresholds.mask(pseudo, indices: indices) }
+        return pseudo
     }
 
     public func saveState() -> SavedState { SavedState(tensors: flexibleThresholds?.saveState() ?? []) }

@@ -57,13 +57,8 @@ public final class OnlinePseudoLabeling: TrainingTask {
         if let mixing, let cleanPseudo {
             pseudo = cleanPseudo
             var generator = RandomGenerator(seed: seed, stream: "mixing/\(context.globalStep)")
-            let classes = pseudo.classCount
-            let mixedLabeled = BatchMixing.mix(mixing, images: labeled.images, targets: .oneHot(labeled.labels, classes: classes),
-                                               generator: &generator)
-            let mixedUnlabeled = BatchMixing.mix(mixing, images: unlabeled.images, targets: pseudo.targets, generator: &generator)
-            let logits = model(Tensor.concat([mixedLabeled.images, mixedUnlabeled.images], axis: 0))
-            supervised = logits.sliced(axis: 0, 0..<count).crossEntropy(targets: mixedLabeled.targets)
-            unsupervised = PseudoLabels.crossEntropy(logits.sliced(axis: 0, count..<logits.shape[0]), targets: mixedUnlabeled.targets)
+            (supervised, unsupervised) = MixedPseudoLabelLosses.losses(model: model, kind: mixing, labeled: labeled, unlabeledImages: unlabeled.images,
+                                                                       pseudo: pseudo, generator: &generator)
             labeledLogits = nil
         } else {
             let logits = model(Tensor.concat([labeled.images, unlabeled.images], axis: 0))

@@ -35,6 +35,10 @@ public final class SimCLR: TrainingTask {
 /// probability, random grayscale and Gaussian blur with probability.
 public struct SimCLRAugmentation: Sendable {
     public var imageSize: Int
+    /// Side of each view, the random-resized crop's output (`imageSize` unless smaller views are
+    /// asked for: they cost fewer operations per step, while the encoder, whose features are
+    /// pooled over the whole map, still reads `imageSize` images for evaluation and transfer).
+    public var viewSize: Int
     /// Smallest crop area, as a fraction of the image (torchvision's default is 0.08; 0.2 keeps
     /// enough of a 28–32 px image to recognise).
     public var cropMinimumScale: Float
@@ -47,9 +51,10 @@ public struct SimCLRAugmentation: Sendable {
 
     /// Defaults for `imageSize` px images: SimCLR's recipe for 96 px and up (crop from 8%,
     /// blur with p = 0.5), a gentler one for small images (crop from 20%, no blur).
-    public init(imageSize: Int, cropMinimumScale: Float? = nil, colorJitter: Float = 0.4, colorJitterProbability: Float = 0.8,
+    public init(imageSize: Int, viewSize: Int? = nil, cropMinimumScale: Float? = nil, colorJitter: Float = 0.4, colorJitterProbability: Float = 0.8,
                 grayscaleProbability: Float = 0.2, blurProbability: Float? = nil) {
         self.imageSize = imageSize
+        self.viewSize = viewSize ?? imageSize
         self.cropMinimumScale = cropMinimumScale ?? (imageSize >= 64 ? 0.08 : 0.2)
         self.colorJitter = colorJitter
         self.colorJitterProbability = colorJitterProbability
@@ -59,7 +64,7 @@ public struct SimCLRAugmentation: Sendable {
 
     /// One view's transform for images with `channels` channels.
     public func view(channels: Int) -> Transform {
-        var steps: [Transform] = [RandomResizedCrop(size: imageSize, scale: cropMinimumScale...1), RandomHorizontalFlip()]
+        var steps: [Transform] = [RandomResizedCrop(size: viewSize, scale: cropMinimumScale...1), RandomHorizontalFlip()]
         if colorJitter > 0 && colorJitterProbability > 0 {
             let saturation = channels == 3 ? colorJitter : 0, hue = channels == 3 ? colorJitter / 4 : 0
             steps.append(RandomApply(ColorJitter(brightness: colorJitter, contrast: colorJitter, saturation: saturation, hue: hue),
@@ -67,7 +72,7 @@ public struct SimCLRAugmentation: Sendable {
         }
         if channels == 3 && grayscaleProbability > 0 { steps.append(RandomGrayscale(probability: grayscaleProbability)) }
         if blurProbability > 0 {
-            let kernel = max(3, (imageSize / 10) | 1)
+            let kernel = max(3, (viewSize / 10) | 1)
             steps.append(RandomApply(GaussianBlur(kernelSize: kernel), probability: blurProbability))
         }
         return Compose(steps)

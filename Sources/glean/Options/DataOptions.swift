@@ -120,7 +120,7 @@ struct DataOptions: Equatable {
         _ = try Self.classList(subsampleClasses, key: "subsample-classes", source: source)
         try check(subsampleFraction > 0 && subsampleFraction <= 1, source, "subsample-fraction", "must be in (0, 1], got \(subsampleFraction)")
         try augmentation.validate(source: source)
-        try check(batchMixing || !augmentation.mixesBatches, source, "augment", "mixup and cutmix apply to glean train and to glean semi's pseudo-label-online, pseudo-label-offline and noisy-student")
+        try check(batchMixing || !augmentation.mixesBatches, source, "augment", "mixup and cutmix apply to glean train and glean semi")
     }
 
     /// The per-image training augmentation for images like `images`.

@@ -51,7 +51,7 @@ struct SemiOptions: Equatable {
         .value("pseudo-weight", \.pseudoWeight, "pseudo-label-online: final weight alpha_f of the pseudo-label loss."),
         .value("ramp-start", \.rampStart, "pseudo-label-online: epoch T1 where alpha starts rising from 0 (auto: 20% of the epochs)."),
         .value("ramp-end", \.rampEnd, "pseudo-label-online: epoch T2 where alpha reaches alpha_f (auto: 60% of the epochs)."),
-        .value("pseudo-label-pass", \.pseudoLabelPass, "pseudo-label-online, fixmatch, flexmatch: the pass whose argmax labels the unlabeled batch (FixMatch: its weak view): train (the loss's own pass, dropout on, as in Lee 2013 and USB) or eval (a separate pass without dropout or gradients; online pseudo-labeling with MixUp always uses it)."),
+        .value("pseudo-label-pass", \.pseudoLabelPass, "pseudo-label-online, fixmatch, flexmatch: the pass whose argmax labels the unlabeled batch (FixMatch: its weak view): train (the loss's own pass, dropout on, as in Lee 2013 and USB) or eval (a separate pass without dropout or gradients; pseudo-labeling and FixMatch with mixup or cutmix always use it)."),
         .value("flips", \.flips, "fixmatch, noisy-student: flip images horizontally in the weak view (turn off where left and right differ)."),
         .value("teacher-epochs", \.teacherEpochs, "pseudo-label-offline, noisy-student: epochs of the first teacher on the labeled images (students train --epochs each)."),
         .value("rounds", \.rounds, "pseudo-label-offline, noisy-student: students trained in turn, each the next one's teacher (auto: 1 offline, 2 noisy-student)."),

@@ -6,6 +6,7 @@ struct SimCLROptions: Equatable {
     var projectionDim = 128
     var projectionHidden = 0
     var cropMinScale: Float?
+    var viewSize = 0
     var jitterProbability: Float = 0.8
     var grayscaleProbability: Float = 0.2
     var blurProbability: Float?
@@ -18,6 +19,7 @@ struct SimCLROptions: Equatable {
         .value("projection-dim", \.projectionDim, "Width of the projections the loss compares."),
         .value("projection-hidden", \.projectionHidden, "Width of the projection head's hidden layer (0 = the encoder's feature width)."),
         .value("crop-min-scale", \.cropMinScale, "Smallest random-resized-crop area as a fraction of the image (auto: 0.08 from 64 px, else 0.2)."),
+        .value("view-size", \.viewSize, "Side in px of each view, the random-resized crop's output (0 = the image size); smaller views make each step cheaper, while evaluation, the kNN monitor and fine-tuning still read whole images."),
         .value("jitter-probability", \.jitterProbability, "Probability of colour jitter per view."),
         .value("grayscale-probability", \.grayscaleProbability, "Probability of a gray view (RGB images)."),
         .value("blur-probability", \.blurProbability, "Probability of Gaussian blur per view (auto: 0.5 from 64 px, else 0)."),
@@ -31,6 +33,8 @@ struct SimCLROptions: Equatable {
         try check(projectionDim > 0 && projectionDim <= 65_536, source, "projection-dim", "must be in 1...65536, got \(projectionDim)")
         try check(projectionHidden >= 0 && projectionHidden <= 65_536, source, "projection-hidden", "must be in 0...65536, got \(projectionHidden)")
         try check(cropMinScale.map { $0 > 0 && $0 <= 1 } ?? true, source, "crop-min-scale", "must be in (0, 1], got \(cropMinScale ?? 0)")
+        try check(viewSize == 0 || (viewSize >= ResNet.minimumImageSize && viewSize <= ModelZoo.maximumImageSize), source, "view-size",
+                  "must be 0 (the image size) or in \(ResNet.minimumImageSize)...\(ModelZoo.maximumImageSize), got \(viewSize)")
         for (key, value) in [("jitter-probability", jitterProbability), ("grayscale-probability", grayscaleProbability),
                              ("blur-probability", blurProbability ?? 0)] {
             try check(value >= 0 && value <= 1, source, key, "must be in [0, 1], got \(value)")
@@ -42,7 +46,7 @@ struct SimCLROptions: Equatable {
 
     /// The two views' augmentation; `colorJitter` is the data options' `--color-jitter` strength.
     func augmentation(imageSize: Int, colorJitter: Float) -> SimCLRAugmentation {
-        SimCLRAugmentation(imageSize: imageSize, cropMinimumScale: cropMinScale, colorJitter: colorJitter,
+        SimCLRAugmentation(imageSize: imageSize, viewSize: viewSize > 0 ? viewSize : nil, cropMinimumScale: cropMinScale, colorJitter: colorJitter,
                            colorJitterProbability: jitterProbability, grayscaleProbability: grayscaleProbability,
                            blurProbability: blurProbability)
     }
