@@ -321,6 +321,10 @@ import Glean
         #expect { try TrainSettings.parse(["--plateau-factor", "1.5"]) } throws: { "\($0)".contains("'plateau-factor'") }
         #expect { try RegressSettings.parse(["--table", "t.csv", "--hidden", "50,0"]) } throws: { "\($0)".contains("'hidden'") }
         #expect { try RegressSettings.parse(["--hidden", "50"]) } throws: { "\($0)".contains("'table'") }
+        for size in ["4", "2000", "-3"] {
+            #expect { try SimCLRSettings.parse(["--view-size", size]) } throws: { "\($0)".contains("'view-size'") && "\($0)".contains(size) }
+        }
+        #expect((try? SimCLRSettings.parse(["--view-size", "20"]))?.settings.simclr.viewSize == 20)
     }
 }
 
