@@ -7,8 +7,7 @@ struct KNNEvalSettings: CommandSettings {
     var encoder = EncoderOptions()
     var data = DataOptions()
     var model = ModelOptions()
-    var k = 200
-    var temperature: Float = 0.1
+    var knn = KNNOptions()
     var run = RunOptions()
 
     init() {
@@ -18,16 +17,15 @@ struct KNNEvalSettings: CommandSettings {
 
     static let options: [OptionSpec<KNNEvalSettings>] = EncoderOptions.options.lifted(\.encoder) + DataOptions.options.lifted(\.data)
         + ModelOptions.options.lifted(\.model)
-        + [.value("k", \.k, "Neighbours that vote."), .value("temperature", \.temperature, "Vote weights are exp(cosine similarity / temperature).")]
+        + KNNOptions.options.lifted(\.knn)
         + RunOptions.options.lifted(\.run)
     static let sections: [(title: String, firstKey: String)] = [("Encoder", "encoder"), ("Data (the labeled images are the bank)", "dataset"),
-                                                                 ("Model of --encoder random", "model"), ("kNN", "k"), ("Run", "seed")]
+                                                                 ("Model of --encoder random", "model"), ("kNN", "knn-k"), ("Run", "seed")]
 
     func validate(source: String) throws {
         try encoder.validate(source: source)
         try data.validate(source: source)
-        try check(k > 0, source, "k", "must be positive, got \(k)")
-        try check(temperature > 0, source, "temperature", "must be positive, got \(temperature)")
+        try knn.validate(source: source)
     }
 }
 
@@ -50,14 +48,12 @@ struct KNNEvalCommand: ParsableCommand {
         let (encoder, _, description) = try settings.encoder.load(model: settings.model, channels: data.labeled.channels,
                                                                   imageSize: data.labeled.height, seed: seed)
         let experiment = try Experiment(settings: settings, defaultName: "knn-eval", resume: nil)
-        experiment.say("glean knn-eval: \(description); bank: \(settings.data.describe(data)); k \(settings.k), temperature \(settings.temperature)")
+        experiment.say("glean knn-eval: \(description); bank: \(settings.data.describe(data)); k \(settings.knn.k), "
+                       + "temperature \(settings.knn.temperature.map { String($0) } ?? "auto")")
         let start = Date()
-        let classifier = KNNClassifier(bank: FeatureSet.extract(encoder.module, from: ClassificationLoaders.inOrder(data.labeled, data: data)),
-                                       k: settings.k, temperature: settings.temperature)
-        let (top1, top5) = classifier.evaluate(FeatureSet.extract(encoder.module, from: ClassificationLoaders.inOrder(data.test, data: data)))
+        let result = settings.knn.evaluate(encoder: encoder.module, data: data)
         try experiment.report(title: "glean knn-eval: \(description)",
-                              summary: [String(format: "kNN test accuracy: %.2f%% (top-5 %.2f%%) on %d test images; bank of %d labeled images; %.1fs",
-                                               100 * top1, 100 * top5, data.test.count, data.labeled.count, Date().timeIntervalSince(start))],
+                              summary: [result.summary + String(format: "; %.1fs", Date().timeIntervalSince(start))],
                               confusion: nil, classNames: [])
     }
 }

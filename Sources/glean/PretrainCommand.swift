@@ -97,13 +97,7 @@ struct SimCLRCommand: ParsableCommand {
         var summary = ["encoder: \(experiment.directory.path)/encoder.safetensors (\(encoder.featureCount) features); "
                        + "projection head: \(experiment.directory.path)/projection_head.safetensors"]
         if data.test.classCount > 1 {
-            let final = trainer.withEvaluationWeights {
-                KNNValidation(encoder: encoder.module, bank: ClassificationLoaders.inOrder(data.labeled, data: data),
-                              queries: ClassificationLoaders.inOrder(data.test, data: data), k: settings.simclr.knnK,
-                              temperature: settings.simclr.knnTemperature).validate(network)
-            }
-            summary.append(String(format: "kNN test accuracy (k = %d, bank = the %d labeled training images): %.2f%% (top-5 %.2f%%)",
-                                  settings.simclr.knnK, data.labeled.count, 100 * (final["knn_accuracy"] ?? 0), 100 * (final["knn_top5"] ?? 0)))
+            summary.append(trainer.withEvaluationWeights { settings.simclr.knn.evaluate(encoder: encoder.module, data: data) }.summary)
         }
         try experiment.report(title: "glean pretrain simclr: \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue)",
                               summary: summary, confusion: nil, classNames: [])

@@ -75,8 +75,11 @@ struct TinyDataset {
         // The linear-eval classifier is an ordinary zoo checkpoint: glean evaluate rebuilds it.
         try EvaluateCommand.parse([linear + "/best.safetensors", "--data-dir", data.directory]).run()
 
-        try KNNEvalCommand.parse(data.common + ["--run-name", "knn", "--encoder", encoder, "--k", "5"]).run()
-        #expect(try String(contentsOfFile: try data.run("knn") + "/report.txt", encoding: .utf8).contains("kNN test accuracy"))
+        try KNNEvalCommand.parse(data.common + ["--run-name", "knn", "--encoder", encoder, "--knn-k", "5"]).run()
+        let knnReport = try String(contentsOfFile: try data.run("knn") + "/report.txt", encoding: .utf8)
+        #expect(knnReport.contains("kNN test accuracy") && knnReport.contains("k = 5") && knnReport.contains("chosen on the validation images"))
+        try KNNEvalCommand.parse(data.common + ["--run-name", "knn-fixed", "--encoder", encoder, "--knn-temperature", "0.07"]).run()
+        #expect(try String(contentsOfFile: try data.run("knn-fixed") + "/report.txt", encoding: .utf8).contains("temperature 0.07 (fixed)"))
         try KNNEvalCommand.parse(data.common + ["--run-name", "knn-random", "--encoder", "random", "--width", "4"]).run()
 
         // --init starts a classifier's backbone from the encoder (its head stays fresh); a

@@ -89,12 +89,31 @@ import Testing
         let bank = FeatureSet(features: Tensor([1, 0, 0.9, 0.1, 0.95, -0.05, 0, 1, 0.1, 0.9], shape: [5, 2]),
                               labels: [0, 0, 0, 1, 1], classCount: 2)
         let queries = FeatureSet(features: Tensor([2, 0.1, 0.05, 3], shape: [2, 2]), labels: [0, 1], classCount: 2)
-        let (top1, _) = KNNClassifier(bank: bank, k: 2, temperature: 0.1).evaluate(queries)
+        let (top1, _) = KNNClassifier(bank: bank, k: 2).evaluate(queries, temperature: 0.1)
         #expect(top1 == 1)
         // With k = 5 every bank entry votes; three class-0 votes outweigh two class-1 ones for a
         // query between the clusters, but not for one on top of class 1.
-        let (allVotes, _) = KNNClassifier(bank: bank, k: 5, temperature: 10).evaluate(
-            FeatureSet(features: Tensor([1, 1], shape: [1, 2]), labels: [0], classCount: 2))
+        let (allVotes, _) = KNNClassifier(bank: bank, k: 5).evaluate(
+            FeatureSet(features: Tensor([1, 1], shape: [1, 2]), labels: [0], classCount: 2), temperature: 10)
         #expect(allVotes == 1)
+    }
+
+    /// One class-1 entry next to the query, three class-0 entries a little farther: a low
+    /// temperature lets the nearest decide, a high one the majority. exp(1 / 0.001) overflows a
+    /// Float, so the smallest temperature also proves the weights stay finite.
+    @Test func temperatureTradesNearestAgainstMajorityAndIsChosenByAccuracy() {
+        let bank = FeatureSet(features: Tensor([1, 0, 0.9, 0.3, 0.9, -0.3, 0.85, 0.35], shape: [4, 2]),
+                              labels: [1, 0, 0, 0], classCount: 2)
+        let query = FeatureSet(features: Tensor([1, 0.02], shape: [1, 2]), labels: [1], classCount: 2)
+        let neighbours = KNNClassifier(bank: bank, k: 4).neighbours(of: query)
+        #expect(neighbours.labels == [1, 0, 0, 0])
+        #expect(neighbours.similarities == neighbours.similarities.sorted(by: >))
+        #expect(neighbours.accuracy(temperature: 0.001).top1 == 1)
+        #expect(neighbours.accuracy(temperature: 0.01).top1 == 1)
+        #expect(neighbours.accuracy(temperature: 10).top1 == 0)
+        let best = neighbours.best(among: [10, 1, 0.01, 0.001])
+        #expect(best.temperature == 0.01 && best.top1 == 1)
+        // Two classes: the true class is always in the top 5.
+        #expect(neighbours.accuracy(temperature: 10).top5 == 1)
     }
 }

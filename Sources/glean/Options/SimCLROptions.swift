@@ -11,8 +11,7 @@ struct SimCLROptions: Equatable {
     var grayscaleProbability: Float = 0.2
     var blurProbability: Float?
     var knnImages = 5000
-    var knnK = 200
-    var knnTemperature: Float = 0.1
+    var knn = KNNOptions()
 
     static let options: [OptionSpec<SimCLROptions>] = [
         .value("temperature", \.temperature, "NT-Xent temperature."),
@@ -24,9 +23,7 @@ struct SimCLROptions: Equatable {
         .value("grayscale-probability", \.grayscaleProbability, "Probability of a gray view (RGB images)."),
         .value("blur-probability", \.blurProbability, "Probability of Gaussian blur per view (auto: 0.5 from 64 px, else 0)."),
         .value("knn-images", \.knnImages, "kNN monitor: labeled training images in the bank each epoch (0 = no monitor); validation images are the queries."),
-        .value("knn-k", \.knnK, "Neighbours that vote in the kNN monitor and the final kNN report."),
-        .value("knn-temperature", \.knnTemperature, "Temperature of the kNN vote weights exp(similarity / T)."),
-    ]
+    ] + KNNOptions.options.lifted(\.knn)
 
     func validate(source: String) throws {
         try check(temperature > 0, source, "temperature", "must be positive, got \(temperature)")
@@ -40,8 +37,7 @@ struct SimCLROptions: Equatable {
             try check(value >= 0 && value <= 1, source, key, "must be in [0, 1], got \(value)")
         }
         try check(knnImages >= 0, source, "knn-images", "must be >= 0, got \(knnImages)")
-        try check(knnK > 0, source, "knn-k", "must be positive, got \(knnK)")
-        try check(knnTemperature > 0, source, "knn-temperature", "must be positive, got \(knnTemperature)")
+        try knn.validate(source: source)
     }
 
     /// The two views' augmentation; `colorJitter` is the data options' `--color-jitter` strength.
@@ -58,8 +54,7 @@ struct SimCLROptions: Equatable {
         guard knnImages > 0, data.labeled.classCount > 1, let validation = data.validation else { return nil }
         var generator = RandomGenerator(seed: seed, stream: "knn-bank")
         let chosen = Array(Array(0..<data.labeled.count).shuffled(using: &generator).prefix(knnImages)).sorted()
-        return KNNValidation(encoder: encoder, bank: ClassificationLoaders.inOrder(data.labeled.subset(chosen), data: data),
-                             queries: ClassificationLoaders.inOrder(validation, data: data), k: knnK,
-                             temperature: knnTemperature)
+        return knn.validation(encoder: encoder, bank: ClassificationLoaders.inOrder(data.labeled.subset(chosen), data: data),
+                              queries: ClassificationLoaders.inOrder(validation, data: data))
     }
 }
