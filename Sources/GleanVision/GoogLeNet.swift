@@ -39,7 +39,10 @@ public final class GoogLeNet: Module {
     public let dropout: Dropout
     public var fc: Module
 
-    public init(classCount: Int = 1000, inputChannels: Int = 3, generator: inout RandomGenerator) {
+    /// Probability of the dropout before the classifier unless told otherwise (the paper's).
+    public static let defaultDropout: Float = 0.4
+
+    public init(classCount: Int = 1000, inputChannels: Int = 3, dropout: Float = defaultDropout, generator: inout RandomGenerator) {
         stem = Sequential([
             Conv2d(inputChannels, 64, kernelSize: 7, stride: 2, padding: 3, generator: &generator), Lambda.relu(),
             MaxPool2d(kernelSize: 3, stride: 2, padding: 1),
@@ -64,7 +67,7 @@ public final class GoogLeNet: Module {
             Inception(832, 256, 160, 320, 32, 128, 128, generator: &generator),
             Inception(832, 384, 192, 384, 48, 128, 128, generator: &generator),
         ])
-        dropout = Dropout(probability: 0.4, generator: &generator)
+        self.dropout = Dropout(probability: dropout, generator: &generator)
         fc = Linear(1024, classCount, generator: &generator)
     }
 

@@ -55,16 +55,16 @@ public enum ModelZoo {
     /// `make` with the classifier replaced by `head` (ResNets and SeedNet; `sigmoid` fits every
     /// model and needs `classCount` 2).
     public static func make(_ name: String, classCount: Int, inputChannels: Int, imageSize: Int, width: Int = 64, head: Head,
-                            stochasticDepth: Float = 0, generator: inout RandomGenerator) throws -> Module {
+                            stochasticDepth: Float = 0, dropout: Float? = nil, generator: inout RandomGenerator) throws -> Module {
         if head == .sigmoid {
             guard classCount == 2 else {
                 throw ModelError.unsupportedInput(model: name, reason: "a sigmoid output classifies 2 classes, the data has \(classCount)")
             }
             return SigmoidBinaryClassifier(try make(name, classCount: 1, inputChannels: inputChannels, imageSize: imageSize, width: width,
-                                                    stochasticDepth: stochasticDepth, generator: &generator))
+                                                    stochasticDepth: stochasticDepth, dropout: dropout, generator: &generator))
         }
         let network = try make(name, classCount: classCount, inputChannels: inputChannels, imageSize: imageSize, width: width,
-                               stochasticDepth: stochasticDepth, generator: &generator)
+                               stochasticDepth: stochasticDepth, dropout: dropout, generator: &generator)
         guard head != .linear else { return network }
         switch network {
         case let resnet as ResNet:
@@ -127,10 +127,21 @@ public enum ModelZoo {
     /// A model for `classCount` classes on `inputChannels` x `imageSize` x `imageSize` images.
     /// ResNets use the CIFAR stem below 64 px; `width` is their base channel count (64 as in
     /// torchvision; other models accept only 64); `stochasticDepth` is their last block's
-    /// drop-path probability (other models have no residual blocks and accept only 0).
+    /// drop-path probability (other models have no residual blocks and accept only 0);
+    /// `dropout` is the probability of SeedNet's and GoogLeNet's dropout layers (nil: their own,
+    /// 0.5 and 0.4; models without dropout layers accept only nil).
     public static func make(_ name: String, classCount: Int, inputChannels: Int, imageSize: Int, width: Int = 64,
-                            stochasticDepth: Float = 0, generator: inout RandomGenerator) throws -> Module {
+                            stochasticDepth: Float = 0, dropout: Float? = nil, generator: inout RandomGenerator) throws -> Module {
         guard let model = Name(rawValue: name) else { throw ModelError.unknownModel(name) }
+        if let dropout {
+            guard model == .seednet || model == .googlenet else {
+                throw ModelError.unsupportedInput(model: name, reason: "has no dropout layers (got dropout \(dropout))"
+                                                  + (model.isResNet ? "; use stochastic depth" : ""))
+            }
+            guard dropout >= 0 && dropout < 1 else {
+                throw ModelError.unsupportedInput(model: name, reason: "dropout must be in [0, 1), got \(dropout)")
+            }
+        }
         guard stochasticDepth == 0 || (model.isResNet && stochasticDepth > 0 && stochasticDepth < 1) else {
             throw ModelError.unsupportedInput(model: name, reason: model.isResNet ? "stochastic depth must be in [0, 1), got \(stochasticDepth)"
                                                   : "has no residual blocks for stochastic depth (got \(stochasticDepth)); use a resnet")
@@ -153,7 +164,8 @@ public enum ModelZoo {
                 throw ModelError.unsupportedInput(model: name, reason: "takes images of \(SeedNet.imageSizes.lowerBound)-\(SeedNet.imageSizes.upperBound) pixels "
                                                   + "(its first dense layer grows with the square of the size), got \(imageSize); use a resnet")
             }
-            return SeedNet(classCount: classCount, inputChannels: inputChannels, imageSize: imageSize, generator: &generator)
+            return SeedNet(classCount: classCount, inputChannels: inputChannels, imageSize: imageSize, dropout: dropout ?? SeedNet.defaultDropout,
+                           generator: &generator)
         case .resnet18, .resnet34, .resnet50:
             guard imageSize >= ResNet.minimumImageSize else {
                 throw ModelError.unsupportedInput(model: name, reason: "needs images of at least \(ResNet.minimumImageSize)x\(ResNet.minimumImageSize) "
@@ -170,7 +182,8 @@ public enum ModelZoo {
             guard imageSize >= 32 else {
                 throw ModelError.unsupportedInput(model: name, reason: "needs images of at least 32x32, got \(imageSize)")
             }
-            return GoogLeNet(classCount: classCount, inputChannels: inputChannels, generator: &generator)
+            return GoogLeNet(classCount: classCount, inputChannels: inputChannels, dropout: dropout ?? GoogLeNet.defaultDropout,
+                             generator: &generator)
         }
     }
 }

@@ -10,13 +10,16 @@ public final class SeedNet: Module {
     public let features: Sequential
     public private(set) var classifier: Sequential
 
+    /// Probability of the two dropout layers unless told otherwise (the source's).
+    public static let defaultDropout: Float = 0.5
+
     /// Image sizes the network takes.
     public static let imageSizes = 6...64
 
     /// Side of the feature maps before the dense layers for `imageSize` input.
     public static func featureSide(imageSize: Int) -> Int { (imageSize - 2) / 2 / 2 }
 
-    public init(classCount: Int = 10, inputChannels: Int = 1, imageSize: Int = 28, dropout: Float = 0.5, generator: inout RandomGenerator) {
+    public init(classCount: Int = 10, inputChannels: Int = 1, imageSize: Int = 28, dropout: Float = defaultDropout, generator: inout RandomGenerator) {
         require(Self.imageSizes.contains(imageSize), "SeedNet: image size \(imageSize) is outside \(Self.imageSizes)")
         let side = Self.featureSide(imageSize: imageSize)
         features = Sequential([

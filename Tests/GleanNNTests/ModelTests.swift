@@ -182,4 +182,27 @@ import Testing
             try ModelZoo.make("seednet", classCount: 3, inputChannels: 1, imageSize: 28, stochasticDepth: 0.2, generator: &generator)
         }
     }
+
+    /// `dropout` replaces SeedNet's own 0.5 (0 turns it off: training-mode passes agree) without
+    /// changing the initial weights; models without dropout layers refuse it, and so does a
+    /// probability outside [0, 1).
+    @Test func dropoutIsTheArchitecturesOwnUnlessToldOtherwise() throws {
+        var a = RandomGenerator(seed: 2), b = RandomGenerator(seed: 2)
+        let own = try ModelZoo.make("seednet", classCount: 3, inputChannels: 1, imageSize: 12, generator: &a)
+        let off = try ModelZoo.make("seednet", classCount: 3, inputChannels: 1, imageSize: 12, dropout: 0, generator: &b)
+        #expect(own.stateDict().map(\.1) == off.stateDict().map(\.1))
+        let rates = { (network: Module) in network.namedModules().compactMap { ($0.1 as? Dropout)?.probability } }
+        #expect(rates(own) == [SeedNet.defaultDropout, SeedNet.defaultDropout] && rates(off) == [0, 0])
+        var inputs = RandomGenerator(seed: 3)
+        let images = Tensor.normal([4, 1, 12, 12], generator: &inputs)
+        own.train()
+        off.train()
+        #expect(off(images).scalars == off(images).scalars)
+        #expect(own(images).scalars != own(images).scalars)
+        for (name, dropout) in [("resnet18", Float(0.2)), ("seednet", 1), ("seednet", -0.1)] {
+            #expect(throws: ModelZoo.ModelError.self) {
+                try ModelZoo.make(name, classCount: 3, inputChannels: 1, imageSize: 28, width: 4, dropout: dropout, generator: &a)
+            }
+        }
+    }
 }

@@ -19,6 +19,9 @@
 #                fixmatch-warm with the weak view labeled by an eval-mode pass (no dropout)
 #   fixmatch-warm-mixup
 #                fixmatch-warm with MixUp (alpha 1) of the labeled batch and of the strong view
+#   fixmatch-warm-nodropout
+#                fixmatch-warm with SeedNet's two dropout layers off (--dropout 0), as USB's
+#                networks have none: the strong view is FixMatch's noise
 #   online-mixup, offline-mixup, supervised-mixup
 #                the online / offline / supervised runs above with MixUp (alpha 1) added to
 #                flip + translate: pseudo-labeling against confirmation bias (Arazo et al. 2020)
@@ -26,12 +29,13 @@
 #                offline-mixup with students of 30 epochs (15 were still rising on validation)
 #   offline-mixup30-2rounds
 #                the same with a second round (the first student labels the images again)
-# Output: $RUNS (default runs/semi-experiment).
+# Output: $RUNS (default runs/semi-experiment). $EXTRA: more options for every semi run (e.g.
+# "--threshold 0.8"; give such runs their own $RUNS).
 # Usage: [METHODS="supervised online"] bash scripts/experiments/semi_fashion_mnist.sh [SEED]
 set -euo pipefail
 seed=${1:-0}
 runs=${RUNS:-runs/semi-experiment}
-all="supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup fixmatch-warm offline-mixup30 offline-mixup30-2rounds fixmatch-warm-eval fixmatch-warm-mixup"
+all="supervised equal-steps online offline noisy fixmatch online-mixup offline-mixup supervised-mixup fixmatch-warm offline-mixup30 offline-mixup30-2rounds fixmatch-warm-eval fixmatch-warm-mixup fixmatch-warm-nodropout"
 methods=${METHODS:-$all}
 source "$(dirname "$0")/lib.sh"
 
@@ -40,26 +44,28 @@ protocol=("${labels[@]}" --augment flip-crop)
 mixup=("${labels[@]}" --augment flip-crop,mixup --mix-alpha 1)
 recipe=(--batch-size 64 --optimizer nesterov --learning-rate 0.03 --ema-decay 0.999)
 offline=(--method pseudo-label-offline --teacher-epochs 100 --threshold 0.8 --pseudo-per-class 4500 --targets soft)
+semi() { step semi "$@" ${EXTRA:-}; }
 supervised() { step train "${protocol[@]}" "${recipe[@]}" --epochs 100 --run-name "supervised-seed$seed"; }
 for method in $methods; do
     case $method in
     supervised) supervised ;;
     equal-steps) step train "${protocol[@]}" "${recipe[@]}" --epochs 10 --steps-per-epoch 921 --run-name "supervised-9210-steps-seed$seed" ;;
-    online) step semi --method pseudo-label-online "${protocol[@]}" --epochs 10 --pseudo-weight 1 --run-name "pl-online-seed$seed" ;;
-    offline) step semi "${offline[@]}" "${protocol[@]}" --epochs 15 --run-name "pl-offline-seed$seed" ;;
-    noisy) step semi --method noisy-student "${protocol[@]}" --teacher-epochs 100 --epochs 15 --targets soft --randaugment-magnitude 5 \
+    online) semi --method pseudo-label-online "${protocol[@]}" --epochs 10 --pseudo-weight 1 --run-name "pl-online-seed$seed" ;;
+    offline) semi "${offline[@]}" "${protocol[@]}" --epochs 15 --run-name "pl-offline-seed$seed" ;;
+    noisy) semi --method noisy-student "${protocol[@]}" --teacher-epochs 100 --epochs 15 --targets soft --randaugment-magnitude 5 \
         --run-name "noisy-student-seed$seed" ;;
-    fixmatch) step semi --method fixmatch "${protocol[@]}" --unlabeled-ratio 3 --epochs 60 --steps-per-epoch 100 --run-name "fixmatch-seed$seed" ;;
-    fixmatch-warm | fixmatch-warm-eval | fixmatch-warm-mixup)
+    fixmatch) semi --method fixmatch "${protocol[@]}" --unlabeled-ratio 3 --epochs 60 --steps-per-epoch 100 --run-name "fixmatch-seed$seed" ;;
+    fixmatch-warm | fixmatch-warm-eval | fixmatch-warm-mixup | fixmatch-warm-nodropout)
         [ -d "$(last "supervised-seed$seed" 2>/dev/null)" ] || supervised
         pass=train; [ "$method" = fixmatch-warm-eval ] && pass=eval
         data=("${protocol[@]}"); [ "$method" = fixmatch-warm-mixup ] && data=("${mixup[@]}")
-        step semi --method fixmatch "${data[@]}" --unlabeled-ratio 3 --epochs 30 --steps-per-epoch 100 --pseudo-label-pass $pass \
+        [ "$method" = fixmatch-warm-nodropout ] && data+=(--dropout 0)
+        semi --method fixmatch "${data[@]}" --unlabeled-ratio 3 --epochs 30 --steps-per-epoch 100 --pseudo-label-pass $pass \
             --init "$(last "supervised-seed$seed")/best.safetensors" --run-name "$method-seed$seed" ;;
-    online-mixup) step semi --method pseudo-label-online "${mixup[@]}" --epochs 10 --pseudo-weight 1 --run-name "pl-online-mixup-seed$seed" ;;
-    offline-mixup) step semi "${offline[@]}" "${mixup[@]}" --epochs 15 --run-name "pl-offline-mixup-seed$seed" ;;
-    offline-mixup30) step semi "${offline[@]}" "${mixup[@]}" --epochs 30 --run-name "pl-offline-mixup30-seed$seed" ;;
-    offline-mixup30-2rounds) step semi "${offline[@]}" "${mixup[@]}" --epochs 30 --rounds 2 --run-name "pl-offline-mixup30-2rounds-seed$seed" ;;
+    online-mixup) semi --method pseudo-label-online "${mixup[@]}" --epochs 10 --pseudo-weight 1 --run-name "pl-online-mixup-seed$seed" ;;
+    offline-mixup) semi "${offline[@]}" "${mixup[@]}" --epochs 15 --run-name "pl-offline-mixup-seed$seed" ;;
+    offline-mixup30) semi "${offline[@]}" "${mixup[@]}" --epochs 30 --run-name "pl-offline-mixup30-seed$seed" ;;
+    offline-mixup30-2rounds) semi "${offline[@]}" "${mixup[@]}" --epochs 30 --rounds 2 --run-name "pl-offline-mixup30-2rounds-seed$seed" ;;
     supervised-mixup) step train "${mixup[@]}" "${recipe[@]}" --epochs 100 --run-name "supervised-mixup-seed$seed" ;;
     *) echo "unknown method '$method' in METHODS ($all)" >&2; exit 2 ;;
     esac

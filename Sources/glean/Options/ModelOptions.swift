@@ -12,6 +12,8 @@ struct ModelOptions: Equatable {
     var resNetDefaultWidth = 64
     var binary = false
     var stochasticDepth: Float = 0
+    /// `--dropout`; nil (`auto`) keeps the architecture's own.
+    var dropout: Float?
     /// `--init`: a checkpoint whose backbone every model starts from ("" = random initialisation).
     var initialWeights = ""
 
@@ -23,6 +25,7 @@ struct ModelOptions: Equatable {
         .value("binary", \.binary, "Two classes with one sigmoid output (Keras' Dense(1, activation='sigmoid')), trained with binary cross-entropy; the data must have 2 classes."),
         .value("width", \.widthOption, "ResNets: channels of the first stage (auto: the command's default for ResNets, 64 for other models; 32 or 16 train several times faster on small images)."),
         .value("stochastic-depth", \.stochasticDepth, "ResNets: drop-path probability of the last residual block, rising linearly from 0 at the first (noise for Noisy Student students; 0 = off)."),
+        .value("dropout", \.dropout, "SeedNet, GoogLeNet: probability of their dropout layers in training (auto: the architecture's own, 0.5 and 0.4; 0 = off)."),
     ]
 
     /// `--init`, for the commands that build fresh classifiers (train, semi, distill).
@@ -36,7 +39,7 @@ struct ModelOptions: Equatable {
     func make(classCount: Int, channels: Int, imageSize: Int, seed: UInt64) throws -> Module {
         var generator = RandomGenerator(seed: seed, stream: "init")
         let network = try ModelZoo.make(model.rawValue, classCount: classCount, inputChannels: channels, imageSize: imageSize,
-                                        width: width, head: head, stochasticDepth: stochasticDepth, generator: &generator)
+                                        width: width, head: head, stochasticDepth: stochasticDepth, dropout: dropout, generator: &generator)
         guard !initialWeights.isEmpty else { return network }
         let (encoder, built, _) = try EncoderOptions(encoder: initialWeights).load(model: self, channels: channels, imageSize: imageSize, seed: seed)
         guard built.model == model, built.width == width else {
