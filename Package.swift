@@ -17,7 +17,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
-        // Glean's own AVX2 kernels (Winograd F(4x4, 3x3), first-layer weight gradients) where oneDNN 2.6 is slow.
+        // Glean's own kernels where oneDNN 2.6 is slow (AVX2 Winograd F(4x4, 3x3), first-layer weight
+        // gradients, bf16 Winograd F(2x2, 3x3)) and the arithmetic throughput probes.
         .target(name: "COwnKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Parallel loops on oneDNN's OpenMP team (libgomp), so that one pool of threads serves both.
         .target(name: "CThreadTeam", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("gomp")]),
@@ -28,8 +29,7 @@ let package = Package(
         .target(name: "GleanTrain", dependencies: ["GleanNN", "GleanData"]),
         .target(name: "GleanMethods", dependencies: ["GleanTrain", "GleanVision"]),
         .target(name: "Glean", dependencies: ["GleanTensor", "GleanNN", "GleanData", "GleanVision", "GleanTrain", "GleanMethods"]),
-        .target(name: "CPeakProbe", cSettings: [.unsafeFlags(["-O2"])]),
-        .target(name: "GleanBench", dependencies: ["Glean", "CPeakProbe"]),
+        .target(name: "GleanBench", dependencies: ["Glean"]),
         // What a run was configured with, read safely: settings files (YAML, screened, then parsed
         // into option names and values) and checkpoint metadata.
         .target(name: "GleanConfig", dependencies: ["Glean", .product(name: "Yams", package: "Yams")]),

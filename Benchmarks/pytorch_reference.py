@@ -16,7 +16,6 @@ import subprocess
 import sys
 import time
 
-PEAK_GFLOPS = 525.0
 WORKLOADS = ["conv_fwd", "conv_bwd_data", "conv_bwd_weights", "seednet_train_b128",
              "resnet18_train_b128_28px", "resnet18_infer_b512_28px", "simclr_resnet18_step_b256"]
 
@@ -183,15 +182,14 @@ def measure(name, seconds, precision):
     median, flops, images, layout = best
     gflops = flops / median / 1e9
     return {"workload": name, "images_per_s": images / median if images else None, "gflops": gflops,
-            "peak_fraction": gflops / PEAK_GFLOPS,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "seconds_per_step": median, "layout": layout}
 
 
 def format_line(r):
     images = "%9.1f img/s" % r["images_per_s"] if r["images_per_s"] else " " * 15
-    return "%-26s %s %8.1f GFLOP/s %6.1f%% of peak %8.0f MB peak RSS  (%s)" % (
-        r["workload"], images, r["gflops"], 100 * r["peak_fraction"], r["peak_rss_mb"], r["layout"])
+    return "%-26s %s %8.1f GFLOP/s %8.0f MB peak RSS  (%s)" % (
+        r["workload"], images, r["gflops"], r["peak_rss_mb"], r["layout"])
 
 
 def main():
@@ -211,7 +209,7 @@ def main():
     except ImportError:
         sys.exit("pytorch_reference.py: PyTorch is not installed (pip install torch)")
     if not args.json and not args.in_process:
-        print("PyTorch %s, 2 threads, %s; machine fp32 peak %d GFLOP/s" % (torch.__version__, args.precision, PEAK_GFLOPS))
+        print("PyTorch %s, 2 threads, %s" % (torch.__version__, args.precision))
     for name in names:
         if args.in_process or len(names) == 1:
             result = measure(name, args.seconds, args.precision)

@@ -6,10 +6,10 @@ public struct BenchmarkResult: Codable, Sendable {
     public let workload: String
     public let images_per_s: Double?
     public let gflops: Double
-    public let peak_fraction: Double
     public let peak_rss_mb: Double
     public let seconds_per_step: Double
-    /// GFLOP/s the FMA probe reached on this machine in the same run, and the fraction of it.
+    /// GFLOP/s the throughput probe reached on this machine in the same run for the workload's
+    /// arithmetic (fp32 FMAs, or bf16 dot products in bf16), and the fraction of it.
     public var measured_peak_gflops: Double?
     public var measured_peak_fraction: Double?
     /// The machine and arithmetic: CPU model, the ISA oneDNN dispatches to (after any
@@ -20,7 +20,7 @@ public struct BenchmarkResult: Codable, Sendable {
     public var precision = MixedPrecision.active.rawValue
 
     private enum CodingKeys: String, CodingKey {
-        case workload, images_per_s, gflops, peak_fraction, peak_rss_mb, seconds_per_step
+        case workload, images_per_s, gflops, peak_rss_mb, seconds_per_step
         case measured_peak_gflops, measured_peak_fraction, cpu, onednn_isa, threads, precision
     }
 
@@ -30,7 +30,6 @@ public struct BenchmarkResult: Codable, Sendable {
         try container.encode(workload, forKey: .workload)
         try container.encode(images_per_s, forKey: .images_per_s)
         try container.encode(gflops, forKey: .gflops)
-        try container.encode(peak_fraction, forKey: .peak_fraction)
         try container.encode(peak_rss_mb, forKey: .peak_rss_mb)
         try container.encode(seconds_per_step, forKey: .seconds_per_step)
         try container.encode(measured_peak_gflops, forKey: .measured_peak_gflops)
@@ -53,9 +52,6 @@ public struct BenchmarkResult: Codable, Sendable {
 /// Times workloads: warm-up steps first (primitive creation, allocator fill), then steps until
 /// both a minimum count and a minimum time are reached; the reported time is the median step.
 public enum BenchmarkRunner {
-    /// fp32 peak of this machine (2 Zen 5 cores with AVX-512), as measured for DESIGN.md.
-    public static let machinePeakGFLOPs = 525.0
-
     /// Prepares and times `workload`; rethrows its setup error (e.g. a missing dataset).
     public static func run(_ workload: Workload, minimumSteps: Int = 5, minimumSeconds: Double = 3) throws -> BenchmarkResult {
         let (step, flops) = try workload.prepare()
@@ -73,7 +69,7 @@ public enum BenchmarkRunner {
         let gflops = flops / median / 1e9
         return BenchmarkResult(workload: workload.name,
                                images_per_s: workload.imagesPerStep.map { Double($0) / median },
-                               gflops: gflops, peak_fraction: gflops / machinePeakGFLOPs,
+                               gflops: gflops,
                                peak_rss_mb: peakResidentMegabytes(), seconds_per_step: median,
                                measured_peak_gflops: nil, measured_peak_fraction: nil)
     }
@@ -89,8 +85,7 @@ public enum BenchmarkRunner {
     public static func format(_ result: BenchmarkResult) -> String {
         let images = result.images_per_s.map { String(format: "%9.1f img/s", $0) } ?? String(repeating: " ", count: 15)
         let name = result.workload.padding(toLength: 26, withPad: " ", startingAt: 0)
-        let measured = result.measured_peak_fraction.map { String(format: " (%5.1f%% of measured)", 100 * $0) } ?? ""
-        return name + " " + images + String(format: " %8.1f GFLOP/s %6.1f%% of peak", result.gflops, 100 * result.peak_fraction)
-            + measured + String(format: " %8.0f MB peak RSS", result.peak_rss_mb)
+        let measured = result.measured_peak_fraction.map { String(format: " %6.1f%% of peak", 100 * $0) } ?? ""
+        return name + " " + images + String(format: " %8.1f GFLOP/s", result.gflops) + measured + String(format: " %8.0f MB peak RSS", result.peak_rss_mb)
     }
 }

@@ -22,11 +22,14 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("unknown workload '\(name)'; known: \(known.joined(separator: ", "))")
         }
         if inProcess { MixedPrecision.use(arithmetic.precision) } else { PrecisionOption.apply(arithmetic.precision) }
-        let measuredPeak = inProcess ? nil : PeakProbe.measure()
-        if !json && !inProcess, let measuredPeak {
-            print(String(format: "Glean, %d thread%@ on %d cores, oneDNN ISA %@, %@; fp32 peak: nominal %.0f GFLOP/s, measured now %.0f GFLOP/s (FMA probe)",
-                         Parallelism.workers, Parallelism.workers == 1 ? "" : "s", ProcessInfo.processInfo.activeProcessorCount, MixedPrecision.isaName, MixedPrecision.active.rawValue,
-                         BenchmarkRunner.machinePeakGFLOPs, measuredPeak))
+        let fp32Peak = inProcess ? nil : ThroughputProbe.gflops(.fp32FMA)
+        let bf16Peak = inProcess || !MixedPrecision.cpuHasNativeBF16 ? nil : ThroughputProbe.gflops(.bf16Dot)
+        let measuredPeak = MixedPrecision.active == .bf16 ? bf16Peak : fp32Peak
+        if !json && !inProcess, let fp32Peak {
+            let bf16 = bf16Peak.map { String(format: ", bf16 dot products %.0f GFLOP/s", $0) } ?? ""
+            print(String(format: "Glean, %d thread%@ on %d cores, oneDNN ISA %@, %@; peaks measured now: fp32 FMA %.0f GFLOP/s%@",
+                         Parallelism.workers, Parallelism.workers == 1 ? "" : "s", ProcessInfo.processInfo.activeProcessorCount, MixedPrecision.isaName,
+                         MixedPrecision.active.rawValue, fp32Peak, bf16))
         }
         for name in selected {
             var result: BenchmarkResult

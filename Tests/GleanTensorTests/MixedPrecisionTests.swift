@@ -106,9 +106,42 @@ import Testing
 
     @Test func autoAndFallbackFollowTheCPU() {
         let native = MixedPrecision.cpuHasNativeBF16
-        #expect(MixedPrecision.resolve(.auto).precision == (native ? .bf16 : .fp32))
+        let faster = native && (MixedPrecision.cpuHasAMX || MixedPrecision.measuredBF16Speedup >= MixedPrecision.worthwhileBF16Speedup)
+        #expect(MixedPrecision.resolve(.auto).precision == (faster ? .bf16 : .fp32))
         #expect(MixedPrecision.resolve(.fp32) == (.fp32, nil))
         #expect(MixedPrecision.with(.bf16) { MixedPrecision.active } == (native ? .bf16 : .fp32))
         #expect(MixedPrecision.active == .fp32)
     }
+
+    /// `auto` takes bf16 only where it is faster (AMX, or vector bf16 dot products at least 1.4x
+    /// the fp32 rate, as on Zen 4 and 5); an explicit `bf16` runs as asked but says when it is
+    /// likely slower (Intel Xeons without AMX measure about 1x).
+    @Test func autoTakesBF16OnlyWhereItIsFaster() {
+        let zen = MixedPrecision.choose(.auto, amx: false, bf16Speedup: 2.0, isa: "avx512_core_bf16")
+        #expect(zen.precision == .bf16 && zen.note == nil)
+        let xeon = MixedPrecision.choose(.auto, amx: false, bf16Speedup: 1.02, isa: "avx512_core_bf16")
+        #expect(xeon.precision == .fp32 && xeon.note?.contains("1.02x") == true, "\(xeon)")
+        let asked = MixedPrecision.choose(.bf16, amx: false, bf16Speedup: 1.02, isa: "avx512_core_bf16")
+        #expect(asked.precision == .bf16 && asked.note?.contains("slower than fp32") == true, "\(asked)")
+        #expect(MixedPrecision.choose(.auto, amx: true, bf16Speedup: 1.0, isa: "avx512_core_amx") == (.bf16, nil))
+        #expect(MixedPrecision.choose(.bf16, amx: false, bf16Speedup: 2.0, isa: "avx512_core_bf16") == (.bf16, nil))
+        #expect(MixedPrecision.choose(.fp32, amx: true, bf16Speedup: 2.0, isa: "avx512_core_amx") == (.fp32, nil))
+    }
+
+    /// The probes measure something on every CPU, and bf16 dot products only where they exist.
+    @Test func throughputProbesMeasureThisCPU() {
+        #expect(ThroughputProbe.gflops(.fp32FMA, seconds: 0.05) > 1)
+        let bf16 = ThroughputProbe.gflops(.bf16Dot, seconds: 0.05)
+        let speedup = ThroughputProbe.bf16Speedup()
+        if MachineHasBF16Instructions.value {
+            #expect(bf16 > 1 && speedup > 0.2 && speedup < 10, "bf16 \(bf16) GFLOP/s, speedup \(speedup)")
+        } else {
+            #expect(bf16 == 0 && speedup == 0)
+        }
+    }
+}
+
+/// Whether /proc/cpuinfo lists avx512_bf16 (what the bf16 probe needs, whatever oneDNN's ISA limit).
+private enum MachineHasBF16Instructions {
+    static let value = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").contains(" avx512_bf16")
 }

@@ -5,6 +5,7 @@
    and a bf16 Winograd for CPUs with avx512_bf16 (oneDNN has no bf16 Winograd). */
 
 #include "single_channel_gradient.h"
+#include "throughput_probe.h"
 #include "winograd.h"
 #include "winograd_bf16.h"
 

@@ -9,7 +9,9 @@ public enum Precision: String, Sendable, CaseIterable {
     /// batch norm, activations, losses, reductions, optimizer (master weights) and checkpoints
     /// stay fp32.
     case bf16
-    /// bf16 where the CPU has native bf16 instructions (avx512_bf16 or AMX), else fp32.
+    /// bf16 where it is faster: on CPUs with AMX, or with avx512_bf16 dot products at least
+    /// `MixedPrecision.worthwhileBF16Speedup` times the fp32 FMA rate (AMD Zen 4 and 5); else
+    /// fp32 (Intel Xeons whose bf16 dot products run at the fp32 rate, CPUs without bf16).
     case auto
 }
 
@@ -30,14 +32,45 @@ public enum MixedPrecision {
         return isa & bf16 == bf16
     }
 
+    /// Whether oneDNN dispatches to AMX, whose bf16 tile products outrun any vector unit.
+    public static var cpuHasAMX: Bool {
+        let isa = dnnl_get_effective_cpu_isa().rawValue
+        let amx = dnnl_cpu_isa_avx512_core_amx.rawValue
+        return isa & amx == amx
+    }
+
+    /// The bf16-over-fp32 rate of this CPU's vector units at which bf16 mixed precision pays for
+    /// its conversions: Zen 4 and Zen 5 measure about 2, Intel Xeons without AMX about 1.
+    public static let worthwhileBF16Speedup = 1.4
+
+    /// bf16 dot products over fp32 FMAs on this CPU (`ThroughputProbe.bf16Speedup`), measured
+    /// once per process, on the first `.auto` or `.bf16` request on a CPU with native bf16.
+    public static let measuredBF16Speedup: Double = ThroughputProbe.bf16Speedup()
+
     /// What `requested` means on this CPU: `.bf16` without native bf16 falls back to fp32 (with
-    /// a sentence saying so), `.auto` is bf16 only where it is native.
+    /// a sentence saying so) and runs as asked where bf16 is native but slow (with a sentence
+    /// saying that too); `.auto` is bf16 only where it is native and faster.
     public static func resolve(_ requested: Precision) -> (precision: Precision, note: String?) {
+        guard requested != .fp32 else { return (.fp32, nil) }
+        guard cpuHasNativeBF16 else {
+            return (.fp32, requested == .bf16 ? "this CPU has no native bf16 (oneDNN ISA \(isaName)); running in fp32" : nil)
+        }
+        return choose(requested, amx: cpuHasAMX, bf16Speedup: cpuHasAMX ? .infinity : measuredBF16Speedup, isa: isaName)
+    }
+
+    /// The rule of `resolve` on a CPU with native bf16, given what it measured: `bf16Speedup`
+    /// is bf16 dot products over fp32 FMAs on its vector units.
+    public static func choose(_ requested: Precision, amx: Bool, bf16Speedup: Double, isa: String) -> (precision: Precision, note: String?) {
+        let faster = amx || bf16Speedup >= worthwhileBF16Speedup
+        let rate = String(format: "%.2f", bf16Speedup)
         switch requested {
         case .fp32: return (.fp32, nil)
-        case .bf16, .auto:
-            if cpuHasNativeBF16 { return (.bf16, nil) }
-            return (.fp32, requested == .bf16 ? "this CPU has no native bf16 (oneDNN ISA \(isaName)); running in fp32" : nil)
+        case .auto:
+            return faster ? (.bf16, nil) : (.fp32, "auto: fp32, since this CPU's bf16 dot products run at \(rate)x its fp32 FMA rate "
+                                                   + "(oneDNN ISA \(isa), no AMX), too little to pay for converting operands to bf16")
+        case .bf16:
+            return (.bf16, faster ? nil : "this CPU's bf16 dot products run at \(rate)x its fp32 FMA rate (oneDNN ISA \(isa), no AMX), "
+                                          + "so bf16 mixed precision is likely slower than fp32 here (--precision auto picks fp32)")
         }
     }
 

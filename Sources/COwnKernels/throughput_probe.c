@@ -1,4 +1,4 @@
-#include "peak_probe.h"
+#include "throughput_probe.h"
 
 #include <immintrin.h>
 
@@ -44,4 +44,27 @@ float glean_fma_chains(long iterations, float seed, int allow_avx512, double *fl
     for (long n = 0; n < iterations; n++) c = c * 0.999999f + 1e-7f;
     *flops = (double)iterations * 2;
     return c;
+}
+
+__attribute__((target("avx512f,avx512bf16"))) static float dot_chains_avx512_bf16(long iterations, float seed) {
+    /* bf16 1.0 and 2^-24: the sums grow by a tiny step, so they stay finite for any count. */
+    __m512bh a = (__m512bh)_mm512_set1_epi16(0x3f80), b = (__m512bh)_mm512_set1_epi16(0x3380);
+    __m512 c[CHAINS];
+    for (int i = 0; i < CHAINS; i++) c[i] = _mm512_set1_ps(seed + (float)i);
+    for (long n = 0; n < iterations; n++) {
+        for (int i = 0; i < CHAINS; i++) c[i] = _mm512_dpbf16_ps(c[i], a, b);
+    }
+    __m512 total = c[0];
+    for (int i = 1; i < CHAINS; i++) total = _mm512_add_ps(total, c[i]);
+    return _mm512_reduce_add_ps(total);
+}
+
+float glean_bf16_dot_chains(long iterations, float seed, double *flops) {
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx512bf16")) {
+        *flops = 0;
+        return seed;
+    }
+    *flops = (double)iterations * CHAINS * 32 * 2;
+    return dot_chains_avx512_bf16(iterations, seed);
 }
