@@ -115,7 +115,7 @@ import Testing
 
     /// `auto` takes bf16 only where it is faster (AMX, or vector bf16 dot products at least 1.4x
     /// the fp32 rate, as on Zen 4 and 5); an explicit `bf16` runs as asked but says when it is
-    /// likely slower (Intel Xeons without AMX measure about 1x).
+    /// likely slower (an Intel Xeon without AMX measured 0.47x).
     @Test func autoTakesBF16OnlyWhereItIsFaster() {
         let zen = MixedPrecision.choose(.auto, amx: false, bf16Speedup: 2.0, isa: "avx512_core_bf16")
         #expect(zen.precision == .bf16 && zen.note == nil)

@@ -11,7 +11,8 @@ public enum Precision: String, Sendable, CaseIterable {
     case bf16
     /// bf16 where it is faster: on CPUs with AMX, or with avx512_bf16 dot products at least
     /// `MixedPrecision.worthwhileBF16Speedup` times the fp32 FMA rate (AMD Zen 4 and 5); else
-    /// fp32 (Intel Xeons whose bf16 dot products run at the fp32 rate, CPUs without bf16).
+    /// fp32 (Intel Xeons without AMX, whose bf16 dot products run at about half the fp32 rate;
+    /// CPUs without bf16).
     case auto
 }
 
@@ -40,7 +41,7 @@ public enum MixedPrecision {
     }
 
     /// The bf16-over-fp32 rate of this CPU's vector units at which bf16 mixed precision pays for
-    /// its conversions: Zen 4 and Zen 5 measure about 2, Intel Xeons without AMX about 1.
+    /// its conversions: Zen 4 and Zen 5 measure about 2, an Intel Xeon without AMX 0.47.
     public static let worthwhileBF16Speedup = 1.4
 
     /// bf16 dot products over fp32 FMAs on this CPU (`ThroughputProbe.bf16Speedup`), measured

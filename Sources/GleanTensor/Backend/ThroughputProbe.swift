@@ -5,8 +5,8 @@ import Glibc
 /// Measures the arithmetic throughput this process reaches right now, on registers only: fp32
 /// fused multiply-adds on the vector width oneDNN dispatches to, and bf16 dot products
 /// (`vdpbf16ps`). Hosts that share or throttle cores deliver less than the nominal figures; and
-/// CPUs differ in how fast bf16 runs next to fp32 (AMD Zen 4 and 5: about twice as fast; Intel
-/// Xeons without AMX: about as fast, so that converting operands to bf16 only costs time).
+/// CPUs differ in how fast bf16 runs next to fp32 (AMD Zen 4 and 5: about twice as fast; an Intel
+/// Xeon without AMX: about half as fast, so that bf16 there only costs time).
 public enum ThroughputProbe {
     /// The arithmetic a probe times.
     public enum Arithmetic: Sendable {
