@@ -79,6 +79,9 @@ struct SemiCommand: ParsableCommand {
             transform: isFixMatch ? nil : settings.data.transform(for: labeled), views: isFixMatch ? augmentation.views : [],
             mean: data.mean, std: data.std, dropLast: true, seed: seed))
         let stepsPerEpoch = unlabeled.batchCount(epoch: 0)
+        if semi.distributionAlignment, let empty = labeled.classCounts.firstIndex(of: 0) {
+            throw ValidationError("--distribution-alignment aligns to the labeled classes, but class \(empty) (\(labeled.classNames[empty])) has no labeled image")
+        }
         // The online ramp is set in epochs, which a time budget fixes only after timing steps.
         func makeTask(epochs: Int) -> TrainingTask {
             isFixMatch ? FixMatch(model: network, threshold: semi.resolvedThreshold, unlabeledWeight: semi.unlabeledWeight,
@@ -86,6 +89,7 @@ struct SemiCommand: ParsableCommand {
                                   flexibleThresholds: semi.method == .flexmatch
                                       ? FlexibleThresholds(threshold: semi.resolvedThreshold, classCount: labeled.classCount,
                                                            unlabeledCount: data.unlabeled.count, warmUp: semi.thresholdWarmup) : nil,
+                                  distributionAlignment: semi.distributionAlignment ? DistributionAlignment(classCounts: labeled.classCounts) : nil,
                                   labelsFromEvalPass: semi.pseudoLabelPass == .eval, mixing: settings.data.augmentation.mixingKind, seed: seed)
                 : OnlinePseudoLabeling(model: network, ramp: semi.ramp(epochs: epochs, stepsPerEpoch: stepsPerEpoch),
                                        threshold: semi.resolvedThreshold, mixing: settings.data.augmentation.mixingKind,
@@ -100,6 +104,7 @@ struct SemiCommand: ParsableCommand {
         let recipe = isFixMatch
             ? (semi.method == .flexmatch ? "per-class thresholds up to " : "threshold ") + "\(semi.resolvedThreshold), lambda_u \(semi.unlabeledWeight), weak = flip + translate, strong = + RandAugment(\(settings.data.augmentation.randAugmentCount), \(settings.data.augmentation.randAugmentMagnitude)) + cutout"
               + ((task as? FixMatch)?.labelsFromEvalPass == true ? ", pseudo-labels from an eval-mode pass over the weak view" : "")
+              + (semi.distributionAlignment ? ", distribution alignment to the labeled classes" : "")
             : "alpha 0 -> \(semi.pseudoWeight) from step \((task as? OnlinePseudoLabeling)?.ramp.start ?? 0) "
               + "to \((task as? OnlinePseudoLabeling)?.ramp.end ?? 0), threshold \(semi.resolvedThreshold)"
               + ((task as? OnlinePseudoLabeling)?.labelsFromEvalPass == true ? ", pseudo-labels from an eval-mode pass" : "")

@@ -253,6 +253,14 @@ import Glean
         }
     }
 
+    /// Distribution alignment is an option of the strong-view methods only.
+    @Test func distributionAlignmentBelongsToFixMatch() throws {
+        #expect(try SemiSettings.parse(["--method", "flexmatch", "--distribution-alignment", "true"]).settings.semi.distributionAlignment)
+        #expect { try SemiSettings.parse(["--method", "pseudo-label-online", "--distribution-alignment", "true"]) } throws: {
+            "\($0)".contains("distribution-alignment") && "\($0)".contains("pseudo-label-online")
+        }
+    }
+
     /// Balanced class weights are N / (C · count); absent classes weigh 0.
     @Test func balancedClassWeights() {
         let labels = [0, 0, 1, 1, 1, 1, 1, 1]

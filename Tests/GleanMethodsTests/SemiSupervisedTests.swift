@@ -89,6 +89,48 @@ private func softmax(_ row: [Float]) -> [Double] {
     }
 }
 
+@Suite struct DistributionAlignmentTests {
+    /// Each row times target / running (the running mean updated with this batch first), renormalised.
+    @Test func alignmentScalesByTargetOverTheRunningMean() throws {
+        let alignment = DistributionAlignment(classCounts: [3, 1], momentum: 0.5)
+        #expect(alignment.target == [0.75, 0.25] && alignment.running == [0.75, 0.25])
+        let aligned = alignment.align([0.9, 0.1, 0.5, 0.5], rows: 2)
+        // batch mean [0.7, 0.3]; running 0.5·[0.75, 0.25] + 0.5·[0.7, 0.3] = [0.725, 0.275].
+        #expect(abs(alignment.running[0] - 0.725) < 1e-6 && abs(alignment.running[1] - 0.275) < 1e-6)
+        let factors = [0.75 / 0.725, 0.25 / 0.275]
+        for (row, probabilities) in [[0.9, 0.1], [0.5, 0.5]].enumerated() {
+            let scaled = zip(probabilities, factors).map { $0 * $1 }
+            for column in 0..<2 {
+                #expect(abs(Double(aligned[2 * row + column]) - scaled[column] / scaled.reduce(0, +)) < 1e-6)
+            }
+        }
+        let restored = DistributionAlignment(classCounts: [3, 1], momentum: 0.5)
+        try restored.restoreState(alignment.saveState())
+        #expect(restored.running == alignment.running)
+        #expect(throws: CheckpointError.self) { try DistributionAlignment(classCounts: [1, 1, 1]).restoreState(alignment.saveState()) }
+        #expect(throws: CheckpointError.self) { try restored.restoreState([]) }
+    }
+
+    /// A class the batch under-predicts gains confidence: a 0.93 prediction of class 1 among
+    /// confident class-0 rows passes the 0.95 threshold once aligned to balanced labels.
+    @Test func fixMatchKeepsAnUnderPredictedClassOnceAligned() throws {
+        let weak: [[Float]] = [[4, 0], [4, 0], [0, 0.86]], strong: [[Float]] = [[1, 1], [2, 0], [-1, 1]]
+        let labeled = Batch(images: Tensor([1, 0, 0, 1], shape: [2, 2, 1, 1]), labels: [0, 1], indices: [0, 1])
+        let unlabeled = Batch(images: Tensor(weak.flatMap { $0 }, shape: [3, 2, 1, 1]), labels: [0, 0, 1], indices: [0, 1, 2],
+                              views: [Tensor(weak.flatMap { $0 }, shape: [3, 2, 1, 1]), Tensor(strong.flatMap { $0 }, shape: [3, 2, 1, 1])])
+        let context = StepContext(globalStep: 0, epoch: 0, stepInEpoch: 0, stepsPerEpoch: 1, totalSteps: 1)
+        let plain = FixMatch(model: try SemiSupervisedTaskTests.linearModel(), threshold: 0.95)
+        #expect(plain.trainingStep(StepBatch(labeled: labeled, unlabeled: unlabeled), context: context).scalars["mask_rate"] == 0)
+        let aligned = FixMatch(model: try SemiSupervisedTaskTests.linearModel(), threshold: 0.95,
+                               distributionAlignment: DistributionAlignment(classCounts: [1, 1], momentum: 0))
+        let output = aligned.trainingStep(StepBatch(labeled: labeled, unlabeled: unlabeled), context: context)
+        #expect(abs(output.scalars["mask_rate"]! - 1.0 / 3) < 1e-9 && output.scalars["pseudo_accuracy"] == 1)
+        let supervised = (crossEntropy(SemiSupervisedTaskTests.logits([1, 0]), 0) + crossEntropy(SemiSupervisedTaskTests.logits([0, 1]), 1)) / 2
+        #expect(abs(Double(output.loss.item) - (supervised + crossEntropy(SemiSupervisedTaskTests.logits(strong[2]), 1) / 3)) < 1e-5)
+        #expect(aligned.saveState().tensors.map(\.0) == ["distribution_alignment.running"])
+    }
+}
+
 @Suite struct PseudoLabelSelectionTests {
     private let probabilities: [[Float]] = [[0.995, 0.005, 0], [0.2, 0.8, 0], [0.999, 0.001, 0], [0, 0.991, 0.009],
                                             [0.5, 0.5, 0], [0.992, 0.008, 0], [0, 0, 1]]
@@ -122,14 +164,14 @@ private func softmax(_ row: [Float]) -> [Double] {
 
 @Suite struct SemiSupervisedTaskTests {
     /// A linear classifier over 2 inputs with known weights, for hand-computed losses.
-    private static func linearModel() throws -> Module {
+    static func linearModel() throws -> Module {
         var generator = RandomGenerator(seed: 0)
         let model = Sequential([Lambda.flatten(), Linear(2, 2, generator: &generator)])
         try model.loadStateDict(["1.weight": .float(values: [1, -1, 0.5, 2], shape: [2, 2]), "1.bias": .float(values: [0, 0], shape: [2])])
         return model
     }
 
-    private static func logits(_ input: [Float]) -> [Float] { [input[0] - input[1], 0.5 * input[0] + 2 * input[1]] }
+    static func logits(_ input: [Float]) -> [Float] { [input[0] - input[1], 0.5 * input[0] + 2 * input[1]] }
 
     /// Batch norm over two channels (scale 1, shift 0, running mean 0 and variance 1) before
     /// the linear model of `logits`.

@@ -28,6 +28,9 @@ public final class FixMatch: TrainingTask {
     public let reportsPseudoLabelAccuracy: Bool
     /// FlexMatch's per-class thresholds in place of the fixed one (nil: FixMatch).
     public let flexibleThresholds: FlexibleThresholds?
+    /// Aligns the weak view's probabilities to the labeled class distribution before the
+    /// threshold (nil: FixMatch as published).
+    public let distributionAlignment: DistributionAlignment?
     /// Whether an eval-mode pass over the weak view makes the pseudo-labels (always with `mixing`).
     public let labelsFromEvalPass: Bool
     /// MixUp or CutMix of the labeled batch and of the strong view (nil: FixMatch as published).
@@ -36,10 +39,12 @@ public final class FixMatch: TrainingTask {
     public let seed: UInt64
     public var inputs: StepInputs { .labeledAndUnlabeled }
 
-    /// - Parameter flexibleThresholds: turns FixMatch into FlexMatch (its `threshold` is τ).
+    /// - Parameters:
+    ///   - flexibleThresholds: turns FixMatch into FlexMatch (its `threshold` is τ).
+    ///   - distributionAlignment: aligns the weak view's probabilities before the threshold.
     public init(model: Module, threshold: Float = 0.95, unlabeledWeight: Float = 1, reportsPseudoLabelAccuracy: Bool = true,
-                flexibleThresholds: FlexibleThresholds? = nil, labelsFromEvalPass: Bool = false, mixing: BatchMixing.Kind? = nil,
-                seed: UInt64 = 0) {
+                flexibleThresholds: FlexibleThresholds? = nil, distributionAlignment: DistributionAlignment? = nil,
+                labelsFromEvalPass: Bool = false, mixing: BatchMixing.Kind? = nil, seed: UInt64 = 0) {
         require(threshold >= 0 && threshold <= 1, "FixMatch: threshold \(threshold) must be in [0, 1]")
         require(unlabeledWeight >= 0 && unlabeledWeight.isFinite, "FixMatch: unlabeled weight \(unlabeledWeight) must be finite and >= 0")
         self.model = model
@@ -47,6 +52,7 @@ public final class FixMatch: TrainingTask {
         self.unlabeledWeight = unlabeledWeight
         self.reportsPseudoLabelAccuracy = reportsPseudoLabelAccuracy
         self.flexibleThresholds = flexibleThresholds
+        self.distributionAlignment = distributionAlignment
         self.labelsFromEvalPass = labelsFromEvalPass || mixing != nil
         self.mixing = mixing
         self.seed = seed
@@ -87,16 +93,29 @@ public final class FixMatch: TrainingTask {
                           exampleCount: labeledCount + unlabeledCount, scalars: scalars)
     }
 
-    /// The weak view's pseudo-labels under the fixed threshold, or FlexMatch's per-class ones.
+    /// The weak view's pseudo-labels (aligned when asked) under the fixed threshold, or
+    /// FlexMatch's per-class ones.
     private func pseudoLabels(weakLogits: Tensor, indices: [Int]) -> PseudoLabels {
-        var pseudo = PseudoLabels(logits: weakLogits, threshold: threshold)
+        var pseudo: PseudoLabels
+        if let distributionAlignment {
+            let probabilities = withoutGradients { weakLogits.detached().softmax(axis: 1) }.scalars
+            pseudo = PseudoLabels(probabilities: distributionAlignment.align(probabilities, rows: weakLogits.shape[0]),
+                                  classCount: weakLogits.shape[1], threshold: threshold)
+        } else {
+            pseudo = PseudoLabels(logits: weakLogits, threshold: threshold)
+        }
         if let flexibleThresholds { pseudo.mask = flexibleThresholds.mask(pseudo, indices: indices) }
         return pseudo
     }
 
-    public func saveState() -> SavedState { SavedState(tensors: flexibleThresholds?.saveState() ?? []) }
+    public func saveState() -> SavedState {
+        SavedState(tensors: (flexibleThresholds?.saveState() ?? []) + (distributionAlignment?.saveState() ?? []))
+    }
 
-    public func restoreState(_ state: SavedState) throws { try flexibleThresholds?.restoreState(state.tensors) }
+    public func restoreState(_ state: SavedState) throws {
+        try flexibleThresholds?.restoreState(state.tensors)
+        try distributionAlignment?.restoreState(state.tensors)
+    }
 }
 
 /// FixMatch's two views of an unlabeled image and the labeled images' augmentation: weak =

@@ -17,13 +17,22 @@ public struct PseudoLabels {
     ///   - threshold: smallest softmax probability that keeps a pseudo-label, in [0, 1].
     public init(logits: Tensor, threshold: Float) {
         require(logits.rank == 2, "PseudoLabels: logits must be [N, C], got \(logits.shape)")
-        require(threshold >= 0 && threshold <= 1, "PseudoLabels: threshold \(threshold) must be in [0, 1]")
-        let (rows, classes) = (logits.shape[0], logits.shape[1])
         let probabilities = withoutGradients { logits.detached().softmax(axis: 1) }.scalars
+        self.init(probabilities: probabilities, classCount: logits.shape[1], threshold: threshold)
+    }
+
+    /// - Parameters:
+    ///   - probabilities: `[N, C]` row-major class probabilities (e.g. after distribution alignment).
+    ///   - threshold: smallest probability that keeps a pseudo-label, in [0, 1].
+    public init(probabilities: [Float], classCount classes: Int, threshold: Float) {
+        require(classes > 0 && probabilities.count % classes == 0,
+                "PseudoLabels: \(probabilities.count) probabilities are not rows of \(classes) classes")
+        require(threshold >= 0 && threshold <= 1, "PseudoLabels: threshold \(threshold) must be in [0, 1]")
+        let rows = probabilities.count / classes
         var labels = [Int](repeating: 0, count: rows), confidences = [Float](repeating: 0, count: rows)
         for row in 0..<rows {
             var best = 0
-            for column in 1..<max(classes, 1) where probabilities[row * classes + column] > probabilities[row * classes + best] {
+            for column in 1..<classes where probabilities[row * classes + column] > probabilities[row * classes + best] {
                 best = column
             }
             labels[row] = best

@@ -19,6 +19,7 @@ struct SemiOptions: Equatable {
     var unlabeledRatio: Int?
     var unlabeledWeight: Float = 1
     var thresholdWarmup = true
+    var distributionAlignment = false
     var pseudoWeight: Float = 3
     var rampStart: Double?
     var rampEnd: Double?
@@ -48,6 +49,7 @@ struct SemiOptions: Equatable {
         .value("unlabeled-ratio", \.unlabeledRatio, "pseudo-label-online, fixmatch, flexmatch: unlabeled images per labeled image in a step, mu (auto: 7 fixmatch and flexmatch, 1 online)."),
         .value("unlabeled-weight", \.unlabeledWeight, "fixmatch, flexmatch: weight lambda_u of the unlabeled loss."),
         .value("threshold-warmup", \.thresholdWarmup, "flexmatch: keep the class thresholds low until most unlabeled images have had a confident prediction (FlexMatch's warm-up); false: the most-predicted class gets the full threshold from the start."),
+        .value("distribution-alignment", \.distributionAlignment, "fixmatch, flexmatch: multiply the weak view's probabilities by the labeled class distribution over a moving average (momentum 0.999) of the model's mean prediction on unlabeled images, renormalised, before the threshold (ReMixMatch's distribution alignment): classes the model under-predicts get more pseudo-labels."),
         .value("pseudo-weight", \.pseudoWeight, "pseudo-label-online: final weight alpha_f of the pseudo-label loss."),
         .value("ramp-start", \.rampStart, "pseudo-label-online: epoch T1 where alpha starts rising from 0 (auto: 20% of the epochs)."),
         .value("ramp-end", \.rampEnd, "pseudo-label-online: epoch T2 where alpha reaches alpha_f (auto: 60% of the epochs)."),
@@ -66,6 +68,8 @@ struct SemiOptions: Equatable {
         try check(threshold.map { $0 >= 0 && $0 <= 1 } ?? true, source, "threshold", "must be in [0, 1], got \(threshold ?? 0)")
         try check(unlabeledRatio.map { (1...64).contains($0) } ?? true, source, "unlabeled-ratio", "must be in 1...64, got \(unlabeledRatio ?? 0)")
         try check(unlabeledWeight >= 0, source, "unlabeled-weight", "must be >= 0, got \(unlabeledWeight)")
+        try check(!distributionAlignment || method.usesStrongViews, source, "distribution-alignment",
+                  "applies to fixmatch and flexmatch, not \(method.rawValue)")
         try check(pseudoWeight >= 0, source, "pseudo-weight", "must be >= 0, got \(pseudoWeight)")
         try check(rampStart.map { $0 >= 0 } ?? true, source, "ramp-start", "must be >= 0, got \(rampStart ?? 0)")
         try check(rampEnd.map { $0 >= (rampStart ?? 0) } ?? true, source, "ramp-end", "must be >= ramp-start, got \(rampEnd ?? 0)")
