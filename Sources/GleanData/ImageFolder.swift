@@ -73,7 +73,7 @@ public enum ImageFolder {
                 } else {
                     imageSize = (image.height, image.width)
                 }
-                pixels += image.values.map { UInt8(($0 * 255).rounded().clamped(0, 255)) }
+                pixels += image.bytes
                 labels.append(label)
                 found += 1
             }
@@ -110,8 +110,4 @@ extension ImageBuffer {
         }
         self.init(channels: channels, height: decoded.height, width: decoded.width, values: values)
     }
-}
-
-extension Float {
-    fileprivate func clamped(_ low: Float, _ high: Float) -> Float { Swift.min(Swift.max(self, low), high) }
 }

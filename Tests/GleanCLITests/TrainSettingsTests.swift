@@ -295,6 +295,19 @@ import Glean
         #expect { try generic.loadTrainAndTest(seed: 0) } throws: { "\($0)".contains("label 2") && "\($0)".contains("2 classes") }
         #expect { try TrainSettings.parse(["--dataset", "mnist"]) } throws: { "\($0)".contains("data-dir") }
     }
+
+    /// `--image-size` resamples IDX images too: every image as `ImageBuffer.resized` gives it,
+    /// back in 8 bits, labels unchanged.
+    @Test func imageSizeResizesIDXImages() throws {
+        let data = TinyDataset("idx-resize")
+        let plain = try TrainSettings.parse(["--dataset", "idx", "--data-dir", data.directory]).settings.data.loadTrainAndTest(seed: 0)
+        let resized = try TrainSettings.parse(["--dataset", "idx", "--data-dir", data.directory, "--image-size", "5"]).settings.data
+            .loadTrainAndTest(seed: 0)
+        #expect(resized.train.height == 5 && resized.train.width == 5 && resized.test.height == 5)
+        #expect(resized.train.labels == plain.train.labels && resized.test.count == plain.test.count)
+        #expect(resized.train.image(at: 3).bytes == plain.train.image(at: 3).resized(height: 5, width: 5).bytes)
+        #expect(plain.train.resized(height: plain.train.height, width: plain.train.width).pixels == plain.train.pixels)
+    }
 }
 
 @Suite struct SubsampleTests {

@@ -47,6 +47,24 @@ extension ImageBuffer {
     }
 }
 
+extension ImageBuffer {
+    /// The values as 8-bit pixels (`[C, H, W]`), rounded and clamped to 0...255.
+    public var bytes: [UInt8] { values.map { UInt8(Swift.min(Swift.max(($0 * 255).rounded(), 0), 255)) } }
+}
+
+extension ImageDataset {
+    /// Every image resampled bilinearly to `height` x `width` (as `ImageBuffer.resized`), the
+    /// pixels rounded back to 8 bits; labels and classes unchanged.
+    public func resized(height newHeight: Int, width newWidth: Int) -> ImageDataset {
+        if newHeight == height && newWidth == width { return self }
+        var resampled = [UInt8]()
+        resampled.reserveCapacity(count * channels * newHeight * newWidth)
+        for index in 0..<count { resampled += image(at: index).resized(height: newHeight, width: newWidth).bytes }
+        return ImageDataset(pixels: resampled, labels: labels, channels: channels, height: newHeight, width: newWidth,
+                            classCount: classCount, classNames: classNames)
+    }
+}
+
 /// Resizes every image to a fixed size (bilinear).
 public struct Resize: Transform {
     public let height: Int, width: Int

@@ -75,7 +75,7 @@ struct DataOptions: Equatable {
     static let options: [OptionSpec<DataOptions>] = [
         .value("dataset", \.dataset, "Dataset to read."),
         .value("data-dir", \.dataDir, "Data folder: Fashion-MNIST IDX files (empty: $GLEAN_FASHION_MNIST or Debian's dataset-fashion-mnist), MNIST or other IDX files (train-*/t10k-*; idx: names from classes.txt), CIFAR-10 .bin files, or an ImageFolder root (one sub-folder per class, or train/, val/ and test/ with one each)."),
-        .value("image-size", \.imageSize, "ImageFolder: resize images to this square size (0 = keep; all must then be square and equal)."),
+        .value("image-size", \.imageSize, "Resize every image to this square size, bilinear (0 = keep; ImageFolder images must then be square and equal); e.g. evaluate an encoder pretrained on smaller --view-size crops at another size."),
         .value("test-split", \.testSplit, "ImageFolder: fraction of the images held out as the test split (seeded)."),
         .value("labels-per-class", \.labelsPerClass, "Labeled training images per class (0 = every training image)."),
         .value("validation-per-class", \.validationPerClass, "With --labels-per-class: labeled validation images per class, drawn from the other training images and counted in the labels used (0 = no validation)."),
@@ -133,6 +133,15 @@ struct DataOptions: Equatable {
     /// own (an ImageFolder root with `train/`, `val/` and `test/` folders; otherwise one folder is
     /// split by `testSplit`, seeded).
     func loadTrainAndTest(seed: UInt64) throws -> DatasetSplits {
+        let splits = try readTrainAndTest(seed: seed)
+        guard imageSize > 0 && dataset != .imagefolder else { return splits }
+        return DatasetSplits(train: splits.train.resized(height: imageSize, width: imageSize),
+                             test: splits.test.resized(height: imageSize, width: imageSize),
+                             validation: splits.validation?.resized(height: imageSize, width: imageSize))
+    }
+
+    /// The splits as the files hold them (ImageFolder images already at `imageSize`).
+    private func readTrainAndTest(seed: UInt64) throws -> DatasetSplits {
         switch dataset {
         case .cifar10:
             let trainFiles = (1...5).map { "\(dataDir)/data_batch_\($0).bin" }
