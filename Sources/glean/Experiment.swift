@@ -94,7 +94,7 @@ final class Experiment {
             ResumeCheckpoint(path: resumePath, config: settingsYAML),
         ]
         if earlyStoppingPatience > 0, let monitor {
-            callbacks.append(EarlyStopping(monitor: monitor, patience: earlyStoppingPatience))
+            callbacks.append(EarlyStopping(monitor: monitor, patience: earlyStoppingPatience, restoreBestWeights: restoreBest))
         }
         return callbacks
     }
@@ -102,8 +102,8 @@ final class Experiment {
     /// The trainer of a run: `optimization`'s optimizer over `groups` (default: every trainable
     /// parameter at the full rate), its schedule over `stepsPerEpoch`-step epochs, its weight
     /// average, and the standard callbacks with checkpoints described by `checkpoint` (best by
-    /// `monitor`, nil: last only; with `restoreBest` its weights are back in the model at the
-    /// end) plus `extraCallbacks`.
+    /// `monitor`, nil: last only; with `restoreBest` and `--final-weights best` its weights are
+    /// back in the model at the end) plus `extraCallbacks`.
     func trainer(task: TrainingTask, optimization: OptimizationOptions, groups: [(parameters: [Parameter], rateScale: Float)]? = nil,
                  stepsPerEpoch: Int, monitor: String?, checkpoint: CheckpointDescription,
                  checkpointState: (([(String, StoredTensor)]) -> [(String, StoredTensor)])? = nil,
@@ -112,7 +112,7 @@ final class Experiment {
                 schedule: optimization.makeSchedule(stepsPerEpoch: stepsPerEpoch, epochs: optimization.epochs),
                 callbacks: callbacks(monitor: monitor, checkpointMetadata: checkpoint.metadata,
                                      earlyStoppingPatience: optimization.earlyStoppingPatience, checkpointState: checkpointState,
-                                     restoreBest: restoreBest)
+                                     restoreBest: restoreBest && optimization.keepsBestWeights)
                     + extraCallbacks + [optimization.plateauCallback(monitor: monitor.map { $0 == "val_accuracy" ? "val_loss" : $0 } ?? "loss")]
                         .compactMap { $0 },
                 weightAverage: optimization.emaDecay > 0 ? ExponentialMovingAverage(model: task.model, decay: optimization.emaDecay) : nil)
@@ -167,7 +167,7 @@ extension Experiment {
     func reportTest(_ trainer: Trainer, test: BatchSource, data: ExperimentData, title: String,
                     extraSummary: [String] = []) throws -> RunOutcome {
         let (metrics, confusion) = try trainer.withEvaluationWeights { try ClassificationValidation.evaluate(trainer.task.model, on: test) }
-        let selected = trainer.callbacks.compactMap { ($0 as? ModelCheckpoint)?.bestEpoch }.first
+        let selected = trainer.callbacks.compactMap { $0 as? ModelCheckpoint }.first { $0.restoreBestWeights }?.bestEpoch
             .map { "best validation epoch \($0)" } ?? "last epoch"
         let summary = ["final test accuracy: \(Self.accuracyText(metrics)) on \(data.test.count) test images; \(data.labelsUsed) labels used; "
                        + "weights of the \(selected)"]

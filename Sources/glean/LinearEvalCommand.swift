@@ -98,6 +98,7 @@ struct LinearEvalCommand: ParsableCommand {
         try experiment.fit(trainer, labeled: train, validation: validation.map(ClassificationValidation.init),
                            epochs: settings.optimization.epochs)
         try experiment.reportTest(trainer, test: test, data: data, title: "glean linear-eval: \(description)",
-                                  extraSummary: ["classifier (encoder + linear head, loads with glean evaluate): \(experiment.directory.path)/best.safetensors"])
+                                  extraSummary: ["classifier (encoder + linear head, loads with glean evaluate): \(experiment.directory.path)/"
+                                                 + settings.optimization.finalCheckpoint(hasValidation: validation != nil)])
     }
 }

@@ -96,7 +96,8 @@ struct SelfTrainingRun {
         }
         let final = results.last!
         let summary = ["final test accuracy: \(Experiment.accuracyText(final.test.metrics)) on \(data.test.count) test images; "
-                       + "\(data.labelsUsed) labels used; the last student's weights of its best validation epoch",
+                       + "\(data.labelsUsed) labels used; the last student's weights of its "
+                       + (loaders.validation != nil && settings.optimization.keepsBestWeights ? "best validation epoch" : "last epoch"),
                        "stages (each chosen by validation; test shown for every stage, used for no choice):"] + table
         try experiment.report(title: "glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue)", summary: summary,
                               confusion: final.test.confusion, classNames: data.test.classNames)
@@ -118,7 +119,7 @@ struct SelfTrainingRun {
     }
 
     /// Trains (or resumes, or skips when finished) one stage and returns its model with the
-    /// weights its checkpoint keeps (best validation epoch, else last).
+    /// weights `--final-weights` keeps (best validation epoch, else last).
     private func trainStage(_ name: String, settings: SemiSettings, parent: Experiment, task: TrainingTask, loader: BatchSource, images: Int,
                             loaders: ClassificationLoaders) throws -> StageResult {
         let (stage, stageSettings) = try parent.stage(name, settings: settings) { fresh in
@@ -135,7 +136,7 @@ struct SelfTrainingRun {
                           epochs: stageSettings.optimization.epochs)
             try stage.reportTest(trainer, test: loaders.test, data: data, title: "glean semi --method \(settings.semi.method.rawValue): \(name)")
         }
-        let checkpoint = stage.directory.path + (loaders.validation == nil ? "/last.safetensors" : "/best.safetensors")
+        let checkpoint = stage.directory.path + "/" + stageSettings.optimization.finalCheckpoint(hasValidation: loaders.validation != nil)
         try CheckpointError.naming(checkpoint) { try task.model.loadStateDict(try SafeTensors.read(checkpoint).tensors) }
         let validation = try loaders.validation.map { try ClassificationValidation.evaluate(task.model, on: $0).metrics["accuracy"] ?? 0 }
         return StageResult(name: name, model: task.model, validation: validation,

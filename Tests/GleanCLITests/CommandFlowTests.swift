@@ -183,6 +183,20 @@ struct TinyDataset {
         }
     }
 
+    /// `--final-weights last` reports the last epoch's weights though validation picked a best
+    /// one; the default reports the best.
+    @Test func finalWeightsChooseBestOrLast() throws {
+        let data = TinyDataset("final-weights")
+        for choice in ["best", "last"] {
+            try TrainCommand.parse(data.common + ["--run-name", choice, "--model", "seednet", "--epochs", "2", "--batch-size", "16",
+                                                  "--validation-split", "0.2", "--final-weights", choice]).run()
+            let report = try String(contentsOfFile: try data.run(choice) + "/report.txt", encoding: .utf8)
+            #expect(report.contains(choice == "best" ? "weights of the best validation epoch" : "weights of the last epoch"), "\(choice)")
+            #expect(FileManager.default.fileExists(atPath: try data.run(choice) + "/best.safetensors"))
+        }
+        #expect { try TrainSettings.parse(["--final-weights", "middle"]) } throws: { "\($0)".contains("final-weights") }
+    }
+
     @Test func badClassSelectionsAndResumeFoldersAreNamed() throws {
         let data = TinyDataset("errors")
         for (value, message) in [("4-2", "'0-4' or '5,7,9'"), ("1,1", "lists a class twice"), ("a", "'0-4' or '5,7,9'")] {

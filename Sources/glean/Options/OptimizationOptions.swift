@@ -10,6 +10,11 @@ enum ScheduleChoice: String, OptionChoice {
     case cosine, onecycle, constant, plateau
 }
 
+/// Which weights a run ends with and reports on the test split.
+enum FinalWeightsChoice: String, OptionChoice {
+    case best, last
+}
+
 /// How long and how a command optimises: epochs or a time budget, batch size, optimizer,
 /// rate and schedule, early stopping and weight averaging.
 struct OptimizationOptions: Equatable {
@@ -25,6 +30,7 @@ struct OptimizationOptions: Equatable {
     var warmupEpochs = 0
     var earlyStoppingPatience = 0
     var emaDecay: Float = 0
+    var finalWeights = FinalWeightsChoice.best
     var plateauFactor: Float = 0.5
     var plateauPatience = 3
     var minimumLearningRate: Float = 1e-5
@@ -45,7 +51,14 @@ struct OptimizationOptions: Equatable {
         .value("plateau-patience", \.plateauPatience, "plateau: epochs without improvement before the rate drops."),
         .value("min-learning-rate", \.minimumLearningRate, "plateau: the rate never drops below this."),
         .value("ema-decay", \.emaDecay, "Keep an exponential moving average of the weights with this decay (e.g. 0.999) and validate, checkpoint and report with it (0 = off)."),
+        .value("final-weights", \.finalWeights, "Weights the run ends with and reports on the test split: best (the epoch with the best validation metric; the last without validation images) or last (the last epoch's; where a small validation set is flat for many epochs its best epoch is noise). best.safetensors and last.safetensors are written either way."),
     ]
+
+    /// Whether the run ends with its best validation epoch's weights (where it has validation).
+    var keepsBestWeights: Bool { finalWeights == .best }
+
+    /// The checkpoint file a finished run's final weights are in.
+    func finalCheckpoint(hasValidation: Bool) -> String { hasValidation && keepsBestWeights ? "best.safetensors" : "last.safetensors" }
 
     func validate(source: String) throws {
         try check(epochs > 0 && epochs <= TimeBudget.maximumEpochs, source, "epochs", "must be in 1...\(TimeBudget.maximumEpochs), got \(epochs)")
