@@ -81,6 +81,15 @@ struct TinyDataset {
         try KNNEvalCommand.parse(data.common + ["--run-name", "knn-fixed", "--encoder", encoder, "--knn-temperature", "0.07"]).run()
         #expect(try String(contentsOfFile: try data.run("knn-fixed") + "/report.txt", encoding: .utf8).contains("temperature 0.07 (fixed)"))
         try KNNEvalCommand.parse(data.common + ["--run-name", "knn-random", "--encoder", "random", "--width", "4"]).run()
+        // A ResNet encoder reads images of another size (--image-size); a SeedNet checkpoint, whose
+        // classifier is sized for its images, is refused with both sizes named.
+        try KNNEvalCommand.parse(data.common + ["--run-name", "knn-20px", "--encoder", encoder, "--image-size", "20"]).run()
+        #expect(try String(contentsOfFile: try data.run("knn-20px") + "/report.txt", encoding: .utf8).contains("kNN test accuracy"))
+        try TrainCommand.parse(data.common + ["--run-name", "seednet", "--model", "seednet", "--epochs", "1"]).run()
+        let seedNet = try data.run("seednet") + "/last.safetensors"
+        #expect { try KNNEvalCommand.parse(data.common + ["--encoder", seedNet, "--image-size", "20"]).run() } throws: {
+            "\($0)".contains(seedNet) && "\($0)".contains("1x28x28") && "\($0)".contains("1x20x20")
+        }
 
         // --init starts a classifier's backbone from the encoder (its head stays fresh); a
         // different width is refused by name.

@@ -33,7 +33,9 @@ struct EncoderOptions: Equatable {
             return (built, model, "\(model.model.rawValue) (width \(model.width)) state dict from \(encoder)")
         }
         let info = try CheckpointInfo(metadata: metadata, path: encoder)
-        guard info.inputChannels == channels, info.imageSize == imageSize else {
+        // ResNets pool their whole feature map, so their weights read images of any size.
+        let sizeFits = info.imageSize == imageSize || (ModelZoo.Name(rawValue: info.model)?.isResNet == true && imageSize >= ResNet.minimumImageSize)
+        guard info.inputChannels == channels, sizeFits else {
             throw CheckpointError.corrupt(path: encoder, reason: "the encoder takes \(info.inputChannels)x\(info.imageSize)x\(info.imageSize) "
                                           + "images; the data has \(channels)x\(imageSize)x\(imageSize)")
         }
