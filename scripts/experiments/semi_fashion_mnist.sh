@@ -30,7 +30,8 @@
 #   offline-mixup30-2rounds
 #                the same with a second round (the first student labels the images again)
 # Output: $RUNS (default runs/semi-experiment). $EXTRA: more options for every semi run (e.g.
-# "--threshold 0.8"; give such runs their own $RUNS).
+# "--threshold 0.8 --final-weights last", the FixMatch runs of the README's three-seed table;
+# give such runs their own $RUNS).
 # Usage: [METHODS="supervised online"] bash scripts/experiments/semi_fashion_mnist.sh [SEED]
 set -euo pipefail
 seed=${1:-0}
