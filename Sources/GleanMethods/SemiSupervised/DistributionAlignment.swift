@@ -5,10 +5,9 @@ import GleanTrain
 /// Distribution alignment (Berthelot et al., ReMixMatch, 2020): the model's class probabilities
 /// on unlabeled images are multiplied by `target(c) / running(c)` and renormalised, where
 /// `running` is a moving average of its mean prediction over unlabeled batches and `target` the
-/// class distribution of the labeled images. A model that under-predicts a class (on
-/// Fashion-MNIST: shirts, which it confuses with T-shirts, pullovers and coats) gets that class's
-/// confidences raised until its pseudo-labels are as frequent as the labels, so fewer of the
-/// hard class's images are lost to the easy ones.
+/// class distribution of the labeled images. A model that under-predicts a class gets that
+/// class's confidences raised until its predictions are as frequent as its labels, so fewer of a
+/// hard class's images are lost to the classes it is confused with.
 public final class DistributionAlignment {
     /// The class distribution to align to (sums to 1).
     public let target: [Float]
