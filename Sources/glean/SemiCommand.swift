@@ -79,9 +79,7 @@ struct SemiCommand: ParsableCommand {
             transform: isFixMatch ? nil : settings.data.transform(for: labeled), views: isFixMatch ? augmentation.views : [],
             mean: data.mean, std: data.std, dropLast: true, seed: seed))
         let stepsPerEpoch = unlabeled.batchCount(epoch: 0)
-        if semi.distributionAlignment, let empty = labeled.classCounts.firstIndex(of: 0) {
-            throw ValidationError("--distribution-alignment aligns to the labeled classes, but class \(empty) (\(labeled.classNames[empty])) has no labeled image")
-        }
+        let alignment = try semi.distributionAlignment(for: labeled)
         // The online ramp is set in epochs, which a time budget fixes only after timing steps.
         func makeTask(epochs: Int) -> TrainingTask {
             isFixMatch ? FixMatch(model: network, threshold: semi.resolvedThreshold, unlabeledWeight: semi.unlabeledWeight,
@@ -89,7 +87,7 @@ struct SemiCommand: ParsableCommand {
                                   flexibleThresholds: semi.method == .flexmatch
                                       ? FlexibleThresholds(threshold: semi.resolvedThreshold, classCount: labeled.classCount,
                                                            unlabeledCount: data.unlabeled.count, warmUp: semi.thresholdWarmup) : nil,
-                                  distributionAlignment: semi.distributionAlignment ? DistributionAlignment(classCounts: labeled.classCounts) : nil,
+                                  distributionAlignment: alignment,
                                   labelsFromEvalPass: semi.pseudoLabelPass == .eval, mixing: settings.data.augmentation.mixingKind, seed: seed)
                 : OnlinePseudoLabeling(model: network, ramp: semi.ramp(epochs: epochs, stepsPerEpoch: stepsPerEpoch),
                                        threshold: semi.resolvedThreshold, mixing: settings.data.augmentation.mixingKind,

@@ -259,6 +259,11 @@ import Glean
         #expect { try SemiSettings.parse(["--method", "pseudo-label-online", "--distribution-alignment", "true"]) } throws: {
             "\($0)".contains("distribution-alignment") && "\($0)".contains("pseudo-label-online")
         }
+        let semi = try SemiSettings.parse(["--method", "fixmatch", "--distribution-alignment", "true"]).settings.semi
+        let images = ImageDataset(pixels: [UInt8](repeating: 0, count: 3), labels: [0, 2, 2], channels: 1, height: 1, width: 1, classCount: 3)
+        #expect { try semi.distributionAlignment(for: images) } throws: { "\($0)".contains("class 1") }
+        let all = ImageDataset(pixels: [UInt8](repeating: 0, count: 4), labels: [0, 1, 2, 2], channels: 1, height: 1, width: 1, classCount: 3)
+        #expect(try semi.distributionAlignment(for: all)?.target == [0.25, 0.25, 0.5])
     }
 
     /// Balanced class weights are N / (C · count); absent classes weigh 0.

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Glean
 
 /// The semi-supervised methods of `glean semi`.
@@ -83,6 +84,16 @@ struct SemiOptions: Equatable {
     /// The confidence threshold the method uses.
     var resolvedThreshold: Float {
         threshold ?? [.pseudoLabelOnline: 0, .pseudoLabelOffline: 0.99, .fixmatch: 0.95, .flexmatch: 0.95, .noisyStudent: 0.8][method]!
+    }
+
+    /// FixMatch's distribution alignment to the class shares of `labeled` (nil when off); throws
+    /// when a class has no labeled image to align to.
+    func distributionAlignment(for labeled: ImageDataset) throws -> DistributionAlignment? {
+        guard distributionAlignment else { return nil }
+        if let empty = labeled.classCounts.firstIndex(of: 0) {
+            throw ValidationError("--distribution-alignment aligns to the labeled classes, but class \(empty) (\(labeled.classNames[empty])) has no labeled image")
+        }
+        return DistributionAlignment(classCounts: labeled.classCounts)
     }
 
     /// Unlabeled images per labeled image in a joint step.
