@@ -13,8 +13,9 @@
 #   noisy        Noisy Student, 2 rounds of 15 epochs, soft targets, RandAugment(2, 5)
 #   fixmatch     FixMatch, mu 3, 6,000 steps
 #   fixmatch-warm
-#                FixMatch, mu 3, 3,000 steps, starting from the supervised run's backbone
-#                (runs `supervised` first when this seed has none)
+#                FixMatch, mu 3, $FIXMATCH_EPOCHS epochs of 100 steps (default 30: 3,000 steps),
+#                starting from the supervised run's backbone (runs `supervised` first when this
+#                seed has none)
 #   fixmatch-warm-eval
 #                fixmatch-warm with the weak view labeled by an eval-mode pass (no dropout)
 #   fixmatch-warm-mixup
@@ -61,7 +62,7 @@ for method in $methods; do
         pass=train; [ "$method" = fixmatch-warm-eval ] && pass=eval
         data=("${protocol[@]}"); [ "$method" = fixmatch-warm-mixup ] && data=("${mixup[@]}")
         [ "$method" = fixmatch-warm-nodropout ] && data+=(--dropout 0)
-        semi --method fixmatch "${data[@]}" --unlabeled-ratio 3 --epochs 30 --steps-per-epoch 100 --pseudo-label-pass $pass \
+        semi --method fixmatch "${data[@]}" --unlabeled-ratio 3 --epochs "${FIXMATCH_EPOCHS:-30}" --steps-per-epoch 100 --pseudo-label-pass $pass \
             --init "$(last "supervised-seed$seed")/best.safetensors" --run-name "$method-seed$seed" ;;
     online-mixup) semi --method pseudo-label-online "${mixup[@]}" --epochs 10 --pseudo-weight 1 --run-name "pl-online-mixup-seed$seed" ;;
     offline-mixup) semi "${offline[@]}" "${mixup[@]}" --epochs 15 --run-name "pl-offline-mixup-seed$seed" ;;
