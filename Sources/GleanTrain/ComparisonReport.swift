@@ -2,7 +2,7 @@ import Foundation
 import GleanNN
 
 /// Several runs on one page: a table of their results (method, labels used, test top-1/top-5,
-/// wall time), then each run's curves, epoch table, confusion matrix and per-class metrics.
+/// wall time), figures, then each run's curves, epoch table, confusion matrix and per-class metrics.
 public struct ComparisonReport {
     /// One compared run.
     public struct Entry {
@@ -26,11 +26,14 @@ public struct ComparisonReport {
     public let title: String
     public let notes: [String]
     public let entries: [Entry]
+    /// HTML fragments (e.g. a `LineChart`'s SVG under a heading) shown after the table.
+    public let figures: [String]
 
-    public init(title: String, notes: [String] = [], entries: [Entry]) {
+    public init(title: String, notes: [String] = [], entries: [Entry], figures: [String] = []) {
         self.title = title
         self.notes = notes
         self.entries = entries
+        self.figures = figures
     }
 
     /// The results table as plain text, one line per run (what the command prints).
@@ -54,7 +57,7 @@ public struct ComparisonReport {
                 + String(format: "<td>%.2f%%</td>", 100 * (entry.test["accuracy"] ?? 0))
                 + "<td>\(entry.test["top5"].map { String(format: "%.2f%%", 100 * $0) } ?? "-")</td><td>\(Self.duration(entry.seconds))</td></tr>\n"
         }
-        body += "</table>\n"
+        body += "</table>\n" + figures.joined()
         for entry in entries {
             body += "<section><h1>\(escapeHTML(entry.method))</h1>\n"
                 + entry.report.summary.map { "<p class=\"summary\">\(escapeHTML($0))</p>\n" }.joined()

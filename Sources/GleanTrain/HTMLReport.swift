@@ -83,41 +83,16 @@ public struct HTMLReport {
         return table + "</table></div>\n"
     }
 
+    /// The curves of `series` (metric key, label) over the epochs, for those present in every epoch.
     private func chart(series: [(String, String)], percent: Bool) -> String {
-        let width = 640.0, height = 300.0, left = 60.0, right = 20.0, top = 20.0, bottom = 40.0
-        let lines = series.compactMap { key, label -> (String, [Double])? in
+        let lines = series.compactMap { key, label -> LineChart.Series? in
             let values = history.compactMap { $0[key] }
-            return values.count == history.count && !values.isEmpty ? (label, values) : nil
+            guard values.count == history.count, !values.isEmpty else { return nil }
+            return LineChart.Series(label: label, points: values.enumerated().map { (Double($0.offset), $0.element) })
         }
-        guard !lines.isEmpty else { return "<p>(no data)</p>\n" }
-        let all = lines.flatMap(\.1)
-        var low = all.min()!, high = all.max()!
-        if high - low < 1e-9 { low -= 0.5; high += 0.5 }
-        let epochs = max(history.count - 1, 1)
-        func x(_ epoch: Int) -> Double { left + (width - left - right) * Double(epoch) / Double(epochs) }
-        func y(_ value: Double) -> Double { top + (height - top - bottom) * (1 - (value - low) / (high - low)) }
-        let colors = ["#1f77b4", "#d62728"]
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\">\n"
-        for tick in 0...4 {
-            let value = low + (high - low) * Double(tick) / 4
-            let label = percent ? String(format: "%.1f%%", 100 * value) : String(format: "%.3g", value)
-            svg += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>", left, y(value), width - right, y(value))
-            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%@</text>\n", left - 5, y(value) + 4, label)
-        }
-        for epoch in 0..<history.count where history.count <= 20 || epoch % max(1, history.count / 10) == 0 {
-            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%d</text>", x(epoch), height - bottom + 16, epoch + 1)
-        }
-        svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">epoch</text>\n", (left + width - right) / 2, height - 6)
-        for (index, (label, values)) in lines.enumerated() {
-            let points = values.enumerated().map { String(format: "%.1f,%.1f", x($0.offset), y($0.element)) }.joined(separator: " ")
-            svg += "<polyline fill=\"none\" stroke=\"\(colors[index % 2])\" stroke-width=\"2\" points=\"\(points)\"/>\n"
-            for (epoch, value) in values.enumerated() {
-                svg += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%@\"/>", x(epoch), y(value), colors[index % 2])
-            }
-            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" fill=\"%@\">%@</text>\n",
-                          left + 10 + 110 * Double(index), top + 12, colors[index % 2], escape(label))
-        }
-        return svg + "</svg>\n"
+        let ticks = (0..<history.count).filter { history.count <= 20 || $0 % max(1, history.count / 10) == 0 }
+            .map { (x: Double($0), label: String($0 + 1)) }
+        return LineChart(series: lines, xTitle: "epoch", xTicks: ticks, percent: percent).svg()
     }
 
     private func heatmap(_ matrix: ConfusionMatrix) -> String {

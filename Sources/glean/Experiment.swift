@@ -15,6 +15,10 @@ final class Experiment {
     let isResuming: Bool
     var resumePath: String { directory.path + "/resume.safetensors" }
 
+    /// Callbacks that every trainer made inside `Experiment.$observers.withValue(…) { … }` gets
+    /// besides the standard set: how a driver such as `glean demo` watches the runs it starts.
+    @TaskLocal static var observers: [Callback] = []
+
     /// Opens `resume` or creates `<runs-dir>/<date>_<time>_<name>` (name: `--run-name`, else
     /// `defaultName`) and writes the config. A run made of `stages` keeps its resume files in
     /// the stages' folders (see `stage(_:settings:)`).
@@ -113,7 +117,7 @@ final class Experiment {
                 callbacks: callbacks(monitor: monitor, checkpointMetadata: checkpoint.metadata,
                                      earlyStoppingPatience: optimization.earlyStoppingPatience, checkpointState: checkpointState,
                                      restoreBest: restoreBest && optimization.keepsBestWeights)
-                    + extraCallbacks + [optimization.plateauCallback(monitor: monitor.map { $0 == "val_accuracy" ? "val_loss" : $0 } ?? "loss")]
+                    + extraCallbacks + Self.observers + [optimization.plateauCallback(monitor: monitor.map { $0 == "val_accuracy" ? "val_loss" : $0 } ?? "loss")]
                         .compactMap { $0 },
                 weightAverage: optimization.emaDecay > 0 ? ExponentialMovingAverage(model: task.model, decay: optimization.emaDecay) : nil)
     }
@@ -170,10 +174,37 @@ extension Experiment {
         let selected = trainer.callbacks.compactMap { $0 as? ModelCheckpoint }.first { $0.restoreBestWeights }?.bestEpoch
             .map { "best validation epoch \($0)" } ?? "last epoch"
         let summary = ["final test accuracy: \(Self.accuracyText(metrics)) on \(data.test.count) test images; \(data.labelsUsed) labels used; "
-                       + "weights of the \(selected)"]
-            + extraSummary
+                       + "weights of the \(selected)"] + Self.smallTestNote(accuracy: metrics["accuracy"] ?? 0, count: data.test.count)
+            + extraSummary + pixelBaseline(data: data, method: "this model", top1: metrics["accuracy"] ?? 0)
         try report(title: title, summary: summary, confusion: confusion, classNames: data.test.classNames)
         return RunOutcome(directory: directory.path, test: metrics, confusion: confusion, labelsUsed: data.labelsUsed, curves: directory.path)
+    }
+
+    /// Labeled sets up to this size get the raw-pixel baseline in their report (beyond it labels
+    /// are not scarce, and the search over the bank takes longer than it tells).
+    static let pixelBaselineLimit = 20_000
+
+    /// The raw-pixel kNN baseline on the run's labeled images (`PixelBaseline`) and how the
+    /// method's `top1` compares, for the report; empty for labeled sets over `pixelBaselineLimit`
+    /// unless `always`.
+    func pixelBaseline(data: ExperimentData, method: String, top1: Double, k: Int = PixelBaseline.k, always: Bool = false) -> [String] {
+        guard always || data.labeled.count <= Self.pixelBaselineLimit else { return [] }
+        return PixelBaseline.summary(PixelBaseline.knn(labeled: data.labeled, validation: data.validation, test: data.test, k: k),
+                                     method: method, top1: top1)
+    }
+
+    /// Test sets below this size get the 95% interval of their accuracy in the report.
+    static let smallTestSet = 2000
+
+    /// For a test split of under `smallTestSet` images, a line with the 95% Wilson interval of
+    /// `accuracy` measured on `count` images: how little a figure on few images says.
+    static func smallTestNote(accuracy: Double, count: Int) -> [String] {
+        guard count > 0, count < smallTestSet else { return [] }
+        let (n, z) = (Double(count), 1.96)
+        let centre = (accuracy + z * z / (2 * n)) / (1 + z * z / n)
+        let half = z / (1 + z * z / n) * (accuracy * (1 - accuracy) / n + z * z / (4 * n * n)).squareRoot()
+        return [String(format: "only %d test images: the true accuracy lies in %.1f–%.1f%% (95%% Wilson interval); "
+                       + "a separate --test-dir of a few hundred images narrows it", count, 100 * max(0, centre - half), 100 * min(1, centre + half))]
     }
 
     /// `84.28% (top-5 99.62%)` from classification metrics (top-5 only with 5 classes or more).

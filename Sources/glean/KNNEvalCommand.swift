@@ -53,7 +53,8 @@ struct KNNEvalCommand: ParsableCommand {
         let start = Date()
         let result = settings.knn.evaluate(encoder: encoder.module, data: data)
         try experiment.report(title: "glean knn-eval: \(description)",
-                              summary: [result.summary + String(format: "; %.1fs", Date().timeIntervalSince(start))],
+                              summary: [result.summary + String(format: "; %.1fs", Date().timeIntervalSince(start))]
+                                  + experiment.pixelBaseline(data: data, method: "kNN on the encoder", top1: result.top1, k: settings.knn.k, always: true),
                               confusion: nil, classNames: [])
     }
 }

@@ -97,7 +97,9 @@ struct SimCLRCommand: ParsableCommand {
         var summary = ["encoder: \(experiment.directory.path)/encoder.safetensors (\(encoder.featureCount) features); "
                        + "projection head: \(experiment.directory.path)/projection_head.safetensors"]
         if data.test.classCount > 1 {
-            summary.append(trainer.withEvaluationWeights { settings.simclr.knn.evaluate(encoder: encoder.module, data: data) }.summary)
+            let knn = trainer.withEvaluationWeights { settings.simclr.knn.evaluate(encoder: encoder.module, data: data) }
+            summary += [knn.summary] + experiment.pixelBaseline(data: data, method: "kNN on the encoder", top1: knn.top1, k: settings.simclr.knn.k,
+                                                                 always: true)
         }
         try experiment.report(title: "glean pretrain simclr: \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue)",
                               summary: summary, confusion: nil, classNames: [])

@@ -19,6 +19,8 @@ struct SelfTrainingRun {
     private struct StageResult {
         let name: String
         let model: Module
+        /// The checkpoint holding `model`'s weights.
+        let checkpoint: String
         let validation: Double?
         let test: (metrics: EpochMetrics, confusion: ConfusionMatrix)
     }
@@ -49,25 +51,57 @@ struct SelfTrainingRun {
         // Noise (stochastic depth, RandAugment) is for the students; the first teacher trains as a plain model.
         teacherSettings.model.stochasticDepth = 0
         let firstModel = try teacherSettings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height, seed: seed)
-        var results = [try trainStage("teacher", settings: teacherSettings, parent: experiment,
+        var results: [StageResult]
+        if semi.teacherEpochs == 0 {
+            guard !settings.model.initialWeights.isEmpty, settings.model.initialHead == .keep else {
+                throw ValidationError("--teacher-epochs 0 takes the first teacher as it is from --init CHECKPOINT --init-head keep")
+            }
+            experiment.say("teacher: \(settings.model.initialWeights) as it is (--teacher-epochs 0)")
+            results = [StageResult(name: "teacher", model: firstModel, checkpoint: settings.model.initialWeights, validation: nil, test: try ClassificationValidation.evaluate(firstModel, on: loaders.test))]
+        } else {
+            results = [try trainStage("teacher", settings: teacherSettings, parent: experiment,
                                       task: SupervisedClassification(model: firstModel, mixing: settings.data.augmentation.batchMixing(classCount: labeled.classCount),
                                                                      seed: seed), loader: loaders.labeled, images: labeled.count, loaders: loaders)]
-        let unlabeledInOrder = ClassificationLoaders.inOrder(data.unlabeled, data: data)
+        }
+        let isPropagation = semi.method == .labelPropagation
+        // Label propagation labels a seeded subset of the unlabeled images (its graph costs their square).
+        var subset = RandomGenerator(seed: seed, stream: "graph")
+        let pool = isPropagation && data.unlabeled.count > semi.graphImages
+            ? data.unlabeled.subset(Array((0..<data.unlabeled.count).shuffled(using: &subset).prefix(semi.graphImages)).sorted()) : data.unlabeled
+        let unlabeledInOrder = ClassificationLoaders.inOrder(pool, data: data)
         for round in 1...rounds {
-            let probabilities = SelfTraining.probabilities(of: results.last!.model, on: unlabeledInOrder)
+            let probabilities: [[Float]]
+            if isPropagation {
+                let start = Date()
+                let propagation = LabelPropagation(neighbours: semi.graphNeighbours)
+                if semi.graphFeatures == .pixels {
+                    probabilities = propagation.propagateOverPixels(labeled: labeled, unlabeled: pool).probabilities
+                } else {
+                    let encoder = try EncoderOptions(encoder: results.last!.checkpoint)
+                        .load(model: settings.model, channels: labeled.channels, imageSize: labeled.height, seed: seed).encoder.module
+                    let features = FeatureSet.extract(encoder, from: ClassificationLoaders.inOrder(labeled.appending(pool), data: data)).features
+                    let known = Dictionary(uniqueKeysWithValues: labeled.labels.enumerated().map { ($0.offset, $0.element) })
+                    probabilities = Array(propagation.propagate(features: features, labels: known, classCount: labeled.classCount)
+                        .probabilities.dropFirst(labeled.count))
+                }
+                experiment.say(String(format: "round %d: labels propagated over the %d-neighbour graph of %d labeled + %d unlabeled images in %.1fs",
+                                      round, semi.graphNeighbours, labeled.count, pool.count, Date().timeIntervalSince(start)))
+            } else {
+                probabilities = SelfTraining.probabilities(of: results.last!.model, on: unlabeledInOrder)
+            }
             let confident = PseudoLabelSelection(threshold: semi.resolvedThreshold).select(probabilities: probabilities).confidentPerClass
             let selection = semi.selection(confidentPerClass: confident).select(probabilities: probabilities)
-            let correct = zip(selection.indices, selection.labels).filter { data.unlabeled.labels[$0] == $1 }.count
+            let correct = zip(selection.indices, selection.labels).filter { pool.labels[$0] == $1 }.count
             let rightness = data.unlabeledLabelsKnown
                 ? String(format: ", %.2f%% of them right (true labels hidden from training)", 100 * Double(correct) / Double(max(selection.indices.count, 1)))
                 : ""
             experiment.say(String(format: "round %d: the %@ labels %d of %d unlabeled images with confidence >= %.2f (per class %@); "
                                   + "%d pseudo-labeled examples%@%@",
-                                  round, results.last!.name, confident.reduce(0, +), data.unlabeled.count, semi.resolvedThreshold,
+                                  round, isPropagation ? "propagation" : results.last!.name, confident.reduce(0, +), pool.count, semi.resolvedThreshold,
                                   confident.map(String.init).joined(separator: " "), selection.indices.count,
                                   selection.indices.count > Set(selection.indices).count ? " (balanced: \(Set(selection.indices).count) distinct)" : "",
                                   rightness))
-            let (images, targets) = SelfTraining.studentData(labeled: labeled, unlabeled: data.unlabeled, selection: selection)
+            let (images, targets) = SelfTraining.studentData(labeled: labeled, unlabeled: pool, selection: selection)
             let roundSeed = seed &+ UInt64(round)
             var studentSettings = settings
             studentSettings.optimization.minutes = 2 * shareMinutes
@@ -78,6 +112,8 @@ struct SelfTrainingRun {
             if let width = semi.studentWidth { studentSettings.model.widthOption = width }
             let student = try studentSettings.model.make(classCount: labeled.classCount, channels: labeled.channels, imageSize: labeled.height,
                                                          seed: roundSeed)
+            // Propagation's teacher trains on (Iscen et al.): the student starts from its weights.
+            if isPropagation { try student.loadStateDict(Dictionary(uniqueKeysWithValues: results.last!.model.stateDict())) }
             let noise = isNoisy ? Compose([semi.augmentation(imageSize: labeled.height, randAugment: settings.data.augmentation.randAugment).weak,
                                            settings.data.augmentation.randAugment])
                 : settings.data.transform(for: labeled)
@@ -139,7 +175,7 @@ struct SelfTrainingRun {
         let checkpoint = stage.directory.path + "/" + stageSettings.optimization.finalCheckpoint(hasValidation: loaders.validation != nil)
         try CheckpointError.naming(checkpoint) { try task.model.loadStateDict(try SafeTensors.read(checkpoint).tensors) }
         let validation = try loaders.validation.map { try ClassificationValidation.evaluate(task.model, on: $0).metrics["accuracy"] ?? 0 }
-        return StageResult(name: name, model: task.model, validation: validation,
+        return StageResult(name: name, model: task.model, checkpoint: checkpoint, validation: validation,
                            test: try ClassificationValidation.evaluate(task.model, on: loaders.test))
     }
 }

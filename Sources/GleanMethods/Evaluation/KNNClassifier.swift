@@ -28,17 +28,23 @@ public struct KNNClassifier {
         neighbours(of: queries).accuracy(temperature: temperature)
     }
 
-    /// Each query's `k` most similar bank entries, most similar first.
-    public func neighbours(of queries: FeatureSet) -> KNNNeighbours {
+    /// Each query's `k` most similar bank entries, most similar first. With `leavingOneOut` the
+    /// queries are the bank itself, in order, and each entry's own place is left out (its vote
+    /// weight is 0): how a vote temperature is chosen on the labeled images alone.
+    public func neighbours(of queries: FeatureSet, leavingOneOut: Bool = false) -> KNNNeighbours {
         require(queries.featureCount == bank.featureCount,
                 "KNNClassifier: queries have \(queries.featureCount) features, the bank \(bank.featureCount)")
+        require(!leavingOneOut || queries.count == bank.count, "KNNClassifier: leaving one out needs the bank as the queries")
         var similarities = [Float](), labels = [Int]()
         similarities.reserveCapacity(queries.count * k)
         labels.reserveCapacity(queries.count * k)
         let chunk = 512
         for start in stride(from: 0, to: queries.count, by: chunk) {
             let end = Swift.min(start + chunk, queries.count)
-            let similarity = queries.features.sliced(axis: 0, start..<end).l2Normalized(axis: 1).matmul(normalizedBank).scalars
+            var similarity = queries.features.sliced(axis: 0, start..<end).l2Normalized(axis: 1).matmul(normalizedBank).scalars
+            if leavingOneOut {
+                for row in 0..<(end - start) { similarity[row * bank.count + start + row] = -.infinity }
+            }
             for row in 0..<(end - start) {
                 for (value, index) in nearest(similarity, row: row) {
                     similarities.append(value)

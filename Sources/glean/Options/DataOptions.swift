@@ -70,6 +70,7 @@ struct DataOptions: Equatable {
     var classes = ""
     var subsampleClasses = ""
     var unlabeledDir = ""
+    var testDir = ""
     var subsampleFraction: Float = 0.1
 
     static let options: [OptionSpec<DataOptions>] = [
@@ -83,6 +84,7 @@ struct DataOptions: Equatable {
         .value("sampler", \.sampler, "How labeled batches are drawn: random, or balanced (weight 1/count per class, for imbalanced data)."),
         .value("classes", \.classes, "Use only these classes, e.g. '0-4' or '5,7,9' (relabelled 0, 1, … in that order; empty: all)."),
         .value("unlabeled-dir", \.unlabeledDir, "Folder of unlabeled images (PNG/JPEG, all in it or all in sub-folders, whose names are ignored; resized to the training images' size): glean semi learns from them instead of the other training images, glean pretrain adds them."),
+        .value("test-dir", \.testDir, "Folder of test images in class sub-folders named as the training classes (PNG/JPEG, resized to the training images' size): the test split, read once for the final report; an ImageFolder --data-dir then trains on all its images (no test split is cut from it), so few labels all go to training."),
         .value("subsample-classes", \.subsampleClasses, "Classes whose training images are cut to the fraction below, e.g. '0-4' (seeded; to study class imbalance; the test split is untouched)."),
         .value("subsample-fraction", \.subsampleFraction, "Fraction of the training images kept in each of those classes."),
     ] + AugmentationOptions.options.lifted(\.augmentation)
@@ -134,7 +136,9 @@ struct DataOptions: Equatable {
     /// split by `testSplit`, seeded).
     func loadTrainAndTest(seed: UInt64) throws -> DatasetSplits {
         let splits = try readTrainAndTest(seed: seed)
-        guard imageSize > 0 && dataset != .imagefolder else { return splits }
+        guard imageSize > 0 else { return DatasetSplits(train: try squareImages(splits.train, folder: resolvedDataDir), test: splits.test,
+                                                        validation: splits.validation) }
+        guard dataset != .imagefolder else { return splits }
         return DatasetSplits(train: splits.train.resized(height: imageSize, width: imageSize),
                              test: splits.test.resized(height: imageSize, width: imageSize),
                              validation: splits.validation?.resized(height: imageSize, width: imageSize))
@@ -142,6 +146,28 @@ struct DataOptions: Equatable {
 
     /// The splits as the files hold them (ImageFolder images already at `imageSize`).
     private func readTrainAndTest(seed: UInt64) throws -> DatasetSplits {
+        let splits = try readDataset(seed: seed)
+        guard !testDir.isEmpty else { return splits }
+        return DatasetSplits(train: splits.train, test: try readTestFolder(like: splits.train), validation: splits.validation)
+    }
+
+    /// The images of `--test-dir`, labelled by their folders' names among `train`'s classes.
+    private func readTestFolder(like train: ImageDataset) throws -> ImageDataset {
+        let folder = try ImageFolder.load(root: testDir, channels: train.channels, size: (train.height, train.width))
+        let classes = try folder.classNames.map { name -> Int in
+            guard let index = train.classNames.firstIndex(of: name) else {
+                throw SettingError(source: testDir, key: "test-dir", reason: "has the class folder '\(name)', which the training images do not have "
+                                       + "(\(train.classNames.joined(separator: ", ")))")
+            }
+            return index
+        }
+        return ImageDataset(pixels: folder.pixels, labels: folder.labels.map { classes[$0] }, channels: train.channels, height: train.height,
+                            width: train.width, classCount: train.classCount, classNames: train.classNames)
+    }
+
+    /// The dataset's own splits (ImageFolder: `train/`, `val/`, `test/`, or one folder cut by
+    /// `testSplit`, or all of it for training when `--test-dir` gives the test images).
+    private func readDataset(seed: UInt64) throws -> DatasetSplits {
         switch dataset {
         case .cifar10:
             let trainFiles = (1...5).map { "\(dataDir)/data_batch_\($0).bin" }
@@ -167,6 +193,8 @@ struct DataOptions: Equatable {
                 return DatasetSplits(train: train, test: try read(test), validation: try layout.validation.map(read))
             }
             let all = try squareImages(ImageFolder.load(root: dataDir, size: size), folder: dataDir)
+            // The test images come from --test-dir (readTrainAndTest puts them in): every image here trains.
+            guard testDir.isEmpty else { return DatasetSplits(train: all, test: all.subset([])) }
             var generator = RandomGenerator(seed: seed, stream: "holdout")
             let parts = Splits.ratio(count: all.count, ratios: [Double(1 - testSplit), Double(testSplit)], generator: &generator)
             return DatasetSplits(train: all.subset(parts[0]), test: all.subset(parts[1]))
@@ -180,10 +208,14 @@ struct DataOptions: Equatable {
         }
     }
 
-    /// `images`, if they are square (models need square input).
+    /// `images`, if they are square: every model of the zoo takes square input, so other shapes
+    /// are refused before any model is built, with the way to resize them.
     private func squareImages(_ images: ImageDataset, folder: String) throws -> ImageDataset {
         guard images.height == images.width else {
-            throw SettingError(source: folder, key: "image-size", reason: "must be set: the images are \(images.height)x\(images.width), models need square input")
+            let models = ModelZoo.Name.allCases.map(\.rawValue).joined(separator: ", ")
+            throw SettingError(source: folder, key: "image-size",
+                               reason: "must be set: the images are \(images.height)x\(images.width) (height x width) and the models (\(models)) "
+                                   + "take square images; --image-size N resizes every image to N x N")
         }
         return images
     }

@@ -1,3 +1,4 @@
+import GleanConfig
 import Glean
 
 extension ModelZoo.Name: OptionChoice {}
@@ -16,6 +17,14 @@ struct ModelOptions: Equatable {
     var dropout: Float?
     /// `--init`: a checkpoint whose backbone every model starts from ("" = random initialisation).
     var initialWeights = ""
+    /// `--init-head`: whether `--init` also loads the classifier head (a warm start from a
+    /// classifier of the same classes) or leaves it freshly initialised.
+    var initialHead = InitialHead.fresh
+
+    /// What `--init` does with the classifier head.
+    enum InitialHead: String, OptionChoice {
+        case fresh, keep
+    }
 
     /// The width the model is built with.
     var width: Int { widthOption ?? (model.isResNet ? resNetDefaultWidth : 64) }
@@ -31,6 +40,7 @@ struct ModelOptions: Equatable {
     /// `--init`, for the commands that build fresh classifiers (train, semi, distill).
     static let initialisationOptions: [OptionSpec<ModelOptions>] = [
         .value("init", \.initialWeights, "Start every model the command builds from this checkpoint's backbone (encoder.safetensors of glean pretrain, a classifier's checkpoint, or a torchvision/timm state dict); the classifier head is freshly initialised and everything trains. The model and its width must be the checkpoint's."),
+        .value("init-head", \.initialHead, "With --init: fresh (a new classifier head) or keep (the checkpoint's head too: a warm start from a classifier of the same model and classes, e.g. glean train's last.safetensors)."),
     ]
 
     /// The classifier for `classCount` classes of `channels` x `imageSize` x `imageSize` images,
@@ -41,6 +51,19 @@ struct ModelOptions: Equatable {
         let network = try ModelZoo.make(model.rawValue, classCount: classCount, inputChannels: channels, imageSize: imageSize,
                                         width: width, head: head, stochasticDepth: stochasticDepth, dropout: dropout, generator: &generator)
         guard !initialWeights.isEmpty else { return network }
+        if initialHead == .keep {
+            let (tensors, metadata) = try SafeTensors.read(initialWeights)
+            if metadata["model"] != nil {
+                let info = try CheckpointInfo(metadata: metadata, path: initialWeights)
+                guard !info.isEncoder, info.model == model.rawValue, info.width == width, info.classCount == classCount else {
+                    throw CheckpointError.doesNotFit(path: initialWeights, reason: "--init-head keep needs a classifier of this run's model and classes "
+                        + "(\(model.rawValue), width \(width), \(classCount) classes); it holds "
+                        + (info.isEncoder ? "an encoder" : "a \(info.model) of width \(info.width) for \(info.classCount) classes"))
+                }
+            }
+            try CheckpointError.naming(initialWeights) { try network.loadStateDict(tensors) }
+            return network
+        }
         let (encoder, built, _) = try EncoderOptions(encoder: initialWeights).load(model: self, channels: channels, imageSize: imageSize, seed: seed)
         guard built.model == model, built.width == width else {
             throw CheckpointError.doesNotFit(path: initialWeights, reason: "it holds a \(built.model.rawValue) of width \(built.width), this run builds "
@@ -51,7 +74,9 @@ struct ModelOptions: Equatable {
     }
 
     /// Where the models' weights start, for the run's first line ("" for a random start).
-    var initialisationNote: String { initialWeights.isEmpty ? "" : ", backbone from \(initialWeights)" }
+    var initialisationNote: String {
+        initialWeights.isEmpty ? "" : initialHead == .keep ? ", warm start from \(initialWeights) (head included)" : ", backbone from \(initialWeights)"
+    }
 
     /// The classifier head `--binary` asks for.
     var head: ModelZoo.Head { binary ? .sigmoid : .linear }
