@@ -31,9 +31,12 @@ public struct HTMLReport {
     /// Curves, epoch table, settings and confusion matrix, without title or summary (a comparison
     /// puts several of these on one page).
     func sections() -> String {
-        var body = "<h2>Loss</h2>\n" + chart(series: [("loss", "train"), ("val_loss", "validation")], percent: false)
-        body += "<h2>Accuracy</h2>\n" + chart(series: [("accuracy", "train"), ("val_accuracy", "validation")], percent: true)
-        body += epochTable()
+        var body = ""
+        if !history.isEmpty {
+            body += "<h2>Loss</h2>\n" + chart(series: [("loss", "train"), ("val_loss", "validation")], percent: false)
+            body += "<h2>Accuracy</h2>\n" + chart(series: [("accuracy", "train"), ("val_accuracy", "validation")], percent: true)
+            body += epochTable()
+        }
         if !settings.isEmpty {
             body += "<h2>Settings</h2>\n<table>\n"
                 + settings.map { "<tr><th>\(escape($0.name))</th><td>\(escape($0.value))</td></tr>\n" }.joined()

@@ -1,6 +1,7 @@
 import Foundation
 
-/// An SVG line chart: series of (x, y) points on shared axes, a legend, grid lines and tick
+/// An SVG line chart: series of (x, y) points on shared axes, a legend (one line per series, top
+/// left), grid lines and tick
 /// labels. Reports draw training curves (x = epoch) and the demo's accuracy over wall time with it.
 public struct LineChart {
     /// One line of the chart, its points in drawing order.
@@ -65,8 +66,8 @@ public struct LineChart {
             for point in line.points {
                 svg += String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%@\"/>", x(point.x), y(point.y), color)
             }
-            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" fill=\"%@\">%@</text>\n",
-                          left + 10 + 160 * Double(index), top + 12, color, escapeHTML(line.label))
+            svg += String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" fill=\"%@\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">%@</text>\n",
+                          left + 10, top + 12 + 15 * Double(index), color, escapeHTML(line.label))
         }
         return svg + "</svg>\n"
     }

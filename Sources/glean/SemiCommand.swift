@@ -111,11 +111,15 @@ struct SemiCommand: ParsableCommand {
             + "\(settings.data.describe(data)); \(data.unlabeled.count) unlabeled images (mu \(semi.resolvedUnlabeledRatio)); \(recipe)\(mixingNote); "
             + "\(settings.optimization.optimizer.rawValue) lr \(settings.optimization.learningRate), EMA \(settings.optimization.emaDecay), "
             + "\(settings.optimization.epochs) epochs of \(stepsPerEpoch) steps, seed \(seed)")
+        let collapse = CollapseMonitor(classCount: labeled.classCount)
         let trainer = experiment.trainer(task: task, optimization: settings.optimization, stepsPerEpoch: stepsPerEpoch,
-                                         monitor: loaders.monitor, checkpoint: CheckpointInfo.classifier(settings.model, data: data))
+                                         monitor: loaders.monitor, checkpoint: CheckpointInfo.classifier(settings.model, data: data),
+                                         extraCallbacks: [collapse])
         try experiment.fit(trainer, labeled: loaders.labeled, unlabeled: unlabeled,
                            validation: loaders.validation.map(ClassificationValidation.init), epochs: settings.optimization.epochs)
+        let warnings = collapse.finding.map { ["warning: \($0); the run stopped there"] } ?? []
+        warnings.forEach(experiment.say)
         return try experiment.reportTest(trainer, test: loaders.test, data: data,
-                                  title: "glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue)")
+                                  title: "glean semi --method \(semi.method.rawValue): \(settings.model.model.rawValue)", extraSummary: warnings)
     }
 }

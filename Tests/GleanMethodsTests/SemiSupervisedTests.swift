@@ -34,7 +34,9 @@ private func softmax(_ row: [Float]) -> [Double] {
         #expect(abs(Double(loss) - expected) < 1e-5)
         let scalars = pseudo.scalars(trueLabels: [0, 1, 1, 2])
         #expect(scalars["pseudo_accuracy"] == 0.5 && scalars["all_pseudo_accuracy"] == 0.5 && scalars["mask_rate"] == 0.5)
-        #expect(pseudo.scalars(trueLabels: nil).keys.sorted() == ["mask_rate"])
+        #expect(pseudo.scalars(trueLabels: nil).keys.sorted() == ["mask_rate", "pseudo_top_share"])
+        // Kept rows 0 and 2 have pseudo-labels 0 and 2: the most frequent class takes half.
+        #expect(pseudo.topClassShare == 0.5 && scalars["pseudo_top_share"] == 0.5)
     }
 
     /// Gradients reach only the kept rows: d/dlogits = (softmax − onehot) / N on them.

@@ -44,6 +44,15 @@ public struct PseudoLabels {
         classCount = classes
     }
 
+    /// The share of the kept rows that the most frequent pseudo-label takes (nil when no row is
+    /// kept): near 1 with several classes, one class is taking every pseudo-label.
+    public var topClassShare: Double? {
+        var counts = [Int](repeating: 0, count: classCount)
+        for (label, kept) in zip(labels, mask) where kept { counts[label] += 1 }
+        let total = counts.reduce(0, +)
+        return total == 0 ? nil : Double(counts.max()!) / Double(total)
+    }
+
     /// Fraction of rows kept.
     public var maskRate: Double { mask.isEmpty ? 0 : Double(mask.filter { $0 }.count) / Double(mask.count) }
 
@@ -70,11 +79,12 @@ public struct PseudoLabels {
         return -(logits.logSoftmax(axis: 1) * (targets.detached() * (1 / Float(max(logits.shape[0], 1))))).sum()
     }
 
-    /// `mask_rate`, and where the true labels of the unlabeled images are known (hidden from the
+    /// `mask_rate`, `pseudo_top_share` (see `topClassShare`, when a row is kept), and where the true labels of the unlabeled images are known (hidden from the
     /// method, used only to report): `pseudo_accuracy` over the kept rows (when any) and
     /// `all_pseudo_accuracy` over every row.
     public func scalars(trueLabels: [Int]?) -> [String: Double] {
         var scalars = ["mask_rate": maskRate]
+        if let share = topClassShare { scalars["pseudo_top_share"] = share }
         guard let trueLabels, trueLabels.count == labels.count, !labels.isEmpty else { return scalars }
         let right = zip(labels, trueLabels).map { $0 == $1 }
         scalars["all_pseudo_accuracy"] = Double(right.filter { $0 }.count) / Double(right.count)

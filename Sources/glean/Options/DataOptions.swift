@@ -84,7 +84,7 @@ struct DataOptions: Equatable {
         .value("sampler", \.sampler, "How labeled batches are drawn: random, or balanced (weight 1/count per class, for imbalanced data)."),
         .value("classes", \.classes, "Use only these classes, e.g. '0-4' or '5,7,9' (relabelled 0, 1, … in that order; empty: all)."),
         .value("unlabeled-dir", \.unlabeledDir, "Folder of unlabeled images (PNG/JPEG, all in it or all in sub-folders, whose names are ignored; resized to the training images' size): glean semi learns from them instead of the other training images, glean pretrain adds them."),
-        .value("test-dir", \.testDir, "Folder of test images in class sub-folders named as the training classes (PNG/JPEG, resized to the training images' size): the test split, read once for the final report; an ImageFolder --data-dir then trains on all its images (no test split is cut from it), so few labels all go to training."),
+        .value("test-dir", \.testDir, "Folder of test images in class sub-folders named as the training classes (PNG/JPEG, resized to the training images' size): the test split, read once for the final report; an ImageFolder data folder then trains on all its images (no test split is cut from it), so few labels all go to training."),
         .value("subsample-classes", \.subsampleClasses, "Classes whose training images are cut to the fraction below, e.g. '0-4' (seeded; to study class imbalance; the test split is untouched)."),
         .value("subsample-fraction", \.subsampleFraction, "Fraction of the training images kept in each of those classes."),
     ] + AugmentationOptions.options.lifted(\.augmentation)
