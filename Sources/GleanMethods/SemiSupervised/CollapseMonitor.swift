@@ -3,7 +3,7 @@ import GleanTrain
 
 /// Watches a semi-supervised run for the two ways it collapses instead of learning: one class
 /// taking nearly every confident pseudo-label (`pseudo_top_share` of at least `dominance` for
-/// `patience` epochs in a row, with three classes or more), or the labeled loss not falling
+/// `patience` epochs in a row after the first, with three classes or more), or the labeled loss not falling
 /// (`loss_x` after `patience` epochs still at least 90% of the first epoch's while that was above
 /// half of log C, the loss of a uniform guess). It then stops the run after the epoch and keeps
 /// what it found in `finding`, which the run's report prints — a collapse is reported, never
@@ -26,7 +26,9 @@ public final class CollapseMonitor: Callback {
     public func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws {
         guard finding == nil else { return }
         let epoch = context.epoch + 1
-        if let share = metrics["pseudo_top_share"], classCount >= 3 {
+        // A fresh model's first predictions are often all one class (seen: 97% in FlexMatch's
+        // first epoch from scratch, 37% in its second), so dominance counts from the second epoch.
+        if let share = metrics["pseudo_top_share"], classCount >= 3, context.epoch >= 1 {
             dominatedEpochs = share >= dominance ? dominatedEpochs + 1 : 0
             if dominatedEpochs >= patience {
                 finding = String(format: "collapse: one class took %.0f%% of the confident pseudo-labels for %d epochs in a row "
