@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/opt/swift/usr/bin:$PATH
+mkdir -p docs-build
 swift package --allow-writing-to-directory docs-build generate-documentation --target Glean \
     --output-path docs-build/Glean.doccarchive --warnings-as-errors
 echo "docs: docs-build/Glean.doccarchive"
