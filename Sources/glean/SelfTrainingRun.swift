@@ -57,7 +57,8 @@ struct SelfTrainingRun {
                 throw ValidationError("--teacher-epochs 0 takes the first teacher as it is from --init CHECKPOINT --init-head keep")
             }
             experiment.say("teacher: \(settings.model.initialWeights) as it is (--teacher-epochs 0)")
-            results = [StageResult(name: "teacher", model: firstModel, checkpoint: settings.model.initialWeights, validation: nil, test: try ClassificationValidation.evaluate(firstModel, on: loaders.test))]
+            results = [StageResult(name: "teacher", model: firstModel, checkpoint: settings.model.initialWeights, validation: nil,
+                                   test: try ClassificationValidation.evaluate(firstModel, on: loaders.test))]
         } else {
             results = [try trainStage("teacher", settings: teacherSettings, parent: experiment,
                                       task: SupervisedClassification(model: firstModel, mixing: settings.data.augmentation.batchMixing(classCount: labeled.classCount),
@@ -73,17 +74,7 @@ struct SelfTrainingRun {
             let probabilities: [[Float]]
             if isPropagation {
                 let start = Date()
-                let propagation = LabelPropagation(neighbours: semi.graphNeighbours)
-                if semi.graphFeatures == .pixels {
-                    probabilities = propagation.propagateOverPixels(labeled: labeled, unlabeled: pool).probabilities
-                } else {
-                    let encoder = try EncoderOptions(encoder: results.last!.checkpoint)
-                        .load(model: settings.model, channels: labeled.channels, imageSize: labeled.height, seed: seed).encoder.module
-                    let features = FeatureSet.extract(encoder, from: ClassificationLoaders.inOrder(labeled.appending(pool), data: data)).features
-                    let known = Dictionary(uniqueKeysWithValues: labeled.labels.enumerated().map { ($0.offset, $0.element) })
-                    probabilities = Array(propagation.propagate(features: features, labels: known, classCount: labeled.classCount)
-                        .probabilities.dropFirst(labeled.count))
-                }
+                probabilities = try propagatedProbabilities(to: pool, from: results.last!.checkpoint)
                 experiment.say(String(format: "round %d: labels propagated over the %d-neighbour graph of %d labeled + %d unlabeled images in %.1fs",
                                       round, semi.graphNeighbours, labeled.count, pool.count, Date().timeIntervalSince(start)))
             } else {
@@ -139,6 +130,19 @@ struct SelfTrainingRun {
                               confusion: final.test.confusion, classNames: data.test.classNames)
         return RunOutcome(directory: experiment.directory.path, test: final.test.metrics, confusion: final.test.confusion,
                           labelsUsed: data.labelsUsed, curves: experiment.directory.path + "/" + final.name)
+    }
+
+    /// Label propagation's class probabilities for the images of `pool`, from the labeled images
+    /// over the graph of their centred pixels, or of the features of the teacher in `checkpoint`
+    /// (`--graph-features model`).
+    private func propagatedProbabilities(to pool: ImageDataset, from checkpoint: String) throws -> [[Float]] {
+        let (settings, labeled) = (request.settings, data.labeled)
+        let propagation = LabelPropagation(neighbours: settings.semi.graphNeighbours)
+        guard settings.semi.graphFeatures == .model else { return propagation.propagateOverPixels(labeled: labeled, unlabeled: pool).probabilities }
+        let encoder = try EncoderOptions(encoder: checkpoint)
+            .load(model: settings.model, channels: labeled.channels, imageSize: labeled.height, seed: settings.run.seed).encoder.module
+        let features = FeatureSet.extract(encoder, from: ClassificationLoaders.inOrder(labeled.appending(pool), data: data)).features
+        return propagation.propagate(features: features, leadingLabels: labeled.labels, classCount: labeled.classCount).probabilities
     }
 
     /// The order of a student's epoch over `labels` (the labeled images first, then the

@@ -59,7 +59,8 @@ import Testing
     }
 
     /// `--init-head keep` starts from a classifier, head included; `--teacher-epochs 0` takes it
-    /// as the first teacher; a checkpoint of other classes, or a teacher without one, is refused.
+    /// as the first teacher (here propagating over its features); a checkpoint of other classes,
+    /// or a teacher without one, is refused.
     @Test func warmStartsKeepTheHeadAndRefuseOtherClassifiers() throws {
         let data = TinyDataset("warm")
         try TrainCommand.execute(TrainSettings.parse(data.common + ["--run-name", "sup", "--epochs", "1", "--batch-size", "8"]))
@@ -75,7 +76,7 @@ import Testing
         }
         try SemiCommand.execute(SemiSettings.parse(data.common + [
             "--method", "label-propagation", "--labels-per-class", "5", "--run-name", "lp0", "--teacher-epochs", "0", "--init", checkpoint,
-            "--init-head", "keep", "--epochs", "1", "--batch-size", "8", "--graph-images", "20"]))
+            "--init-head", "keep", "--epochs", "1", "--batch-size", "8", "--graph-images", "20", "--graph-features", "model"]))
         let run = try data.run("lp0")
         let log = try String(contentsOfFile: run + "/train.log", encoding: .utf8)
         #expect(log.contains("as it is (--teacher-epochs 0)") && !FileManager.default.fileExists(atPath: run + "/teacher"))

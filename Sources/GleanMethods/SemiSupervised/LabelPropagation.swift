@@ -108,6 +108,15 @@ public struct LabelPropagation: Sendable {
 }
 
 extension LabelPropagation {
+    /// Propagates `labels` — the classes of the first `labels.count` rows of `features`
+    /// (`[count, featureCount]`) — to the other rows, and returns those rows' results, in order.
+    public func propagate(features: Tensor, leadingLabels labels: [Int], classCount: Int) -> Result {
+        let known = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($0.offset, $0.element) })
+        let result = propagate(features: features, labels: known, classCount: classCount)
+        return Result(probabilities: Array(result.probabilities.dropFirst(labels.count)),
+                      confidences: Array(result.confidences.dropFirst(labels.count)))
+    }
+
     /// Propagates the labels of `labeled` to the images of `unlabeled` over the graph of both
     /// sets' centred pixels (each pixel value in [0, 1] minus that pixel's mean over the two
     /// sets, so that the cosine compares shapes, not overall brightness); the result's rows are
@@ -125,9 +134,6 @@ extension LabelPropagation {
                 for column in 0..<width { buffer[row * width + column] = values[row * width + column] - Float(means[column] / Double(count)) }
             }
         }
-        let labels = Dictionary(uniqueKeysWithValues: labeled.labels.enumerated().map { ($0.offset, $0.element) })
-        let result = propagate(features: centred, labels: labels, classCount: labeled.classCount)
-        return Result(probabilities: Array(result.probabilities.dropFirst(labeled.count)),
-                      confidences: Array(result.confidences.dropFirst(labeled.count)))
+        return propagate(features: centred, leadingLabels: labeled.labels, classCount: labeled.classCount)
     }
 }
