@@ -112,6 +112,19 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory + "/runs"))
     }
 
+    /// Label propagation's options are range-checked by name.
+    @Test func badGraphOptionsAreNamed() {
+        for (key, value) in [("graph-images", "5"), ("graph-neighbours", "0"), ("graph-neighbours", "101"), ("teacher-epochs", "-1")] {
+            #expect(throws: (any Error).self, "\(key) \(value)") { try SemiSettings.parse(["--method", "label-propagation", "--\(key)", value]) }
+            do {
+                _ = try SemiSettings.parse(["--method", "label-propagation", "--\(key)", value])
+            } catch {
+                #expect("\(error)".contains(key) && "\(error)".contains(value), "\(error)")
+            }
+        }
+        #expect { try SemiSettings.parse(["--graph-features", "edges"]) } throws: { "\($0)".contains("pixels") && "\($0)".contains("model") }
+    }
+
     /// Runs started in the same second get folders of their own.
     @Test func runFoldersOfTheSameSecondAreDistinct() throws {
         let root = TestScratch.path("cli-same-second")
