@@ -2,11 +2,27 @@ import CDNNL
 
 /// Pointwise activations on oneDNN; they run in any layout, so blocked activations stay blocked.
 enum EltwiseKernels {
+    /// The activation functions the ops use (oneDNN's algorithms stay in this folder).
+    enum Function {
+        case reluFromOutput, geluErf, logisticFromOutput, tanhFromOutput
+
+        var algorithm: dnnl_alg_kind_t {
+            switch self {
+            case .reluFromOutput: return dnnl_eltwise_relu_use_dst_for_bwd
+            case .geluErf: return dnnl_eltwise_gelu_erf
+            case .logisticFromOutput: return dnnl_eltwise_logistic_use_dst_for_bwd
+            case .tanhFromOutput: return dnnl_eltwise_tanh_use_dst_for_bwd
+            }
+        }
+    }
+
     /// An activation and whether its backward pass reads the output (true) or the input.
     struct Activation {
-        let algorithm: dnnl_alg_kind_t
+        let function: Function
         let alpha: Float
         let usesOutputForBackward: Bool
+
+        var algorithm: dnnl_alg_kind_t { function.algorithm }
     }
 
     private static func key(_ kind: String, _ activation: Activation, _ desc: dnnl_memory_desc_t, _ shape: Shape) -> PrimitiveKey {

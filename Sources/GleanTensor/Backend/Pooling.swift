@@ -1,10 +1,25 @@
 import CDNNL
 
+/// Which pooling the ops ask for (oneDNN's algorithms stay in this folder).
+enum PoolingFunction {
+    case max, averageIncludingPadding, averageExcludingPadding
+
+    var algorithm: dnnl_alg_kind_t {
+        switch self {
+        case .max: return dnnl_pooling_max
+        case .averageIncludingPadding: return dnnl_pooling_avg_include_padding
+        case .averageExcludingPadding: return dnnl_pooling_avg_exclude_padding
+        }
+    }
+}
+
 /// Max and average pooling on oneDNN; the output keeps the input's layout family.
 struct PoolingGeometry {
     let input: Shape
     let kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int)
-    let algorithm: dnnl_alg_kind_t
+    let function: PoolingFunction
+
+    private var algorithm: dnnl_alg_kind_t { function.algorithm }
 
     var outputHeight: Int { (input[2] + 2 * padding.0 - kernel.0) / stride.0 + 1 }
     var outputWidth: Int { (input[3] + 2 * padding.1 - kernel.1) / stride.1 + 1 }

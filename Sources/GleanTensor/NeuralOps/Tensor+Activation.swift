@@ -1,31 +1,30 @@
-import CDNNL
 
 extension Tensor {
     /// max(x, 0).
     public func relu() -> Tensor {
-        activation("relu", .init(algorithm: dnnl_eltwise_relu_use_dst_for_bwd, alpha: 0, usesOutputForBackward: true))
+        activation("relu", .init(function: .reluFromOutput, alpha: 0, usesOutputForBackward: true))
     }
 
     /// x for x > 0, `negativeSlope · x` otherwise.
     public func leakyRelu(negativeSlope: Float = 0.01) -> Tensor {
         require(negativeSlope >= 0, "leakyRelu: negative slope \(negativeSlope) must be >= 0")
-        return activation("leakyRelu", .init(algorithm: dnnl_eltwise_relu_use_dst_for_bwd, alpha: negativeSlope,
+        return activation("leakyRelu", .init(function: .reluFromOutput, alpha: negativeSlope,
                                             usesOutputForBackward: true))
     }
 
     /// GELU with the exact erf form (PyTorch's default).
     public func gelu() -> Tensor {
-        activation("gelu", .init(algorithm: dnnl_eltwise_gelu_erf, alpha: 0, usesOutputForBackward: false))
+        activation("gelu", .init(function: .geluErf, alpha: 0, usesOutputForBackward: false))
     }
 
     /// 1 / (1 + e^-x).
     public func sigmoid() -> Tensor {
-        activation("sigmoid", .init(algorithm: dnnl_eltwise_logistic_use_dst_for_bwd, alpha: 0, usesOutputForBackward: true))
+        activation("sigmoid", .init(function: .logisticFromOutput, alpha: 0, usesOutputForBackward: true))
     }
 
     /// Hyperbolic tangent.
     public func tanh() -> Tensor {
-        activation("tanh", .init(algorithm: dnnl_eltwise_tanh_use_dst_for_bwd, alpha: 0, usesOutputForBackward: true))
+        activation("tanh", .init(function: .tanhFromOutput, alpha: 0, usesOutputForBackward: true))
     }
 
     private func activation(_ name: String, _ activation: EltwiseKernels.Activation) -> Tensor {

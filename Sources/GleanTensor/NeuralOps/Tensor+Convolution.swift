@@ -1,4 +1,3 @@
-import CDNNL
 import Foundation
 
 /// Which convolution algorithm oneDNN runs.

@@ -1,15 +1,14 @@
-import CDNNL
 
 extension Tensor {
     /// Max pooling of `[N, C, H, W]` (PyTorch's floor mode; stride defaults to the kernel).
     public func maxPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Tensor {
-        pool2d("maxPool2d", dnnl_pooling_max, kernel: kernel, stride: stride ?? kernel, padding: padding)
+        pool2d("maxPool2d", .max, kernel: kernel, stride: stride ?? kernel, padding: padding)
     }
 
     /// Average pooling of `[N, C, H, W]`; `countIncludePad` matches PyTorch's default (true).
     public func avgPool2d(kernel: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
                           countIncludePad: Bool = true) -> Tensor {
-        pool2d("avgPool2d", countIncludePad ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding,
+        pool2d("avgPool2d", countIncludePad ? .averageIncludingPadding : .averageExcludingPadding,
                kernel: kernel, stride: stride ?? kernel, padding: padding)
     }
 
@@ -37,14 +36,14 @@ extension Tensor {
         return Tensor.concat(rows, axis: 2)
     }
 
-    private func pool2d(_ name: String, _ algorithm: dnnl_alg_kind_t, kernel: (Int, Int), stride: (Int, Int),
+    private func pool2d(_ name: String, _ function: PoolingFunction, kernel: (Int, Int), stride: (Int, Int),
                         padding: (Int, Int)) -> Tensor {
         require(rank == 4, "\(name): input must be [N, C, H, W], got \(shape)")
         require(kernel.0 > 0 && kernel.1 > 0 && stride.0 > 0 && stride.1 > 0,
                      "\(name): kernel \(kernel) and stride \(stride) must be positive")
         require(padding.0 >= 0 && padding.1 >= 0 && padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1,
                      "\(name): padding \(padding) must be at most half the kernel \(kernel)")
-        let geometry = PoolingGeometry(input: shape, kernel: kernel, stride: stride, padding: padding, algorithm: algorithm)
+        let geometry = PoolingGeometry(input: shape, kernel: kernel, stride: stride, padding: padding, function: function)
         require(geometry.outputHeight > 0 && geometry.outputWidth > 0,
                      "\(name): input shape \(shape) is smaller than kernel \(kernel)")
         let training = GradMode.isEnabled && requiresGrad
