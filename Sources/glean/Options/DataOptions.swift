@@ -188,6 +188,8 @@ struct DataOptions: Equatable {
                     }
                     return split
                 }
+                // With --test-dir, that folder is the test split (readTrainAndTest reads it) and val/ stays validation.
+                guard testDir.isEmpty else { return DatasetSplits(train: train, test: train.subset([]), validation: try layout.validation.map(read)) }
                 // Without test/, val/ is the held-out split to report on and validation is carved from train/.
                 guard let test = layout.test else { return DatasetSplits(train: train, test: try read(layout.validation!)) }
                 return DatasetSplits(train: train, test: try read(test), validation: try layout.validation.map(read))
