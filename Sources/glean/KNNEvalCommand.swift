@@ -43,18 +43,20 @@ struct KNNEvalCommand: ParsableCommand {
     func run() throws {
         let request = try KNNEvalSettings.parse(options)
         guard request.resume == nil else { throw ValidationError("glean knn-eval does not train, so there is nothing to resume") }
-        let settings = request.settings, seed = settings.run.seed
+        var settings = request.settings
+        let seed = settings.run.seed
         let data = try settings.data.load(seed: seed)
+        settings.knn.k = settings.knn.k(for: data.labeled)
         let (encoder, _, description) = try settings.encoder.load(model: settings.model, channels: data.labeled.channels,
                                                                   imageSize: data.labeled.height, seed: seed)
         let experiment = try Experiment(settings: settings, defaultName: "knn-eval", resume: nil)
-        experiment.say("glean knn-eval: \(description); bank: \(settings.data.describe(data)); k \(settings.knn.k), "
+        experiment.say("glean knn-eval: \(description); bank: \(settings.data.describe(data)); k \(settings.knn.k!)\(request.isGiven("knn-k") ? "" : " (auto: 200, or the images per class where fewer)"), "
                        + "temperature \(settings.knn.temperature.map { String($0) } ?? "auto")")
         let start = Date()
         let result = settings.knn.evaluate(encoder: encoder.module, data: data)
         try experiment.report(title: "glean knn-eval: \(description)",
                               summary: [result.summary + String(format: "; %.1fs", Date().timeIntervalSince(start))]
-                                  + experiment.pixelBaseline(data: data, method: "kNN on the encoder", top1: result.top1, k: settings.knn.k, always: true),
+                                  + experiment.pixelBaseline(data: data, method: "kNN on the encoder", top1: result.top1, k: result.k, always: true),
                               confusion: nil, classNames: [])
     }
 }

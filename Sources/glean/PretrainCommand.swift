@@ -40,6 +40,26 @@ struct SimCLRSettings: CommandSettings {
         try optimization.validate(source: source)
         try simclr.validate(source: source)
     }
+
+    /// Takes the settings the user left out (not in `given`) from `recipe`, chosen for the
+    /// data, and k of the kNN read-out for the labeled `bank`; returns what it chose, one
+    /// `key value` each, for the run's first line (`config.yaml` holds the result).
+    mutating func adopt(_ recipe: SimCLRRecipe, bank: ImageDataset, given: Set<String>) -> [String] {
+        var chosen: [String] = []
+        func take<Value: OptionValue>(_ key: String, _ path: WritableKeyPath<SimCLRSettings, Value>, _ value: Value) {
+            guard !given.contains(key) else { return }
+            self[keyPath: path] = value
+            chosen.append("\(key) \(value.optionText)")
+        }
+        if model.model.isResNet { take("width", \.model.widthOption, recipe.width) }
+        take("view-size", \.simclr.viewSize, recipe.viewSize)
+        take("temperature", \.simclr.temperature, recipe.temperature)
+        take("batch-size", \.optimization.batchSize, recipe.batchSize)
+        take("learning-rate", \.optimization.learningRate, recipe.learningRate)
+        if !given.contains("minutes") { take("epochs", \.optimization.epochs, recipe.epochs) }
+        if bank.classCount > 1 { take("knn-k", \.simclr.knn.k, simclr.knn.k(for: bank)) }
+        return chosen
+    }
 }
 
 /// `glean pretrain simclr`: SimCLR on every training image (labels unused), with a kNN
@@ -63,6 +83,8 @@ struct SimCLRCommand: ParsableCommand {
         // held-out "test" images too (there is nothing to test on), and the --unlabeled-dir images.
         var images = data.test.classCount > 1 ? data.trainingPool : data.trainingPool.appending(data.test)
         if !data.unlabeledLabelsKnown { images = images.appending(data.unlabeled) }
+        let recipe = SimCLRRecipe(imageCount: images.count, imageSize: images.height, channels: images.channels)
+        let chosen = request.resume == nil ? settings.adopt(recipe, bank: data.labeled, given: request.given) : []
         let encoder = try settings.model.makeEncoder(channels: images.channels, imageSize: images.height, seed: seed)
         var headGenerator = RandomGenerator(seed: seed, stream: "init/projector")
         let network = SimCLRNetwork(encoder: encoder.module, featureCount: encoder.featureCount,
@@ -84,9 +106,13 @@ struct SimCLRCommand: ParsableCommand {
             + "\($0.queries.sampler.indices(forEpoch: 0).count) validation queries" } ?? "no kNN monitor"
         let encoderText = "\(settings.model.model.rawValue) (width \(settings.model.width), \(encoder.featureCount) features)"
         let dataText = "\(images.count) unlabeled \(settings.data.dataset.rawValue) images (\(images.channels)x\(images.height)x\(images.width))"
-        let recipe = "batch \(settings.optimization.batchSize) x 2 views of \(augmentation.viewSize) px, \(settings.optimization.optimizer.rawValue), "
+        let recipeText = "batch \(settings.optimization.batchSize) x 2 views of \(augmentation.viewSize) px, \(settings.optimization.optimizer.rawValue), "
             + "\(settings.optimization.epochs) epochs, temperature \(settings.simclr.temperature), seed \(seed)"
-        experiment.say("glean pretrain simclr: \(encoderText) on \(dataText), \(recipe); \(monitorText)")
+        experiment.say("glean pretrain simclr: \(encoderText) on \(dataText), \(recipeText); \(monitorText)")
+        if !chosen.isEmpty {
+            experiment.say("chosen for \(images.count) images of \(images.height) px (SimCLRRecipe; set any of them to override): "
+                           + chosen.joined(separator: ", "))
+        }
         let info = CheckpointInfo(model: settings.model.model.rawValue, classCount: encoder.featureCount, inputChannels: images.channels,
                                   imageSize: images.height, mean: data.mean, std: data.std, classNames: data.trainingPool.classNames,
                                   width: settings.model.width, isEncoder: true)
@@ -98,7 +124,7 @@ struct SimCLRCommand: ParsableCommand {
                        + "projection head: \(experiment.directory.path)/projection_head.safetensors"]
         if data.test.classCount > 1 {
             let knn = trainer.withEvaluationWeights { settings.simclr.knn.evaluate(encoder: encoder.module, data: data) }
-            summary += [knn.summary] + experiment.pixelBaseline(data: data, method: "kNN on the encoder", top1: knn.top1, k: settings.simclr.knn.k,
+            summary += [knn.summary] + experiment.pixelBaseline(data: data, method: "kNN on the encoder", top1: knn.top1, k: knn.k,
                                                                  always: true)
         }
         try experiment.report(title: "glean pretrain simclr: \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue)",

@@ -92,6 +92,33 @@ import Glean
     }
 
     /// `--width auto` is the command's ResNet default (32 for pretraining) and 64 for other models.
+    @Test func simclrTakesWhatTheUserLeftOutFromTheData() throws {
+        let bank = ImageDataset(pixels: [UInt8](repeating: 0, count: 300 * 64), labels: (0..<300).map { $0 % 10 }, channels: 1,
+                                height: 8, width: 8, classCount: 10)
+        let recipe = SimCLRRecipe(imageCount: 4000, imageSize: 20, channels: 1)
+        let request = try SimCLRSettings.parse(["--temperature", "0.1", "--minutes", "3"])
+        #expect(request.isGiven("temperature") && !request.isGiven("width"))
+        var settings = request.settings
+        let chosen = settings.adopt(recipe, bank: bank, given: request.given)
+        #expect(settings.simclr.temperature == 0.1 && settings.model.width == 16 && settings.optimization.batchSize == 256)
+        #expect(settings.simclr.knn.k == 30 && settings.simclr.viewSize == 20)
+        #expect(chosen == ["width 16", "view-size 20", "batch-size 256", "learning-rate 0.001", "knn-k 30"])
+        // What was chosen is written out, so config.yaml replays the same run.
+        var replay = SimCLRSettings()
+        try replay.apply(yaml: settings.yaml, source: "config.yaml")
+        #expect(replay == settings)
+        // A resumed run keeps every value of its config.yaml.
+        #expect(Set(SimCLRSettings.options.map(\.key)).isSubset(of: try resumeGiven(settings)))
+    }
+
+    private func resumeGiven(_ settings: SimCLRSettings) throws -> Set<String> {
+        let directory = TestScratch.path("resume-given")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try settings.yaml.write(toFile: directory + "/config.yaml", atomically: true, encoding: .utf8)
+        return try SimCLRSettings.parse(["--resume", directory]).given
+    }
+
     @Test func widthFollowsTheModel() throws {
         var settings = SimCLRSettings()
         #expect(settings.model.width == 32 && settings.yaml.contains("width: \"auto\""))

@@ -57,3 +57,12 @@ public struct KNNResult: Sendable {
 
     static func percent(_ fraction: Double) -> String { String(format: "%.2f%%", 100 * fraction) }
 }
+
+extension KNNEvaluation {
+    /// k where the user gives none: 200 (the SimCLR and InstDisc read-out), but never more than
+    /// the bank's mean images per class (a vote over more neighbours than a class has must count
+    /// other classes), and at least 1.
+    public static func defaultK(bankCount: Int, classCount: Int) -> Int {
+        max(1, min(200, bankCount / max(1, classCount)))
+    }
+}

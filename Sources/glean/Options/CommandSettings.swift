@@ -21,6 +21,13 @@ struct CommandLineRequest<Settings: CommandSettings> {
     var settings: Settings
     /// `--resume DIR`: continue the run in DIR with the options it was started with.
     var resume: String?
+    /// The option keys the user set, in `--config` or on the command line (every key when
+    /// resuming: the run's `config.yaml` holds the values it resolved); a command may choose
+    /// the others from the data (`isGiven`).
+    var given: Set<String> = []
+
+    /// Whether the user set `key` (else the command may choose it).
+    func isGiven(_ key: String) -> Bool { given.contains(key) }
 }
 
 extension CommandSettings {
@@ -92,6 +99,7 @@ extension CommandSettings {
         let config = pairs.last { $0.key == "config" }?.value, resume = pairs.last { $0.key == "resume" }?.value
         let overrides = pairs.filter { $0.key != "config" && $0.key != "resume" }
         var settings = Self()
+        var given = Set(overrides.map(\.key))
         if let resume {
             guard config == nil else { throw SettingError(source: "--resume", key: "config", reason: "cannot be combined with --resume (the run keeps its config.yaml)") }
             settings = try load(runDirectory: resume)
@@ -103,7 +111,7 @@ extension CommandSettings {
                 throw SettingError(source: "--resume \(resume)", key: changed.first.map { String($0.prefix { $0 != ":" }) } ?? "",
                                    reason: "differs from the run's config.yaml (\(changed.joined(separator: "; "))); a resumed run keeps its options")
             }
-            return CommandLineRequest(settings: settings, resume: resume)
+            return CommandLineRequest(settings: settings, resume: resume, given: Set(options.map(\.key)))
         }
         if let config {
             let data = FileManager.default.contents(atPath: config)
@@ -112,10 +120,11 @@ extension CommandSettings {
                 throw SettingError(source: "--config", key: config, reason: "is not UTF-8 text")
             }
             try settings.apply(yaml: text, source: config)
+            given.formUnion(try FlatYAML.mapping(text, source: config).map(\.0))
         }
         for (key, value) in overrides { try settings.set(key, value, source: "--" + key) }
         try settings.validate(source: config ?? "options")
-        return CommandLineRequest(settings: settings, resume: nil)
+        return CommandLineRequest(settings: settings, resume: nil, given: given)
     }
 
     /// The options as help text, in sections, with each default.

@@ -4,25 +4,32 @@ import Glean
 /// How an encoder's features are classified by their nearest labeled neighbours: shared by
 /// `glean knn-eval` and the kNN monitor and final report of `glean pretrain`.
 struct KNNOptions: Equatable {
-    var k = 200
+    /// Nil (`auto`): `KNNEvaluation.defaultK` of the bank, 200 or the images per class if fewer.
+    var k: Int?
     /// Nil (`auto`): chosen among `KNNNeighbours.temperatureGrid` on the validation images.
     var temperature: Float?
 
     static let options: [OptionSpec<KNNOptions>] = [
-        .value("knn-k", \.k, "Neighbours that vote."),
+        .value("knn-k", \.k, "Neighbours that vote (auto: 200, or the bank's images per class where fewer)."),
         .value("knn-temperature", \.temperature, "Vote weights are exp(cosine similarity / T) (auto: the T of "
                + KNNNeighbours.temperatureGrid.map { String($0) }.joined(separator: ", ")
                + " with the best validation accuracy; without validation images, the best on the labeled images with each left out of its own vote)."),
     ]
 
     func validate(source: String) throws {
-        try check(k > 0, source, "knn-k", "must be positive, got \(k)")
+        try check(k.map { $0 > 0 } ?? true, source, "knn-k", "must be positive, got \(k ?? 0)")
         try check(temperature.map { $0 > 0 && $0.isFinite } ?? true, source, "knn-temperature", "must be positive, got \(temperature ?? 0)")
     }
 
-    /// The monitor a run watches each epoch: `bank` and `queries` through `encoder`.
-    func validation(encoder: Module, bank: BatchSource, queries: BatchSource) -> KNNValidation {
-        KNNValidation(encoder: encoder, bank: bank, queries: queries, k: k, temperature: temperature)
+    /// The k for a bank of `images` (their labels counted by class).
+    func k(for images: ImageDataset) -> Int {
+        k ?? KNNEvaluation.defaultK(bankCount: images.count, classCount: images.classCount)
+    }
+
+    /// The monitor a run watches each epoch: the `bank` images and `queries` through `encoder`.
+    func validation(encoder: Module, bank: ImageDataset, queries: ImageDataset, data: ExperimentData) -> KNNValidation {
+        KNNValidation(encoder: encoder, bank: ClassificationLoaders.inOrder(bank, data: data),
+                      queries: ClassificationLoaders.inOrder(queries, data: data), k: k(for: bank), temperature: temperature)
     }
 
     /// The final kNN evaluation of `encoder` (`KNNEvaluation`): the labeled images are the
@@ -33,6 +40,6 @@ struct KNNOptions: Equatable {
             FeatureSet.extract(encoder, from: ClassificationLoaders.inOrder(images, data: data))
         }
         return KNNEvaluation.evaluate(bank: features(data.labeled), validation: data.validation.map(features), test: features(data.test),
-                                      k: k, temperature: temperature)
+                                      k: k(for: data.labeled), temperature: temperature)
     }
 }

@@ -54,7 +54,6 @@ struct SimCLROptions: Equatable {
         guard knnImages > 0, data.labeled.classCount > 1, let validation = data.validation else { return nil }
         var generator = RandomGenerator(seed: seed, stream: "knn-bank")
         let chosen = Array(Array(0..<data.labeled.count).shuffled(using: &generator).prefix(knnImages)).sorted()
-        return knn.validation(encoder: encoder, bank: ClassificationLoaders.inOrder(data.labeled.subset(chosen), data: data),
-                              queries: ClassificationLoaders.inOrder(validation, data: data))
+        return knn.validation(encoder: encoder, bank: data.labeled.subset(chosen), queries: validation, data: data)
     }
 }

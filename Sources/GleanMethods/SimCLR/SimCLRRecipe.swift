@@ -1,0 +1,40 @@
+/// SimCLR's settings chosen from the data when the user leaves them out: the rule `glean
+/// pretrain simclr` applies, printed at the start of a run and written into its `config.yaml`.
+///
+/// The rule, from what was measured on 2-core CPUs (docs/unlabeled-images.md):
+/// - encoder width: ResNet width 16 for images up to 32 px, else 32 (width 16 reached a higher
+///   kNN accuracy than width 32 in the same minutes on Fashion-MNIST, 30 minutes, and on 20 px
+///   digits, 3 minutes: it trains more epochs);
+/// - view size: the image size (each view is a resized crop of the whole image);
+/// - temperature: 0.5 below 10,000 images (+1.2 points of kNN on 4,000 digits in a 3-minute
+///   screen), else 0.2 (SimCLR's setting for CIFAR-sized data);
+/// - batch: 256, or the largest power of two that leaves 8 steps per epoch on a small set;
+/// - learning rate: Adam 1e-3 at batch 256, scaled linearly with the batch;
+/// - epochs: enough for `targetSteps` optimizer steps, at least 20 (a 4,000-image set gets
+///   hundreds of epochs, as small-data SimCLR needs); a `--minutes` budget overrides them.
+public struct SimCLRRecipe: Equatable, Sendable {
+    public var width: Int
+    public var viewSize: Int
+    public var temperature: Float
+    public var batchSize: Int
+    public var learningRate: Float
+    public var epochs: Int
+
+    /// Optimizer steps the default epoch count aims at.
+    public static let targetSteps = 5000
+
+    /// The recipe for `imageCount` training images of `imageSize` px (`channels` 1 or 3; the
+    /// rule does not depend on them yet, and takes them so that a later rule can).
+    public init(imageCount: Int, imageSize: Int, channels: Int) {
+        precondition(imageCount > 0 && imageSize > 0 && channels > 0, "SimCLRRecipe: empty data")
+        width = imageSize <= 32 ? 16 : 32
+        viewSize = imageSize
+        temperature = imageCount < 10_000 ? 0.5 : 0.2
+        var batch = 256
+        while batch > 16 && imageCount / batch < 8 { batch /= 2 }
+        batchSize = batch
+        learningRate = 1e-3 * Float(batch) / 256
+        let stepsPerEpoch = max(1, imageCount / batch)
+        epochs = max(20, (Self.targetSteps + stepsPerEpoch - 1) / stepsPerEpoch)
+    }
+}

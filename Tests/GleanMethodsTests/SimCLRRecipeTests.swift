@@ -1,0 +1,34 @@
+import Testing
+import Glean
+
+@Suite struct SimCLRRecipeTests {
+    @Test func smallSetsGetAHigherTemperatureAndManyEpochs() {
+        let digits = SimCLRRecipe(imageCount: 4000, imageSize: 20, channels: 1)
+        #expect(digits.width == 16 && digits.viewSize == 20 && digits.temperature == 0.5)
+        #expect(digits.batchSize == 256 && digits.learningRate == 1e-3)
+        // 15 steps of 256 per epoch: 334 epochs reach the 5,000 steps.
+        #expect(digits.epochs == 334)
+    }
+
+    @Test func largeSetsKeepSimCLRsCIFARSettings() {
+        let fashion = SimCLRRecipe(imageCount: 60000, imageSize: 28, channels: 1)
+        #expect(fashion.width == 16 && fashion.temperature == 0.2 && fashion.batchSize == 256)
+        #expect(fashion.epochs == 22)  // 234 steps per epoch
+        let photos = SimCLRRecipe(imageCount: 60000, imageSize: 96, channels: 3)
+        #expect(photos.width == 32 && photos.viewSize == 96)
+    }
+
+    @Test func tinySetsShrinkTheBatchAndScaleTheRate() {
+        let pile = SimCLRRecipe(imageCount: 1000, imageSize: 32, channels: 3)
+        #expect(pile.batchSize == 64 && pile.learningRate == 2.5e-4)  // 1000 / 64 = 15 >= 8 steps per epoch
+        let handful = SimCLRRecipe(imageCount: 40, imageSize: 32, channels: 3)
+        #expect(handful.batchSize == 16 && handful.epochs == 2500)
+    }
+
+    @Test func defaultKNeverExceedsAClassesImages() {
+        #expect(KNNEvaluation.defaultK(bankCount: 54000, classCount: 10) == 200)
+        #expect(KNNEvaluation.defaultK(bankCount: 3600, classCount: 10) == 200)
+        #expect(KNNEvaluation.defaultK(bankCount: 300, classCount: 10) == 30)
+        #expect(KNNEvaluation.defaultK(bankCount: 5, classCount: 10) == 1)
+    }
+}
