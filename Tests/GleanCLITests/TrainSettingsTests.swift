@@ -39,8 +39,15 @@ import Glean
         #expect { try settings.set("learning-rate", "nan", source: "--learning-rate") } throws: { "\($0)".contains("finite") }
         #expect { try settings.apply(yaml: "- 1\n- 2", source: "list.yaml") } throws: { "\($0)".contains("mapping") }
         #expect { try settings.apply(yaml: "epochs: [1, 2]", source: "list.yaml") } throws: { "\($0)".contains("single value") }
-        settings.optimization.warmupEpochs = 9
+        settings.optimization.warmupEpochs = -1
         #expect { try settings.validate(source: "options") } throws: { "\($0)".contains("warmup-epochs") }
+    }
+
+    /// `glean pretrain simclr --epochs 1` runs: its default warm-up epoch gives way.
+    @Test func warmupLeavesTheLastEpoch() throws {
+        let settings = try SimCLRSettings.parse(["--epochs", "1"]).settings
+        let schedule = try #require(settings.optimization.makeSchedule(stepsPerEpoch: 10, epochs: 1))
+        #expect(schedule.multiplier(at: 0) == 1)
     }
 
     /// Config files that would exhaust or mislead the YAML parser are refused before it runs:

@@ -45,7 +45,7 @@ struct OptimizationOptions: Equatable {
         .value("momentum", \.momentum, "Momentum of SGD, Nesterov and LARS."),
         .value("weight-decay", \.weightDecay, "Weight decay (decoupled for adamw)."),
         .value("schedule", \.schedule, "Learning-rate schedule over the whole run (plateau: Keras' ReduceLROnPlateau on the validation loss, else the training loss)."),
-        .value("warmup-epochs", \.warmupEpochs, "Linear warm-up epochs before the cosine decay."),
+        .value("warmup-epochs", \.warmupEpochs, "Linear warm-up epochs before the cosine decay (at most all but the last epoch: a one-epoch run has none)."),
         .value("early-stopping-patience", \.earlyStoppingPatience, "Stop after this many epochs without validation improvement and keep the best weights (0 = off)."),
         .value("plateau-factor", \.plateauFactor, "plateau: multiply the rate by this after a plateau."),
         .value("plateau-patience", \.plateauPatience, "plateau: epochs without improvement before the rate drops."),
@@ -69,8 +69,7 @@ struct OptimizationOptions: Equatable {
         try check(momentum >= 0 && momentum < 1, source, "momentum", "must be in [0, 1), got \(momentum)")
         try check(optimizer != .nesterov || momentum > 0, source, "momentum", "must be positive for nesterov")
         try check(weightDecay >= 0, source, "weight-decay", "must be >= 0, got \(weightDecay)")
-        try check(warmupEpochs >= 0 && (warmupEpochs < epochs || minutes > 0), source, "warmup-epochs",
-                  "must be in 0..<epochs, got \(warmupEpochs)")
+        try check(warmupEpochs >= 0, source, "warmup-epochs", "must be >= 0, got \(warmupEpochs)")
         try check(earlyStoppingPatience >= 0, source, "early-stopping-patience", "must be >= 0, got \(earlyStoppingPatience)")
         try check(emaDecay >= 0 && emaDecay < 1, source, "ema-decay", "must be in [0, 1), got \(emaDecay)")
         try check(plateauFactor > 0 && plateauFactor < 1, source, "plateau-factor", "must be in (0, 1), got \(plateauFactor)")
@@ -94,6 +93,7 @@ struct OptimizationOptions: Equatable {
     /// The schedule for `epochs` epochs of `stepsPerEpoch` steps.
     func makeSchedule(stepsPerEpoch: Int, epochs: Int) -> LearningRateSchedule? {
         let total = stepsPerEpoch * epochs
+        let warmupEpochs = min(self.warmupEpochs, max(epochs - 1, 0))
         switch schedule {
         case .onecycle: return OneCycle(totalSteps: max(total, 2))
         case .constant: return warmupEpochs > 0 ? CosineWithWarmup(warmupSteps: warmupEpochs * stepsPerEpoch, totalSteps: max(total, 1), minimumMultiplier: 1) : nil
