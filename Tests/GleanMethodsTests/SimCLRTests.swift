@@ -60,6 +60,23 @@ import Testing
         #expect(encoder.featureCount == 64 && network.namedParameters().first!.0 == "encoder.conv1.weight")
     }
 
+    /// `flips: false` never mirrors a view: with whole-image crops and no jitter every view of
+    /// a left-right asymmetric image is the image itself, while with flips some are mirrored.
+    @Test func viewsMirrorOnlyWhenFlipsAreOn() {
+        let image = ImageBuffer(channels: 1, height: 4, width: 4, values: (0..<16).map { Float($0 % 4) / 3 })
+        func mirroredViews(flips: Bool) -> Int {
+            let view = SimCLRAugmentation(imageSize: 4, cropMinimumScale: 1, colorJitter: 0, flips: flips).view(channels: 1)
+            var generator = RandomGenerator(seed: 5)
+            return (0..<64).filter { _ in
+                let result = view.apply(image, generator: &generator)
+                #expect(result.values.count == 16)
+                return result.values[0] > result.values[3]
+            }.count
+        }
+        #expect(mirroredViews(flips: false) == 0)
+        #expect(mirroredViews(flips: true) > 10)
+    }
+
     /// Smaller views: both views are crops resized to `viewSize`, the batch's own images keep
     /// their size, and the encoder trained on the views reads whole images afterwards.
     @Test func viewsCanBeSmallerThanTheImages() throws {

@@ -48,11 +48,14 @@ public struct SimCLRAugmentation: Sendable {
     /// Probability of turning an RGB view gray (ignored for one-channel images).
     public var grayscaleProbability: Float
     public var blurProbability: Float
+    /// Whether a view may be mirrored left to right (off where mirroring changes what an image
+    /// shows: digits, text).
+    public var flips: Bool
 
     /// Defaults for `imageSize` px images: SimCLR's recipe for 96 px and up (crop from 8%,
     /// blur with p = 0.5), a gentler one for small images (crop from 20%, no blur).
     public init(imageSize: Int, viewSize: Int? = nil, cropMinimumScale: Float? = nil, colorJitter: Float = 0.4, colorJitterProbability: Float = 0.8,
-                grayscaleProbability: Float = 0.2, blurProbability: Float? = nil) {
+                grayscaleProbability: Float = 0.2, blurProbability: Float? = nil, flips: Bool = true) {
         self.imageSize = imageSize
         self.viewSize = viewSize ?? imageSize
         self.cropMinimumScale = cropMinimumScale ?? (imageSize >= 64 ? 0.08 : 0.2)
@@ -60,11 +63,13 @@ public struct SimCLRAugmentation: Sendable {
         self.colorJitterProbability = colorJitterProbability
         self.grayscaleProbability = grayscaleProbability
         self.blurProbability = blurProbability ?? (imageSize >= 64 ? 0.5 : 0)
+        self.flips = flips
     }
 
     /// One view's transform for images with `channels` channels.
     public func view(channels: Int) -> Transform {
-        var steps: [Transform] = [RandomResizedCrop(size: viewSize, scale: cropMinimumScale...1), RandomHorizontalFlip()]
+        var steps: [Transform] = [RandomResizedCrop(size: viewSize, scale: cropMinimumScale...1)]
+        if flips { steps.append(RandomHorizontalFlip()) }
         if colorJitter > 0 && colorJitterProbability > 0 {
             let saturation = channels == 3 ? colorJitter : 0, hue = channels == 3 ? colorJitter / 4 : 0
             steps.append(RandomApply(ColorJitter(brightness: colorJitter, contrast: colorJitter, saturation: saturation, hue: hue),

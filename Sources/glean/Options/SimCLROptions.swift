@@ -10,6 +10,7 @@ struct SimCLROptions: Equatable {
     var jitterProbability: Float = 0.8
     var grayscaleProbability: Float = 0.2
     var blurProbability: Float?
+    var flips = true
     var knnImages = 5000
     var knn = KNNOptions()
 
@@ -22,6 +23,7 @@ struct SimCLROptions: Equatable {
         .value("jitter-probability", \.jitterProbability, "Probability of colour jitter per view."),
         .value("grayscale-probability", \.grayscaleProbability, "Probability of a gray view (RGB images)."),
         .value("blur-probability", \.blurProbability, "Probability of Gaussian blur per view (auto: 0.5 from 64 px, else 0)."),
+        .value("flips", \.flips, "Mirror views left to right at random (turn off where left and right differ: digits, text)."),
         .value("knn-images", \.knnImages, "kNN monitor: labeled training images in the bank each epoch (0 = no monitor); validation images are the queries."),
     ] + KNNOptions.options.lifted(\.knn)
 
@@ -44,7 +46,7 @@ struct SimCLROptions: Equatable {
     func augmentation(imageSize: Int, colorJitter: Float) -> SimCLRAugmentation {
         SimCLRAugmentation(imageSize: imageSize, viewSize: viewSize > 0 ? viewSize : nil, cropMinimumScale: cropMinScale, colorJitter: colorJitter,
                            colorJitterProbability: jitterProbability, grayscaleProbability: grayscaleProbability,
-                           blurProbability: blurProbability)
+                           blurProbability: blurProbability, flips: flips)
     }
 
     /// The kNN monitor of a pretraining run: a seeded subset of the labeled training images is
