@@ -42,13 +42,17 @@ extension CommandSettings {
         try option.read(&self, text, source)
     }
 
-    /// Applies a YAML mapping of option names to values; bad values (and unknown keys, unless
-    /// ignored) throw.
-    mutating func apply(yaml text: String, source: String, ignoringUnknownKeys: Bool = false) throws {
+    /// Applies a YAML mapping of option names to values and returns the keys it set; bad
+    /// values (and unknown keys, unless ignored) throw.
+    @discardableResult
+    mutating func apply(yaml text: String, source: String, ignoringUnknownKeys: Bool = false) throws -> [String] {
+        var applied: [String] = []
         for (key, value) in try FlatYAML.mapping(text, source: source) {
             if ignoringUnknownKeys && !Self.options.contains(where: { $0.key == key }) { continue }
             try set(key, value, source: source)
+            applied.append(key)
         }
+        return applied
     }
 
     /// Every setting as (option name, value), in option order.
@@ -119,8 +123,7 @@ extension CommandSettings {
             guard let text = String(data: data, encoding: .utf8) else {
                 throw SettingError(source: "--config", key: config, reason: "is not UTF-8 text")
             }
-            try settings.apply(yaml: text, source: config)
-            given.formUnion(try FlatYAML.mapping(text, source: config).map(\.0))
+            given.formUnion(try settings.apply(yaml: text, source: config))
         }
         for (key, value) in overrides { try settings.set(key, value, source: "--" + key) }
         try settings.validate(source: config ?? "options")

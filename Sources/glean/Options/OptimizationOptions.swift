@@ -127,7 +127,6 @@ extension OptimizationOptions {
         }
         let stepsPerEpoch = (task.inputs == .labeled ? labeled : unlabeled)!.batchCount(epoch: 0)
         epochs = TimeBudget.epochs(fitting: minutes, secondsPerStep: seconds, stepsPerEpoch: stepsPerEpoch)
-        warmupEpochs = min(warmupEpochs, epochs - 1)
         print(String(format: "time budget %.1f min: %.3f s per step, %d steps per epoch -> %d epochs", minutes, seconds,
                      stepsPerEpoch, epochs))
     }
