@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "Glean", targets: ["Glean"]),
+        .library(name: "GleanExperiments", targets: ["GleanExperiments"]),
         .executable(name: "glean", targets: ["glean"]),
     ],
     dependencies: [
@@ -35,18 +36,23 @@ let package = Package(
         // What a run was configured with, read safely: settings files (YAML, screened, then parsed
         // into option names and values) and checkpoint metadata.
         .target(name: "GleanConfig", dependencies: ["Glean", .product(name: "Yams", package: "Yams")]),
+        // What each command runs, as a library: data preparation and splits, run directories, the
+        // standard callbacks and resume, optimizer and schedule construction, and one `…Run` type per
+        // command (`TrainRun`, `SemiRun`, `SimCLRRun`, …) over its settings.
+        .target(name: "GleanExperiments", dependencies: ["Glean", "GleanBench", "GleanConfig"]),
         .executableTarget(name: "glean", dependencies: [
-            "Glean", "GleanBench", "GleanConfig",
+            "Glean", "GleanBench", "GleanConfig", "GleanExperiments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Fuzz targets for every reader of user-supplied bytes (scripts/fuzz.sh builds glean-fuzz with libFuzzer).
         .target(name: "GleanFuzz", dependencies: ["Glean", "GleanConfig"]),
         .executableTarget(name: "glean-fuzz", dependencies: ["GleanFuzz"]),
         // Scratch folders shared by the test targets (removed when the test process exits).
-        .target(name: "GleanTestSupport", path: "Tests/Support"),
+        .target(name: "GleanTestSupport", dependencies: ["Glean"], path: "Tests/Support"),
         .testTarget(name: "GleanTensorTests", dependencies: ["GleanTensor"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean", "GleanConfig", "GleanFuzz", "GleanTestSupport"]),
+        .testTarget(name: "GleanExperimentsTests", dependencies: ["GleanExperiments", "Glean", "GleanConfig", "GleanTestSupport"]),
+        .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean", "GleanConfig", "GleanExperiments", "GleanFuzz", "GleanTestSupport"]),
         .testTarget(name: "GleanNNTests", dependencies: ["Glean", "GleanFuzz", "GleanTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GleanMethodsTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
     ],

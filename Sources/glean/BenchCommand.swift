@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Glean
+import GleanExperiments
 import GleanBench
 
 /// `glean bench`: times the named workloads, each in its own process so peak memory is per workload.
@@ -12,7 +13,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per workload.") var json = false
     @Option(help: "Comma-separated workload names (default: all).") var only: String?
     @Option(help: "Minimum seconds to time each workload.") var seconds: Double = 3
-    @OptionGroup var arithmetic: PrecisionOption
+    @OptionGroup var arithmetic: PrecisionFlag
     @Flag(help: .hidden) var inProcess = false
 
     func run() throws {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glean
+import GleanExperiments
 
 /// `glean check-guards`: runs a convolution whose input and weight disagree on the channel
 /// count. A correct build stops with a message naming the op and both shapes; a build that

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GleanConfig
 import Glean
+import GleanExperiments
 
 /// `glean evaluate`: top-1/top-5 accuracy, per-class report and confusion matrix of a checkpoint
 /// on its run's test split (see `RunTestSplit`).
@@ -13,7 +14,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @Argument(help: "A best.safetensors or last.safetensors from a run directory.") var checkpoint: String
     @OptionGroup(title: "Plain state dicts (torchvision, timm)") var plain: PlainCheckpointOptions
-    @OptionGroup var arithmetic: PrecisionOption
+    @OptionGroup var arithmetic: PrecisionFlag
     @Option(help: "Data folder, overriding the run's config (e.g. the data moved).") var dataDir: String?
     @Option(help: "Write the confusion matrix as CSV here (default: next to the checkpoint).") var confusionCSV: String?
     @Option(help: "Evaluate on every image of this folder instead (one sub-folder per class, named as the checkpoint's classes; resized to the model's input).")

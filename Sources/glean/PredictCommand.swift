@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GleanConfig
 import Glean
+import GleanExperiments
 
 /// `glean predict`: the most likely classes of PNG/JPEG files (or of the first images of the
 /// run's test split).
@@ -12,7 +13,7 @@ struct PredictCommand: ParsableCommand {
 
     @Argument(help: "A classifier checkpoint (best.safetensors of train, finetune, linear-eval or distill).") var checkpoint: String
     @OptionGroup(title: "Plain state dicts (torchvision, timm)") var plain: PlainCheckpointOptions
-    @OptionGroup var arithmetic: PrecisionOption
+    @OptionGroup var arithmetic: PrecisionFlag
     @Argument(help: "Image files; each is converted to the model's channels and resized to its input size.")
     var images: [String] = []
     @Option(help: "Instead of files, classify the first N images of the run's test split (from the config.yaml next to the checkpoint; Fashion-MNIST without one).")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glean
+import GleanExperiments
 
 /// `glean summary`: a Keras-style table of a zoo model's layers, shapes and parameters.
 struct SummaryCommand: ParsableCommand {

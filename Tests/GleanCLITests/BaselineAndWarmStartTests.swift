@@ -1,6 +1,7 @@
 import Foundation
 import GleanTestSupport
 import Glean
+import GleanExperiments
 import Testing
 @testable import glean
 
@@ -19,7 +20,7 @@ import Testing
     @Test func reportsShowRawPixelKNNOnTheSameLabeledImages() throws {
         let data = TinyDataset("baseline", trainPerClass: 30, testPerClass: 10)
         let labels = ["--labels-per-class", "4", "--validation-per-class", "2"]
-        try TrainCommand.execute(TrainSettings.parse(data.common + labels + ["--run-name", "sup", "--epochs", "1", "--batch-size", "8"]))
+        try TrainRun(TrainSettings.parse(data.common + labels + ["--run-name", "sup", "--epochs", "1", "--batch-size", "8"])).run()
         let report = try String(contentsOfFile: try data.run("sup") + "/report.txt", encoding: .utf8)
         #expect(report.contains("raw-pixel kNN on the same 12 labeled images") && report.contains("this model vs raw-pixel kNN"))
         var options = try TrainSettings.parse(data.common + labels).settings.data
@@ -31,9 +32,9 @@ import Testing
         let other = try options.load(seed: 0)
         #expect(PixelBaseline.knn(labeled: other.labeled, validation: nil, test: other.test).bankCount == 6)
 
-        try SemiCommand.execute(SemiSettings.parse(data.common + labels + [
+        try SemiRun(SemiSettings.parse(data.common + labels + [
             "--method", "label-propagation", "--run-name", "lp", "--teacher-epochs", "1", "--epochs", "1", "--batch-size", "8",
-            "--graph-images", "40", "--graph-neighbours", "5"]))
+            "--graph-images", "40", "--graph-neighbours", "5"])).run()
         let semi = try data.run("lp")
         #expect(try String(contentsOfFile: semi + "/train.log", encoding: .utf8).contains("labels propagated over the 5-neighbour graph of 12 labeled + 40 unlabeled images"))
         #expect(baselineFigure(try String(contentsOfFile: semi + "/round-1/report.txt", encoding: .utf8)) == baselineFigure(report))
@@ -63,7 +64,7 @@ import Testing
     /// or a teacher without one, is refused.
     @Test func warmStartsKeepTheHeadAndRefuseOtherClassifiers() throws {
         let data = TinyDataset("warm")
-        try TrainCommand.execute(TrainSettings.parse(data.common + ["--run-name", "sup", "--epochs", "1", "--batch-size", "8"]))
+        try TrainRun(TrainSettings.parse(data.common + ["--run-name", "sup", "--epochs", "1", "--batch-size", "8"])).run()
         let checkpoint = try data.run("sup") + "/last.safetensors"
         var start = ModelOptions()
         start.initialWeights = checkpoint
@@ -74,13 +75,13 @@ import Testing
         #expect { try start.make(classCount: 5, channels: 1, imageSize: 28, seed: 9) } throws: {
             "\($0)".contains(checkpoint) && "\($0)".contains("5 classes") && "\($0)".contains("10 classes")
         }
-        try SemiCommand.execute(SemiSettings.parse(data.common + [
+        try SemiRun(SemiSettings.parse(data.common + [
             "--method", "label-propagation", "--labels-per-class", "5", "--run-name", "lp0", "--teacher-epochs", "0", "--init", checkpoint,
-            "--init-head", "keep", "--epochs", "1", "--batch-size", "8", "--graph-images", "20", "--graph-features", "model"]))
+            "--init-head", "keep", "--epochs", "1", "--batch-size", "8", "--graph-images", "20", "--graph-features", "model"])).run()
         let run = try data.run("lp0")
         let log = try String(contentsOfFile: run + "/train.log", encoding: .utf8)
         #expect(log.contains("as it is (--teacher-epochs 0)") && !FileManager.default.fileExists(atPath: run + "/teacher"))
-        #expect { try SemiCommand.execute(SemiSettings.parse(data.common + ["--method", "noisy-student", "--teacher-epochs", "0", "--labels-per-class", "5"])) }
+        #expect { try SemiRun(SemiSettings.parse(data.common + ["--method", "noisy-student", "--teacher-epochs", "0", "--labels-per-class", "5"])).run() }
             throws: { "\($0)".contains("--teacher-epochs 0") && "\($0)".contains("--init-head keep") }
     }
 
@@ -101,14 +102,14 @@ import Testing
         let common = ["--dataset", "mnist", "--data-dir", directory, "--runs-dir", directory + "/runs", "--epochs", "1", "--batch-size", "4",
                       "--validation-split", "0"]
         for model in ModelZoo.Name.allCases {
-            #expect(throws: (any Error).self, "\(model.rawValue)") { try TrainCommand.execute(TrainSettings.parse(common + ["--model", model.rawValue])) }
+            #expect(throws: (any Error).self, "\(model.rawValue)") { try TrainRun(TrainSettings.parse(common + ["--model", model.rawValue])).run() }
             do {
-                try TrainCommand.execute(TrainSettings.parse(common + ["--model", model.rawValue]))
+                try TrainRun(TrainSettings.parse(common + ["--model", model.rawValue])).run()
             } catch {
                 #expect("\(error)".contains("20x36") && "\(error)".contains("--image-size") && "\(error)".contains(model.rawValue), "\(error)")
             }
         }
-        try TrainCommand.execute(TrainSettings.parse(common + ["--model", "seednet", "--image-size", "24", "--run-name", "resized"]))
+        try TrainRun(TrainSettings.parse(common + ["--model", "seednet", "--image-size", "24", "--run-name", "resized"])).run()
         #expect(FileManager.default.fileExists(atPath: directory + "/runs"))
     }
 
@@ -130,40 +131,5 @@ import Testing
         let root = TestScratch.path("cli-same-second")
         let folders = try (0..<3).map { _ in try RunDirectory.create(name: "twin", root: root).path }
         #expect(Set(folders).count == 3 && folders.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "\(folders)")
-    }
-}
-
-@Suite struct TestFolderTests {
-    /// `--test-dir` is the test split: every image of the ImageFolder trains, the test folder's
-    /// classes are matched by name, the report gives the 95% interval of a figure on few images,
-    /// and a class the training images lack is refused by name.
-    @Test func testFolderIsTheTestSplitAndSmallOnesGetAnInterval() throws {
-        let root = TestScratch.path("cli-test-dir")
-        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("GleanNNTests/Fixtures/images").path
-        func fill(_ folder: String, classes: [String], perClass: Int) throws {
-            for (index, name) in classes.enumerated() {
-                try FileManager.default.createDirectory(atPath: "\(folder)/\(name)", withIntermediateDirectories: true)
-                for image in 0..<perClass {
-                    let file = ["rgb.png", "gray.png", "rgb.jpg"][(index + image) % 3]
-                    try FileManager.default.copyItem(atPath: fixtures + "/" + file, toPath: "\(folder)/\(name)/\(image).\(file.split(separator: ".")[1])")
-                }
-            }
-        }
-        try fill(root + "/train", classes: ["ant", "bee", "cat"], perClass: 4)
-        try fill(root + "/holdout", classes: ["bee", "cat"], perClass: 3)
-        try fill(root + "/strange", classes: ["dog"], perClass: 2)
-        let common = ["--dataset", "imagefolder", "--data-dir", root + "/train", "--image-size", "16", "--runs-dir", root + "/runs",
-                      "--validation-split", "0", "--epochs", "1", "--batch-size", "4", "--model", "seednet"]
-        try TrainCommand.execute(TrainSettings.parse(common + ["--test-dir", root + "/holdout", "--run-name", "held"]))
-        let entries = try FileManager.default.contentsOfDirectory(atPath: root + "/runs")
-        let report = try String(contentsOfFile: root + "/runs/" + entries[0] + "/report.txt", encoding: .utf8)
-        #expect(report.contains("on 6 test images; 12 labels used") && report.contains("only 6 test images") && report.contains("Wilson"), "\(report)")
-        #expect { try TrainCommand.execute(TrainSettings.parse(common + ["--test-dir", root + "/strange"])) } throws: {
-            "\($0)".contains(root + "/strange") && "\($0)".contains("'dog'")
-        }
-        // 3 right of 6: Wilson's 95% interval is 18.8–81.2%.
-        #expect(Experiment.smallTestNote(accuracy: 0.5, count: 6).first?.contains("18.8–81.2%") == true)
-        #expect(Experiment.smallTestNote(accuracy: 0.5, count: 10_000).isEmpty)
     }
 }

@@ -1,54 +1,9 @@
 import Foundation
 import GleanTestSupport
 import Glean
+import GleanExperiments
 import Testing
 @testable import glean
-
-/// Tiny Fashion-MNIST-format data (three classes of 28x28 stripes: horizontal, vertical,
-/// diagonal, with noise) in a scratch folder, and helpers to run commands on it.
-struct TinyDataset {
-    let directory: String
-    let runs: String
-
-    init(_ label: String, trainPerClass: Int = 20, testPerClass: Int = 8) {
-        directory = TestScratch.path("cli-\(label)")
-        runs = directory + "/runs"
-        try! FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
-        var generator = RandomGenerator(seed: 42)
-        for (split, perClass) in [("train", trainPerClass), ("t10k", testPerClass)] {
-            var pixels: [UInt8] = [], labels: [UInt8] = []
-            for index in 0..<(3 * perClass) {
-                let label = index % 3
-                labels.append(UInt8(label))
-                let phase = Int(generator.next() % 4)
-                for y in 0..<28 {
-                    for x in 0..<28 {
-                        let coordinate = label == 0 ? y : label == 1 ? x : (x + y)
-                        let bright = (coordinate + phase) % 6 < 3
-                        pixels.append(UInt8((bright ? 180 : 40) + Int(generator.next() % 50)))
-                    }
-                }
-            }
-            func header(_ magic: UInt32, _ dims: [UInt32]) -> [UInt8] {
-                ([magic] + dims).flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } }
-            }
-            let count = UInt32(labels.count)
-            for (name, bytes) in [("images-idx3-ubyte", header(0x803, [count, 28, 28]) + pixels), ("labels-idx1-ubyte", header(0x801, [count]) + labels)] {
-                let path = "\(directory)/\(split)-\(name)"
-                precondition(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "could not write the test file \(path)")
-            }
-        }
-    }
-
-    /// The one run folder named `name` under `runs`.
-    func run(_ name: String) throws -> String {
-        let entries = try FileManager.default.contentsOfDirectory(atPath: runs).filter { $0.hasSuffix("_" + name) }
-        guard entries.count == 1 else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: runs + "/*_" + name]) }
-        return runs + "/" + entries[0]
-    }
-
-    var common: [String] { ["--data-dir", directory, "--runs-dir", runs] }
-}
 
 @Suite struct CommandFlowTests {
     @Test func pretrainThenLinearEvalEvaluateAndKNNEval() throws {
@@ -329,33 +284,6 @@ struct TinyDataset {
         try (lines + ["1,oops,3"]).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         #expect { try RegressCommand.parse(["--table", path, "--runs-dir", data.runs]).run() } throws: {
             "\($0)".contains("line 202") && "\($0)".contains("'x2'")
-        }
-    }
-}
-
-@Suite struct UnlabeledFolderTests {
-    /// `--unlabeled-dir`: FixMatch learns from a folder of images without labels (resized to the
-    /// training images' size); pseudo-label accuracy is not reported since no labels exist.
-    @Test func semiLearnsFromAFolderOfUnlabeledImages() throws {
-        let data = TinyDataset("unlabeled-dir")
-        let folder = data.directory + "/pile"
-        for part in ["a", "b"] { try FileManager.default.createDirectory(atPath: folder + "/" + part, withIntermediateDirectories: true) }
-        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("GleanNNTests/Fixtures/images").path
-        for index in 0..<12 {
-            let name = ["rgb.png", "gray.png", "rgb.jpg"][index % 3]
-            try FileManager.default.copyItem(atPath: fixtures + "/" + name,
-                                             toPath: folder + (index % 2 == 0 ? "/a" : "/b") + "/\(index)." + name.split(separator: ".")[1])
-        }
-        try SemiCommand.execute(SemiSettings.parse(data.common + [
-            "--method", "fixmatch", "--unlabeled-dir", folder, "--labels-per-class", "4", "--validation-per-class", "2",
-            "--batch-size", "4", "--unlabeled-ratio", "2", "--epochs", "2", "--model", "resnet18", "--width", "4", "--run-name", "pile"]))
-        let header = try String(contentsOfFile: try data.run("pile") + "/metrics.csv", encoding: .utf8).split(separator: "\n")[0]
-        #expect(header.contains("mask_rate") && !header.contains("pseudo_accuracy"))
-        let log = try String(contentsOfFile: try data.run("pile") + "/train.log", encoding: .utf8)
-        #expect(log.contains("12 unlabeled images"))
-        #expect(throws: (any Error).self) {
-            try SemiCommand.execute(SemiSettings.parse(data.common + ["--unlabeled-dir", data.directory + "/missing", "--labels-per-class", "4"]))
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GleanTestSupport
 import Glean
+import GleanExperiments
 import Testing
 @testable import glean
 
