@@ -44,6 +44,8 @@ let package = Package(
             "Glean", "GleanBench", "GleanConfig", "GleanExperiments",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The worked example of the library (built in CI): FixMatch on 10 labels per class.
+        .executableTarget(name: "fixmatch-example", dependencies: ["Glean"], path: "Examples/FixMatch"),
         // Fuzz targets for every reader of user-supplied bytes (scripts/fuzz.sh builds glean-fuzz with libFuzzer).
         .target(name: "GleanFuzz", dependencies: ["Glean", "GleanConfig"]),
         .executableTarget(name: "glean-fuzz", dependencies: ["GleanFuzz"]),
