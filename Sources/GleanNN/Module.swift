@@ -4,16 +4,46 @@ import GleanTensor
 /// A neural-network building block with named children, parameters and buffers.
 ///
 /// Names compose into PyTorch's dotted keys (`layer1.0.conv1.weight`, `bn1.running_mean`),
-/// so a torchvision state dict maps onto a Glean model by name. Subclasses list what they own
-/// by overriding `children`, `ownParameters` and `ownBuffers`, and compute in `forward(_:)`.
+/// so a torchvision state dict maps onto a Glean model by name. A subclass's children are found
+/// by reflection: every stored property that holds a module (an optional one when it is set),
+/// in declaration order, named as the property in snake case (`dropPath` → `drop_path`, as
+/// PyTorch names it). Layers list the tensors they own in `ownParameters` and `ownBuffers`, and
+/// every module computes in `forward(_:)`.
 open class Module {
     /// Whether the module is in training mode (dropout active, batch norm using batch statistics).
     public private(set) var isTraining = true
 
     public init() {}
 
-    /// Direct children with their names, in registration order.
-    open var children: [(String, Module)] { [] }
+    /// Direct children with their names: the stored properties that hold modules, superclass
+    /// first, each in declaration order (containers such as `Sequential` override this).
+    open var children: [(String, Module)] {
+        var mirrors: [Mirror] = []
+        var mirror: Mirror? = Mirror(reflecting: self)
+        while let current = mirror {
+            mirrors.append(current)
+            mirror = current.superclassMirror
+        }
+        return mirrors.reversed().flatMap { mirror in
+            mirror.children.compactMap { child in
+                guard let label = child.label, let module = child.value as? Module else { return nil }
+                return (Self.stateName(label), module)
+            }
+        }
+    }
+
+    /// The state-dict name of a stored property: snake case (`dropPath` → `drop_path`).
+    static func stateName(_ property: String) -> String {
+        var name = ""
+        for character in property {
+            if character.isUppercase {
+                name += "_" + character.lowercased()
+            } else {
+                name.append(character)
+            }
+        }
+        return name
+    }
     /// Parameters owned directly by this module (not by children).
     open var ownParameters: [(String, Parameter)] { [] }
     /// Buffers owned directly by this module.

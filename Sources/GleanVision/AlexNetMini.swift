@@ -39,8 +39,6 @@ public final class AlexNetMini: Module {
         ])
     }
 
-    public override var children: [(String, Module)] { [("features", features), ("classifier", classifier)] }
-
     /// Logits `[N, outputs]` for images `[N, C, imageSize, imageSize]`.
     public override func forward(_ input: Tensor) -> Tensor { classifier(features(input).flattened()) }
 }

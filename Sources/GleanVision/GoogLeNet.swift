@@ -21,10 +21,6 @@ public final class Inception: Module {
         outputChannels = c1 + c3 + c5 + poolProjection
     }
 
-    public override var children: [(String, Module)] {
-        [("branch1", branch1), ("branch2", branch2), ("branch3", branch3), ("branch4", branch4)]
-    }
-
     /// `[N, in, H, W]` → `[N, outputChannels, H, W]`.
     public override func forward(_ input: Tensor) -> Tensor {
         Tensor.concat([branch1(input), branch2(input), branch3(input), branch4(input)], axis: 1)
@@ -69,11 +65,6 @@ public final class GoogLeNet: Module {
         ])
         self.dropout = Dropout(probability: dropout, generator: &generator)
         fc = Linear(1024, classCount, generator: &generator)
-    }
-
-    public override var children: [(String, Module)] {
-        [("stem", stem), ("inception3", inception3), ("inception4", inception4), ("inception5", inception5),
-         ("dropout", dropout), ("fc", fc)]
     }
 
     /// Logits `[N, classCount]` for images `[N, C, H, W]`.

@@ -76,12 +76,6 @@ public final class ResNet: Module {
         fc = Linear(featureCount, classCount, generator: &generator)
     }
 
-    public override var children: [(String, Module)] {
-        [("conv1", conv1), ("bn1", bn1)] + (maxpool.map { [("maxpool", $0 as Module)] } ?? [])
-            + [("layer1", layer1), ("layer2", layer2), ("layer3", layer3), ("layer4", layer4),
-               ("avgpool", avgpool), ("fc", fc)]
-    }
-
     /// Pooled features `[N, featureCount]` for images `[N, C, H, W]` (everything but `fc`).
     public func features(_ input: Tensor) -> Tensor {
         var x = conv1.forward(input, batchNorm: bn1, relu: true)

@@ -21,11 +21,6 @@ public final class BasicBlock: Module {
         downsample = ResNetShortcut.make(inChannels, channels, stride: stride, generator: &generator)
     }
 
-    public override var children: [(String, Module)] {
-        [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2)] + (downsample.map { [("downsample", $0)] } ?? [])
-            + (dropPath.map { [("drop_path", $0)] } ?? [])
-    }
-
     public override func forward(_ input: Tensor) -> Tensor {
         let out = conv2.forward(conv1.forward(input, batchNorm: bn1, relu: true), batchNorm: bn2, relu: false)
         return Tensor.reluOfSum(dropPath.map { $0(out) } ?? out, ResNetShortcut.apply(downsample, input))
@@ -52,11 +47,6 @@ public final class Bottleneck: Module {
         conv3 = Conv2d(channels, out, kernelSize: 1, bias: false, initializer: .kaimingNormalFanOut, generator: &generator)
         bn3 = BatchNorm(out)
         downsample = ResNetShortcut.make(inChannels, out, stride: stride, generator: &generator)
-    }
-
-    public override var children: [(String, Module)] {
-        [("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2), ("conv3", conv3), ("bn3", bn3)]
-            + (downsample.map { [("downsample", $0)] } ?? []) + (dropPath.map { [("drop_path", $0)] } ?? [])
     }
 
     public override func forward(_ input: Tensor) -> Tensor {

@@ -35,8 +35,6 @@ public final class SeedNet: Module {
         ])
     }
 
-    public override var children: [(String, Module)] { [("features", features), ("classifier", classifier)] }
-
     /// Removes the last linear layer, so that the network outputs its 512 hidden features
     /// (the encoder form; the remaining names are unchanged).
     public func dropHead() {

@@ -14,8 +14,6 @@ public final class FrozenEncoderClassifier: Module {
         for parameter in encoder.parameters { parameter.isTrainable = false }
     }
 
-    public override var children: [(String, Module)] { [("encoder", encoder), ("head", head)] }
-
     /// Class scores `[N, classes]` of images `[N, C, H, W]`.
     public override func forward(_ input: Tensor) -> Tensor {
         encoder.eval()

@@ -23,8 +23,6 @@ public final class SimCLRNetwork: Module {
                                 Linear(hiddenCount, projectionCount, generator: &generator)])
     }
 
-    public override var children: [(String, Module)] { [("encoder", encoder), ("projector", projector)] }
-
     /// Projections `[N, projectionCount]` of images `[N, C, H, W]`.
     public override func forward(_ input: Tensor) -> Tensor { projector(encoder(input)) }
 }
