@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "Glean", targets: ["Glean"]),
         .library(name: "GleanExperiments", targets: ["GleanExperiments"]),
+        .library(name: "GleanExport", targets: ["GleanExport"]),
         .executable(name: "glean", targets: ["glean"]),
     ],
     dependencies: [
@@ -36,12 +37,15 @@ let package = Package(
         // What a run was configured with, read safely: settings files (YAML, screened, then parsed
         // into option names and values) and checkpoint metadata.
         .target(name: "GleanConfig", dependencies: ["Glean", .product(name: "Yams", package: "Yams")]),
+        // Models out of Glean: ONNX (opset 17) by tracing a forward pass; a small protobuf writer of
+        // its own (the ONNX messages need a handful of field kinds; see docs/design-notes.md).
+        .target(name: "GleanExport", dependencies: ["Glean"]),
         // What each command runs, as a library: data preparation and splits, run directories, the
         // standard callbacks and resume, optimizer and schedule construction, and one `…Run` type per
         // command (`TrainRun`, `SemiRun`, `SimCLRRun`, …) over its settings.
         .target(name: "GleanExperiments", dependencies: ["Glean", "GleanBench", "GleanConfig"]),
         .executableTarget(name: "glean", dependencies: [
-            "Glean", "GleanBench", "GleanConfig", "GleanExperiments",
+            "Glean", "GleanBench", "GleanConfig", "GleanExperiments", "GleanExport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The worked example of the library (built in CI): FixMatch on 10 labels per class.
@@ -53,6 +57,7 @@ let package = Package(
         .target(name: "GleanTestSupport", dependencies: ["Glean"], path: "Tests/Support"),
         .testTarget(name: "GleanTensorTests", dependencies: ["GleanTensor"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "GleanExportTests", dependencies: ["GleanExport", "Glean", "GleanTestSupport"]),
         .testTarget(name: "GleanExperimentsTests", dependencies: ["GleanExperiments", "Glean", "GleanConfig", "GleanTestSupport"]),
         .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean", "GleanConfig", "GleanExperiments", "GleanFuzz", "GleanTestSupport"]),
         .testTarget(name: "GleanNNTests", dependencies: ["Glean", "GleanFuzz", "GleanTestSupport"], resources: [.copy("Fixtures")]),

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what Glean needs to build and run on Debian 12: oneDNN, zlib, libpng,
-# libjpeg-turbo and the Fashion-MNIST dataset package. Safe to run any number of times.
+# libjpeg-turbo and the Fashion-MNIST dataset package, and the tests' Python packages (onnx,
+# onnxruntime: they check exported models) in .venv-test. Safe to run any number of times.
 set -euo pipefail
 
-packages=(libdnnl-dev zlib1g-dev libpng-dev libturbojpeg0-dev dataset-fashion-mnist)
+packages=(libdnnl-dev zlib1g-dev libpng-dev libturbojpeg0-dev dataset-fashion-mnist python3-venv)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -24,5 +25,12 @@ if ! command -v swift >/dev/null 2>&1; then
         echo "setup: Swift 6 toolchain not found (expected at /opt/swift)" >&2
         exit 1
     fi
+fi
+# The tests' Python environment (never torch): onnx's checker and onnxruntime for `glean export`.
+venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-test"
+if ! "$venv/bin/python" -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
+    echo "setup: making $venv (onnx, onnxruntime, numpy from PyPI)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check "onnx==1.23.2" "onnxruntime==1.32.0" "numpy==2.4.6"
 fi
 echo "setup: ok"

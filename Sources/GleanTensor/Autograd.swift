@@ -58,10 +58,14 @@ extension Tensor {
     static func recorded(_ op: String, shape: Shape, storage: TensorStorage, inputs: [Tensor],
                          pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
         guard GradMode.isEnabled, inputs.contains(where: { $0.requiresGrad }) else {
-            return Tensor(shape: shape, storage: storage)
+            let result = Tensor(shape: shape, storage: storage)
+            OpTrace.note(.other(op), inputs: inputs, output: result)
+            return result
         }
         let node = AutogradNode(op: op, shape: shape, inputs: inputs.map(\.node), pullback: pullback)
-        return Tensor(shape: shape, storage: storage, node: node)
+        let result = Tensor(shape: shape, storage: storage, node: node)
+        OpTrace.note(.other(op), inputs: inputs, output: result)
+        return result
     }
 
     /// Back-propagates from this scalar (or from `seed`, a gradient of this tensor's shape) and

@@ -6,9 +6,11 @@ import Foundation
 extension Tensor {
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
         let value = ElementwiseKernels.combine(lhs, rhs, op: "add", zeroPreserving: true, Add())
-        return recorded("add", shape: value.shape, storage: value.storage, inputs: [lhs, rhs]) { g in
+        let result = recorded("add", shape: value.shape, storage: value.storage, inputs: [lhs, rhs]) { g in
             [ElementwiseKernels.sumToShape(g, lhs.shape), ElementwiseKernels.sumToShape(g, rhs.shape)]
         }
+        OpTrace.note(.add, inputs: [lhs, rhs], output: result)
+        return result
     }
 
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {

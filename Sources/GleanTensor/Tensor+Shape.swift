@@ -3,9 +3,11 @@ extension Tensor {
     public func reshaped(to target: Shape) -> Tensor {
         require(target.count == count, "reshape: cannot reshape \(shape) (\(count) elements) to \(target) (\(target.count) elements)")
         let original = shape
-        return Tensor.recorded("reshape", shape: target, storage: plainStorage, inputs: [self]) { g in
+        let result = Tensor.recorded("reshape", shape: target, storage: plainStorage, inputs: [self]) { g in
             [g.reshaped(to: original)]
         }
+        OpTrace.note(.reshape, inputs: [self], output: result)
+        return result
     }
 
     /// The same elements in a new shape given by its extents; one extent may be -1 and is inferred.
@@ -100,13 +102,15 @@ extension Tensor {
             }
         }
         let extents = tensors.map { $0.shape.dims[axis] }
-        return recorded("concat", shape: target, storage: values.storage, inputs: tensors) { g in
+        let result = recorded("concat", shape: target, storage: values.storage, inputs: tensors) { g in
             var start = 0
             return extents.map { extent in
                 defer { start += extent }
                 return g.sliced(axis: axis, start ..< start + extent)
             }
         }
+        OpTrace.note(.concat(axis: axis), inputs: tensors, output: result)
+        return result
     }
 
     /// Stacks same-shaped tensors along a new axis.

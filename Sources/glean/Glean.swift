@@ -6,6 +6,6 @@ struct GleanCommand: ParsableCommand {
         commandName: "glean",
         abstract: "Train image classifiers when labels are scarce.",
         subcommands: [DemoCommand.self, TrainCommand.self, PretrainCommand.self, SemiCommand.self, RegressCommand.self, LinearEvalCommand.self, KNNEvalCommand.self, FinetuneCommand.self, DistillCommand.self,
-                      EvaluateCommand.self, PredictCommand.self, SummaryCommand.self, BenchCommand.self,
+                      EvaluateCommand.self, PredictCommand.self, ExportCommand.self, SummaryCommand.self, BenchCommand.self,
                       CheckGuardsCommand.self])
 }

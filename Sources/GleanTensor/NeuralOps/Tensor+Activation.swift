@@ -30,9 +30,11 @@ extension Tensor {
     private func activation(_ name: String, _ activation: EltwiseKernels.Activation) -> Tensor {
         let output = EltwiseKernels.forward(self, activation)
         let saved = activation.usesOutputForBackward ? output : self.detached()
-        return Tensor.recorded(name, shape: shape, storage: output.storage, inputs: [self]) { g in
+        let result = Tensor.recorded(name, shape: shape, storage: output.storage, inputs: [self]) { g in
             [EltwiseKernels.backward(g, saved: saved, activation)]
         }
+        OpTrace.note(.activation(name: name, alpha: activation.alpha), inputs: [self], output: result)
+        return result
     }
 }
 
@@ -53,12 +55,16 @@ extension Tensor {
             parallelChunks(count) { range in
                 for index in range { out[index] = Swift.max(out[index] + rp[index], 0) }
             }
+            // (Never while an `OpTrace` records: the trace holds a reference to every tensor it saw.)
             return withExtendedLifetime(right) { Tensor(shape: a.shape, storage: target) }
         }
         let value = ElementwiseKernels.combine(a, b, op: "reluOfSum", zeroPreserving: true, ReLUOfSum())
-        return recorded("reluOfSum", shape: a.shape, storage: value.storage, inputs: [a, b]) { g in
+        let operands = [a, b]
+        let result = recorded("reluOfSum", shape: value.shape, storage: value.storage, inputs: operands) { g in
             let masked = ElementwiseKernels.combine(g, value, op: "reluOfSum backward", zeroPreserving: true, PassWherePositive())
             return [masked, masked]
         }
+        OpTrace.note(.reluOfSum, inputs: operands, output: result)
+        return result
     }
 }

@@ -46,6 +46,9 @@ extension Tensor {
                                                                  shape: inputShape, epsilon: epsilon, globalStats: !training)
             return [dx, dScale, dShift]
         }
+        if !training {
+            OpTrace.note(.batchNorm(epsilon: epsilon, relu: relu), inputs: [input, scale, shift, runningMean, runningVariance], output: output)
+        }
         return rank == 2 ? output.reshaped(to: shape) : output
     }
 }

@@ -60,17 +60,23 @@ extension Tensor {
                               groups: groups).relu()
             }
             geometry.fusedReLU = true
-            return ConvolutionKernels.forward(self, weight, bias, geometry).output
+            let output = ConvolutionKernels.forward(self, weight, bias, geometry).output
+            OpTrace.note(.convolution(stride: [stride.0, stride.1], padding: [padding.0, padding.1], dilation: [dilation.0, dilation.1],
+                                      groups: groups, relu: true), inputs: inputs, output: output)
+            return output
         }
         // Inference also runs the forward_training primitive: oneDNN's forward_inference choice
         // (brgconv, no Winograd) is slower here, on small spatial sizes by up to 2x.
         let (output, source, weightMemory) = ConvolutionKernels.forward(self, weight, bias, geometry)
         let needsInputGradient = requiresGrad
         let weightShape = weight.shape
-        return Tensor.recorded("conv2d", shape: output.shape, storage: output.storage, inputs: inputs) { g in
+        let result = Tensor.recorded("conv2d", shape: output.shape, storage: output.storage, inputs: inputs) { g in
             let (inputGradient, weightGradient, biasGradient) = ConvolutionKernels.backward(
                 g, source: source, weights: weightMemory, geometry, weightShape: weightShape, needsInputGradient: needsInputGradient)
             return [inputGradient, weightGradient] + (bias == nil ? [] : [biasGradient])
         }
+        OpTrace.note(.convolution(stride: [stride.0, stride.1], padding: [padding.0, padding.1], dilation: [dilation.0, dilation.1],
+                                  groups: groups, relu: false), inputs: inputs, output: result)
+        return result
     }
 }

@@ -18,11 +18,13 @@ extension Tensor {
         }
         let x = self.detached(), w = weight.detached()
         let inputs = [self, weight] + (bias.map { [$0] } ?? [])
-        return Tensor.recorded("linear", shape: value.shape, storage: value.storage, inputs: inputs) { g in
+        let result = Tensor.recorded("linear", shape: value.shape, storage: value.storage, inputs: inputs) { g in
             let inputGradient = self.requiresGrad ? Gemm.product(g, w) : nil
             let weightGradient = weight.requiresGrad ? Gemm.product(g, transposeA: true, x) : nil
             let biasGradient = bias.map { _ in ReductionKernels.sum(g, axes: [0], keepDims: false) }
             return [inputGradient, weightGradient] + (bias == nil ? [] : [biasGradient])
         }
+        OpTrace.note(.linear, inputs: inputs, output: result)
+        return result
     }
 }

@@ -48,6 +48,9 @@ extension Tensor {
                      "\(name): input shape \(shape) is smaller than kernel \(kernel)")
         let training = GradMode.isEnabled && requiresGrad
         let (output, backward) = PoolingKernels.pool(self, geometry, training: training)
-        return Tensor.recorded(name, shape: output.shape, storage: output.storage, inputs: [self]) { g in [backward(g)] }
+        let result = Tensor.recorded(name, shape: output.shape, storage: output.storage, inputs: [self]) { g in [backward(g)] }
+        OpTrace.note(.pooling(max: function == .max, kernel: [kernel.0, kernel.1], stride: [stride.0, stride.1], padding: [padding.0, padding.1],
+                              countIncludePad: function == .averageIncludingPadding), inputs: [self], output: result)
+        return result
     }
 }

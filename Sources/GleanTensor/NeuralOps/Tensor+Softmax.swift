@@ -8,8 +8,10 @@ extension Tensor {
     private func softmaxFamily(_ name: String, axis: Int, log: Bool) -> Tensor {
         let axis = shape.normalizedAxis(axis, op: name)
         let output = SoftmaxKernels.forward(self, axis: axis, log: log)
-        return Tensor.recorded(name, shape: shape, storage: output.storage, inputs: [self]) { g in
+        let result = Tensor.recorded(name, shape: shape, storage: output.storage, inputs: [self]) { g in
             [SoftmaxKernels.backward(g, output: output, axis: axis, log: log)]
         }
+        OpTrace.note(.softmax(axis: axis, log: log), inputs: [self], output: result)
+        return result
     }
 }
