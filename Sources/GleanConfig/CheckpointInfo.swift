@@ -130,7 +130,7 @@ public struct CheckpointInfo: CheckpointDescription, Equatable {
             return label
         }
         return ImageDataset(pixels: images.pixels, labels: images.labels.map { labels[$0] }, channels: inputChannels, height: imageSize,
-                            width: imageSize, classCount: classCount, classNames: names)
+                            width: imageSize, classCount: classCount, classNames: names, sources: images.sources)
     }
 
     /// The zoo model (or encoder) with the weights of checkpoint `path` loaded, in eval mode;

@@ -11,11 +11,16 @@ public struct ImageDataset: Sendable {
     public let classCount: Int
     /// Optional class names, `classCount` of them.
     public let classNames: [String]
+    /// Where each image came from (its file, for images read from a folder), or empty when the
+    /// reader does not know (IDX and CIFAR files hold many images).
+    public let sources: [String]
 
     public init(pixels: [UInt8], labels: [Int], channels: Int, height: Int, width: Int, classCount: Int,
-                classNames: [String] = []) {
+                classNames: [String] = [], sources: [String] = []) {
         require(pixels.count == labels.count * channels * height * width,
                      "ImageDataset: \(pixels.count) pixels do not fit \(labels.count) images of \(channels)x\(height)x\(width)")
+        require(sources.isEmpty || sources.count == labels.count, "ImageDataset: \(sources.count) sources for \(labels.count) images")
+        self.sources = sources
         self.pixels = pixels
         self.labels = labels
         self.channels = channels
@@ -29,6 +34,9 @@ public struct ImageDataset: Sendable {
     public var count: Int { labels.count }
     /// Values per image.
     public var imageSize: Int { channels * height * width }
+    /// The `index`th image's source, or `#index` when the reader does not know it.
+    public func source(of index: Int) -> String { sources.isEmpty ? "#\(index)" : sources[index] }
+
     /// Images of each class, indexed by label (`classCount` entries).
     public var classCounts: [Int] {
         var counts = [Int](repeating: 0, count: classCount)
@@ -44,7 +52,8 @@ public struct ImageDataset: Sendable {
             selected.append(contentsOf: pixels[index * imageSize ..< (index + 1) * imageSize])
         }
         return ImageDataset(pixels: selected, labels: indices.map { labels[$0] }, channels: channels, height: height,
-                            width: width, classCount: classCount, classNames: classNames)
+                            width: width, classCount: classCount, classNames: classNames,
+                            sources: sources.isEmpty ? [] : indices.map { sources[$0] })
     }
 
     /// These images followed by `other`'s (same geometry and classes).
@@ -53,7 +62,8 @@ public struct ImageDataset: Sendable {
                 "ImageDataset.appending: \(other.channels)x\(other.height)x\(other.width) images of \(other.classCount) classes "
                     + "do not fit \(channels)x\(height)x\(width) images of \(classCount) classes")
         return ImageDataset(pixels: pixels + other.pixels, labels: labels + other.labels, channels: channels, height: height,
-                            width: width, classCount: classCount, classNames: classNames)
+                            width: width, classCount: classCount, classNames: classNames,
+                            sources: sources.isEmpty || other.sources.isEmpty ? [] : sources + other.sources)
     }
 
     /// Only the images of `classes`, relabelled `0..<classes.count` in that order (names kept).
@@ -64,7 +74,7 @@ public struct ImageDataset: Sendable {
         for (position, label) in classes.enumerated() { newLabel[label] = position }
         let kept = subset(labels.indices.filter { newLabel[labels[$0]] >= 0 })
         return ImageDataset(pixels: kept.pixels, labels: kept.labels.map { newLabel[$0] }, channels: channels, height: height,
-                            width: width, classCount: classes.count, classNames: classes.map { classNames[$0] })
+                            width: width, classCount: classes.count, classNames: classes.map { classNames[$0] }, sources: kept.sources)
     }
 
     /// Per-channel mean and standard deviation of the pixels scaled to [0, 1].

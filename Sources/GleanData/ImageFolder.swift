@@ -50,7 +50,7 @@ public enum ImageFolder {
             throw DataError.corrupt(path: root, reason: "has no class sub-folders and no PNG or JPEG images")
         }
         let groups = classNames.isEmpty ? [("unlabeled", root)] : classNames.map { ($0, root + "/" + $0) }
-        var pixels: [UInt8] = [], labels: [Int] = []
+        var pixels: [UInt8] = [], labels: [Int] = [], sources: [String] = []
         var imageSize = size
         for (label, (_, folder)) in groups.enumerated() {
             var found = 0
@@ -75,6 +75,7 @@ public enum ImageFolder {
                 }
                 pixels += image.bytes
                 labels.append(label)
+                sources.append(path)
                 found += 1
             }
             guard found > 0 else { throw DataError.corrupt(path: folder, reason: "class folder holds no PNG or JPEG images") }
@@ -87,7 +88,7 @@ public enum ImageFolder {
             pixels = (0..<labels.count).flatMap { pixels[($0 * 3 * plane) ..< ($0 * 3 * plane + plane)] }
         }
         return ImageDataset(pixels: pixels, labels: labels, channels: keptChannels, height: height, width: width,
-                            classCount: groups.count, classNames: groups.map(\.0))
+                            classCount: groups.count, classNames: groups.map(\.0), sources: sources)
     }
 }
 

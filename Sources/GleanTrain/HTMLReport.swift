@@ -133,7 +133,7 @@ public struct HTMLReport {
 }
 
 /// `text` with HTML's special characters escaped.
-func escapeHTML(_ text: String) -> String {
+public func escapeHTML(_ text: String) -> String {
     text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
 }

@@ -156,3 +156,16 @@ struct DemoCommand: ParsableCommand {
         try demo.run()
     }
 }
+
+/// `glean check-labels`: the labeled images whose label is likely wrong (`CheckLabelsRun`).
+struct CheckLabelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-labels",
+        abstract: "Find likely wrong labels: K-fold out-of-sample probabilities, then confident learning; a CSV and a page of thumbnails.",
+        discussion: CheckLabelsSettings.helpText)
+
+    @Argument(parsing: .allUnrecognized, help: "Options as listed above, e.g. --dataset imagefolder --data-dir labeled/ --image-size 32.")
+    var options: [String] = []
+
+    func run() throws { try CheckLabelsRun(CheckLabelsSettings.parse(options)).run() }
+}

@@ -61,7 +61,7 @@ extension ImageDataset {
         resampled.reserveCapacity(count * channels * newHeight * newWidth)
         for index in 0..<count { resampled += image(at: index).resized(height: newHeight, width: newWidth).bytes }
         return ImageDataset(pixels: resampled, labels: labels, channels: channels, height: newHeight, width: newWidth,
-                            classCount: classCount, classNames: classNames)
+                            classCount: classCount, classNames: classNames, sources: sources)
     }
 }
 

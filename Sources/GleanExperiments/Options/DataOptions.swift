@@ -176,7 +176,7 @@ public struct DataOptions: Equatable {
             return index
         }
         return ImageDataset(pixels: folder.pixels, labels: folder.labels.map { classes[$0] }, channels: train.channels, height: train.height,
-                            width: train.width, classCount: train.classCount, classNames: train.classNames)
+                            width: train.width, classCount: train.classCount, classNames: train.classNames, sources: folder.sources)
     }
 
     /// The dataset's own splits (ImageFolder: `train/`, `val/`, `test/`, or one folder cut by
@@ -246,7 +246,8 @@ public struct DataOptions: Equatable {
         guard !unlabeledDir.isEmpty else { return data }
         let folder = try ImageFolder.load(root: unlabeledDir, channels: pool.channels, size: (pool.height, pool.width))
         let unlabeled = ImageDataset(pixels: folder.pixels, labels: [Int](repeating: 0, count: folder.count), channels: pool.channels,
-                                     height: pool.height, width: pool.width, classCount: pool.classCount, classNames: pool.classNames)
+                                     height: pool.height, width: pool.width, classCount: pool.classCount, classNames: pool.classNames,
+                                     sources: folder.sources)
         return ExperimentData(labeled: data.labeled, validation: data.validation, unlabeled: unlabeled, unlabeledLabelsKnown: false,
                               test: data.test, trainingPool: data.trainingPool, mean: data.mean, std: data.std)
     }
