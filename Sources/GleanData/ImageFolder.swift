@@ -23,6 +23,23 @@ public enum ImageFolder {
         return validation == nil && test == nil ? nil : (train, validation, test)
     }
 
+    /// Every PNG or JPEG file under `root` (sub-folders included, hidden ones skipped), sorted.
+    public static func imageFiles(root: String) throws -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DataError.fileNotFound(path: root, hint: "Expected a folder of PNG or JPEG images.")
+        }
+        let enumerator = FileManager.default.enumerator(atPath: root)
+        var files: [String] = []
+        while let relative = enumerator?.nextObject() as? String {
+            guard !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }),
+                  imageExtensions.contains((relative as NSString).pathExtension.lowercased()) else { continue }
+            files.append(root + "/" + relative)
+        }
+        guard !files.isEmpty else { throw DataError.corrupt(path: root, reason: "holds no PNG or JPEG images") }
+        return files.sorted()
+    }
+
     /// Loads every image, converted to `channels` (1 = gray, 3 = RGB; nil = 1 when every file
     /// is grayscale, else 3) and, if `size` is given, resized to it (height, width); otherwise
     /// all images must share the first one's size. Files that are not images are skipped with a

@@ -169,3 +169,16 @@ struct CheckLabelsCommand: ParsableCommand {
 
     func run() throws { try CheckLabelsRun(CheckLabelsSettings.parse(options)).run() }
 }
+
+/// `glean select`: which unlabeled images to label next (`SelectRun`).
+struct SelectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "select",
+        abstract: "Choose which images of an unlabeled folder to label next (TypiClust, k-center, random, margin); writes a CSV.",
+        discussion: SelectSettings.helpText)
+
+    @Argument(parsing: .allUnrecognized, help: "Options as listed above, e.g. --images pile/ --budget 100 --encoder runs/…/encoder.safetensors.")
+    var options: [String] = []
+
+    func run() throws { try SelectRun(SelectSettings.parse(options)).run() }
+}

@@ -5,7 +5,7 @@ struct GleanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glean",
         abstract: "Train image classifiers when labels are scarce.",
-        subcommands: [DemoCommand.self, TrainCommand.self, PretrainCommand.self, SemiCommand.self, RegressCommand.self, LinearEvalCommand.self, KNNEvalCommand.self, FinetuneCommand.self, DistillCommand.self, CheckLabelsCommand.self,
+        subcommands: [DemoCommand.self, TrainCommand.self, PretrainCommand.self, SemiCommand.self, RegressCommand.self, LinearEvalCommand.self, KNNEvalCommand.self, FinetuneCommand.self, DistillCommand.self, CheckLabelsCommand.self, SelectCommand.self,
                       EvaluateCommand.self, PredictCommand.self, ExportCommand.self, SummaryCommand.self, BenchCommand.self,
                       CheckGuardsCommand.self])
 }
