@@ -10,7 +10,9 @@ public struct SimCLROptions: Equatable {
     public var jitterProbability: Float = 0.8
     public var grayscaleProbability: Float = 0.2
     public var blurProbability: Float?
-    public var flips = true
+    /// Off by default: mirrored views cost kNN accuracy on Fashion-MNIST (−0.46 points after 16
+    /// epochs) and on digits (−3.8 in 10 minutes), whose test images never appear mirrored.
+    public var flips = false
     public var knnImages = 5000
     public var knn = KNNOptions()
 
@@ -25,7 +27,7 @@ public struct SimCLROptions: Equatable {
         .value("jitter-probability", \.jitterProbability, "Probability of colour jitter per view."),
         .value("grayscale-probability", \.grayscaleProbability, "Probability of a gray view (RGB images)."),
         .value("blur-probability", \.blurProbability, "Probability of Gaussian blur per view (auto: 0.5 from 64 px, else 0)."),
-        .value("flips", \.flips, "Mirror views left to right at random (turn off where left and right differ: digits, text)."),
+        .value("flips", \.flips, "Mirror views left to right at random: on for photos whose objects face either way; off (measured better on Fashion-MNIST and digits) where images share an orientation or mirroring changes the class (digits, text)."),
         .value("knn-images", \.knnImages, "kNN monitor: labeled training images in the bank each epoch (0 = no monitor); validation images are the queries."),
     ] + KNNOptions.options.lifted(\.knn)
 
