@@ -41,8 +41,8 @@ public struct CheckLabelsSettings: CommandSettings {
 /// out-of-sample class probabilities from a model trained on the other folds of a stratified
 /// K-fold split; confident learning (`ConfidentLearning`) flags the images labeled as one class
 /// but confidently in another, ranked, with the suggested class. Writes `label_issues.csv`
-/// (rank, file, given, suggested, self-confidence, margin), `report.html` (thumbnails) and
-/// `report.txt`.
+/// (rank, file, given, suggested, self-confidence, margin), `probabilities.csv` (every image's
+/// out-of-sample probabilities), `report.html` (thumbnails) and `report.txt`.
 public struct CheckLabelsRun {
     public let request: CommandLineRequest<CheckLabelsSettings>
 
@@ -76,6 +76,7 @@ public struct CheckLabelsRun {
             + (planted.isEmpty ? "" : "; \(planted.count) labels flipped on purpose (--plant-noise \(settings.check.plantNoise))"))
         let probabilities = try outOfFoldProbabilities(images, settings: settings, experiment: experiment)
         let result = ConfidentLearning.analyse(probabilities: probabilities, labels: images.labels, classCount: images.classCount)
+        try writeProbabilities(probabilities, images: images, planted: planted, to: experiment.directory.path + "/probabilities.csv")
         try write(result, images: images, planted: planted, settings: settings, experiment: experiment)
         return Outcome(directory: experiment.directory.path, issues: result.issues, checked: images.count, planted: planted)
     }
@@ -151,6 +152,18 @@ public struct CheckLabelsRun {
             for (position, index) in heldOut.enumerated() { probabilities[index] = scored[position] }
         }
         return probabilities
+    }
+
+    /// Every image's out-of-sample probabilities (file, given label, one column per class), for
+    /// other tools or another rule.
+    private func writeProbabilities(_ probabilities: [[Float]], images: ImageDataset, planted: Set<Int>, to path: String) throws {
+        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        var csv = (["file", "given"] + images.classNames.map(quoted) + (planted.isEmpty ? [] : ["planted"])).joined(separator: ",") + "\n"
+        for (index, row) in probabilities.enumerated() {
+            csv += ([quoted(images.source(of: index)), quoted(images.classNames[images.labels[index]])] + row.map { String(format: "%.5f", $0) }
+                    + (planted.isEmpty ? [] : [planted.contains(index) ? "yes" : "no"])).joined(separator: ",") + "\n"
+        }
+        try AtomicFile.write(Data(csv.utf8), to: path)
     }
 
     private func write(_ result: ConfidentLearning.Result, images: ImageDataset, planted: Set<Int>, settings: CheckLabelsSettings,
