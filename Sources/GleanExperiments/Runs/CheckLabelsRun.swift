@@ -75,7 +75,8 @@ public struct CheckLabelsRun {
             + "\(settings.model.model.rawValue), \(settings.optimization.epochs) epochs of \(settings.optimization.stepsPerEpoch) steps per fold"
             + (planted.isEmpty ? "" : "; \(planted.count) labels flipped on purpose (--plant-noise \(settings.check.plantNoise))"))
         let probabilities = try outOfFoldProbabilities(images, settings: settings, experiment: experiment)
-        let result = ConfidentLearning.analyse(probabilities: probabilities, labels: images.labels, classCount: images.classCount)
+        let result = ConfidentLearning.analyse(probabilities: probabilities, labels: images.labels, classCount: images.classCount,
+                                               selfConfidenceFraction: settings.check.selfConfidenceFraction)
         try writeProbabilities(probabilities, images: images, planted: planted, to: experiment.directory.path + "/probabilities.csv")
         try write(result, images: images, planted: planted, settings: settings, experiment: experiment)
         return Outcome(directory: experiment.directory.path, issues: result.issues, checked: images.count, planted: planted)
@@ -179,7 +180,8 @@ public struct CheckLabelsRun {
         let csvPath = experiment.directory.path + "/label_issues.csv"
         try AtomicFile.write(Data(csv.utf8), to: csvPath)
         var summary = [String(format: "%d of %d labels look wrong (%.1f%%): %@", issues.count, images.count,
-                              100 * Double(issues.count) / Double(max(images.count, 1)), csvPath)]
+                              100 * Double(issues.count) / Double(max(images.count, 1)), csvPath),
+                       "confident learning estimates \(result.estimatedWrongLabels) wrong labels in all (the model's own mistakes count there too); the list holds the surest"]
         summary += issues.prefix(5).map { "  \(images.source(of: $0.index)): labeled \(names[$0.givenLabel]), looks like \(names[$0.suggestedLabel])" }
         if !planted.isEmpty {
             let found = issues.filter { planted.contains($0.index) }.count
