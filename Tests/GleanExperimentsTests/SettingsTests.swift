@@ -109,7 +109,7 @@ import Testing
         let chosen = settings.adopt(recipe, bank: bank, given: request.given)
         #expect(settings.simclr.temperature == 0.1 && settings.model.width == 16 && settings.optimization.batchSize == 256)
         #expect(settings.simclr.knn.k == 30 && settings.simclr.viewSize == 20)
-        #expect(chosen == ["width 16", "view-size 20", "batch-size 256", "learning-rate 0.001", "knn-k 30"])
+        #expect(chosen == ["width 16", "view-size 20", "batch-size 256", "learning-rate 0.001", "color-jitter 0.4", "knn-k 30"])
         // What was chosen is written out, so config.yaml replays the same run.
         var replay = SimCLRSettings()
         try replay.apply(yaml: settings.yaml, source: "config.yaml")

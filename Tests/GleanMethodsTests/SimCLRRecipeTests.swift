@@ -16,6 +16,8 @@ import Glean
         #expect(fashion.epochs == 22)  // 234 steps per epoch
         let photos = SimCLRRecipe(imageCount: 60000, imageSize: 96, channels: 3)
         #expect(photos.width == 32 && photos.viewSize == 96)
+        // Colour: strong jitter and gray views for RGB, so that colour alone cannot match two views.
+        #expect(photos.colorJitter == 0.8 && photos.grayscaleProbability == 0.5 && fashion.colorJitter == 0.4)
     }
 
     @Test func tinySetsShrinkTheBatchAndScaleTheRate() {

@@ -48,6 +48,8 @@ public struct SimCLRSettings: CommandSettings {
         take("batch-size", \.optimization.batchSize, recipe.batchSize)
         take("learning-rate", \.optimization.learningRate, recipe.learningRate)
         if !given.contains("minutes") { take("epochs", \.optimization.epochs, recipe.epochs) }
+        take("color-jitter", \.data.augmentation.colorJitter, recipe.colorJitter)
+        if bank.channels == 3 { take("grayscale-probability", \.simclr.grayscaleProbability, recipe.grayscaleProbability) }
         if bank.classCount > 1 { take("knn-k", \.simclr.knn.k, simclr.knn.k(for: bank)) }
         return chosen
     }

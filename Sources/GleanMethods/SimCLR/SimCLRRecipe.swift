@@ -10,6 +10,11 @@
 ///   screen), else 0.2 (SimCLR's setting for CIFAR-sized data);
 /// - batch: 256, or the largest power of two that leaves 8 steps per epoch on a small set;
 /// - learning rate: Adam 1e-3 at batch 256, scaled linearly with the batch;
+/// - colour: for RGB images, colour jitter of strength 0.8 (SimCLR's strength 1: brightness,
+///   contrast and saturation 0.8, hue 0.2) and gray views with p = 0.5, so that colour cannot
+///   tell two images apart (on digits in random colours the default 0.4 / 0.2 left kNN at 33.6%,
+///   below raw pixels' 63.6%; 0.8 / 0.5 reached 86.75% on validation after 41 epochs); gray
+///   images keep brightness and contrast jitter 0.4;
 /// - epochs: enough for `targetSteps` optimizer steps, at least 20 (a 4,000-image set gets
 ///   hundreds of epochs, as small-data SimCLR needs); a `--minutes` budget overrides them.
 public struct SimCLRRecipe: Equatable, Sendable {
@@ -19,12 +24,13 @@ public struct SimCLRRecipe: Equatable, Sendable {
     public var batchSize: Int
     public var learningRate: Float
     public var epochs: Int
+    public var colorJitter: Float
+    public var grayscaleProbability: Float
 
     /// Optimizer steps the default epoch count aims at.
     public static let targetSteps = 5000
 
-    /// The recipe for `imageCount` training images of `imageSize` px (`channels` 1 or 3; the
-    /// rule does not depend on them yet, and takes them so that a later rule can).
+    /// The recipe for `imageCount` training images of `imageSize` px with `channels` (1 or 3).
     public init(imageCount: Int, imageSize: Int, channels: Int) {
         precondition(imageCount > 0 && imageSize > 0 && channels > 0, "SimCLRRecipe: empty data")
         width = imageSize <= 32 ? 16 : 32
@@ -36,5 +42,7 @@ public struct SimCLRRecipe: Equatable, Sendable {
         learningRate = 1e-3 * Float(batch) / 256
         let stepsPerEpoch = max(1, imageCount / batch)
         epochs = max(20, (Self.targetSteps + stepsPerEpoch - 1) / stepsPerEpoch)
+        colorJitter = channels == 3 ? 0.8 : 0.4
+        grayscaleProbability = channels == 3 ? 0.5 : 0.2
     }
 }
