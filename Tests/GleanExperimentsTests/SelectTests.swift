@@ -5,7 +5,8 @@ import GleanExperiments
 import Testing
 
 /// `glean select` on a folder of three kinds of stripes: TypiClust takes one of each, a second
-/// round excludes what was chosen and reuses the cached embeddings, and bad requests are refused.
+/// round excludes what was chosen and reuses the cached embeddings, pixels alone default to
+/// random, and bad requests are refused.
 @Suite struct SelectTests {
     /// 3 x 10 PNG files (horizontal, vertical, diagonal stripes with noise); the kind of each file.
     static func pile(_ label: String) throws -> (folder: String, kinds: [String: Int]) {
@@ -34,13 +35,17 @@ import Testing
     @Test func typiclustCoversTheKindsAndASecondRoundExcludesTheFirst() throws {
         let (folder, kinds) = try Self.pile("select-pile")
         let runs = TestScratch.path("select-runs")
-        let first = try SelectRun(SelectSettings.parse(["--images", folder, "--budget", "3", "--image-size", "16", "--runs-dir", runs])).run()
+        let first = try SelectRun(SelectSettings.parse(["--images", folder, "--budget", "3", "--image-size", "16", "--runs-dir", runs,
+                                                        "--strategy", "typiclust"])).run()
         #expect(Set(first.chosen.compactMap { kinds[$0] }) == [0, 1, 2])
         let csv = try String(contentsOfFile: first.csv, encoding: .utf8)
         #expect(csv.hasPrefix("path,rank,strategy,reason\n") && csv.contains("typiclust"))
         let second = try SelectRun(SelectSettings.parse(["--images", folder, "--budget", "6", "--image-size", "16", "--runs-dir", runs,
                                                          "--exclude", first.csv, "--strategy", "kcenter"])).run()
         #expect(Set(second.chosen).isDisjoint(with: first.chosen) && second.chosen.count == 6)
+        // Without an encoder and a strategy, the choice is random (TypiClust on raw pixels lost to it).
+        let auto = try SelectRun(SelectSettings.parse(["--images", folder, "--budget", "2", "--image-size", "16", "--runs-dir", runs])).run()
+        #expect(try String(contentsOfFile: auto.csv, encoding: .utf8).contains(",random,"))
         let embeddings = try FileManager.default.contentsOfDirectory(atPath: runs + "/embeddings").filter { $0.hasSuffix(".safetensors") }
         #expect(embeddings.count == 1)
         #expect { try SelectRun(SelectSettings.parse(["--images", folder, "--budget", "40", "--runs-dir", runs])).run() } throws: {

@@ -16,7 +16,9 @@ public enum SelectionStrategy: String, OptionChoice {
 public struct SelectOptions: Equatable {
     public var images = ""
     public var budget = 0
-    public var strategy = SelectionStrategy.typiclust
+    /// nil (auto): TypiClust with an encoder, random on pixels (TypiClust on raw pixels chose
+    /// worse sets than random on Fashion-MNIST: 61.2% ± 4.4 against 69.8% ± 2.3, 3 seeds).
+    public var strategy: SelectionStrategy? = nil
     public var encoder = "pixels"
     public var classifier = ""
     public var exclude = ""
@@ -28,7 +30,7 @@ public struct SelectOptions: Equatable {
     public static let options: [OptionSpec<SelectOptions>] = [
         .value("images", \.images, "Folder of unlabeled images (PNG or JPEG, sub-folders included)."),
         .value("budget", \.budget, "How many images to choose for labeling."),
-        .value("strategy", \.strategy, "typiclust (typical images of clusters: a cold start), kcenter, random (the baseline), margin (least sure under --classifier, one per cluster: later rounds)."),
+        .value("strategy", \.strategy, "typiclust (typical images of clusters: a cold start), kcenter, random (the baseline), margin (least sure under --classifier, one per cluster: later rounds); auto: typiclust with an --encoder, random with pixels (on raw pixels TypiClust chose worse than random)."),
         .value("encoder", \.encoder, "What images are compared by: an encoder checkpoint (glean pretrain's encoder.safetensors, or any classifier's backbone), or pixels (the images at --image-size)."),
         .value("classifier", \.classifier, "Classifier checkpoint trained on the labels so far (for --strategy margin)."),
         .value("exclude", \.exclude, "CSV whose first column lists images not to choose (already labeled, or chosen before: a selection.csv or labels.csv)."),

@@ -37,11 +37,14 @@ public struct SelectRun {
     public func run() throws -> Outcome {
         guard request.resume == nil else { throw ExperimentError("glean select does not resume: run it again (embeddings are cached)") }
         let options = request.settings.select, seed = request.settings.run.seed
+        let strategy = options.strategy ?? (options.encoder == "pixels" ? .random : .typiclust)
         let files = try ImageFolder.imageFiles(root: options.images)
         let excluded = try excludedPaths(options.exclude)
         let experiment = try Experiment(settings: request.settings, defaultName: "select", resume: nil)
         let embedder = try Embedder(options)
-        experiment.say("glean select: \(files.count) images in \(options.images); \(options.strategy.rawValue), budget \(options.budget); "
+        experiment.say("glean select: \(files.count) images in \(options.images); \(strategy.rawValue)"
+                       + (options.strategy == nil && strategy == .random ? " (auto: on raw pixels TypiClust chose worse sets than random; give --encoder to use it)" : "")
+                       + ", budget \(options.budget); "
                        + "embedded by \(embedder.description)" + (excluded.isEmpty ? "" : "; \(excluded.count) paths excluded"))
         let cache = request.settings.run.runsDir + "/embeddings"
         let (paths, features) = try embedder.embed(files, cacheFolder: cache, say: experiment.say)
@@ -52,7 +55,7 @@ public struct SelectRun {
         }
         var generator = RandomGenerator(seed: seed, stream: "select")
         let choices: [ActiveSelection.Choice]
-        switch options.strategy {
+        switch strategy {
         case .typiclust: choices = ActiveSelection.typiclust(features, labeled: labeled, budget: options.budget, generator: &generator)
         case .kcenter: choices = ActiveSelection.kCenterGreedy(features, labeled: labeled, budget: options.budget, generator: &generator)
         case .random: choices = ActiveSelection.random(count: paths.count, labeled: labeled, budget: options.budget, generator: &generator)
@@ -63,7 +66,7 @@ public struct SelectRun {
         }
         func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         let csv = "path,rank,strategy,reason\n" + choices.enumerated().map { rank, choice in
-            [quoted(paths[choice.index]), String(rank + 1), options.strategy.rawValue, quoted(choice.reason)].joined(separator: ",")
+            [quoted(paths[choice.index]), String(rank + 1), strategy.rawValue, quoted(choice.reason)].joined(separator: ",")
         }.joined(separator: "\n") + "\n"
         let target = options.out.isEmpty ? experiment.directory.path + "/selection.csv" : options.out
         try AtomicFile.write(Data(csv.utf8), to: target)
