@@ -54,5 +54,11 @@ import Testing
         #expect { try SelectRun(SelectSettings.parse(["--images", folder + "/nothing", "--budget", "2", "--runs-dir", runs])).run() } throws: {
             "\($0)".contains("nothing")
         }
+        // A list of files that are not in the pile is refused by name.
+        let elsewhere = runs + "/elsewhere.csv"
+        try "path,rank\n/somewhere/else.png,1\n".write(toFile: elsewhere, atomically: true, encoding: .utf8)
+        #expect { try SelectRun(SelectSettings.parse(["--images", folder, "--budget", "2", "--runs-dir", runs, "--exclude", elsewhere])).run() } throws: {
+            "\($0)".contains("elsewhere.csv") && "\($0)".contains("none of its 1 paths")
+        }
     }
 }

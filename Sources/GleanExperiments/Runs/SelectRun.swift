@@ -49,6 +49,15 @@ public struct SelectRun {
         let cache = request.settings.run.runsDir + "/embeddings"
         let (paths, features) = try embedder.embed(files, cacheFolder: cache, say: experiment.say)
         let labeled = Set(paths.indices.filter { excluded.contains(paths[$0]) || excluded.contains((paths[$0] as NSString).standardizingPath) })
+        if !excluded.isEmpty {
+            let listed = excludedCount(options.exclude)
+            guard !labeled.isEmpty else {
+                throw ExperimentError("--exclude \(options.exclude): none of its \(listed) paths is an image of \(options.images) (a list of another folder?)")
+            }
+            if labeled.count < listed {
+                experiment.say("warning: \(listed - labeled.count) of the \(listed) paths in \(options.exclude) are not images of \(options.images); ignored")
+            }
+        }
         let available = paths.count - labeled.count
         guard options.budget <= available else {
             throw ExperimentError("--budget \(options.budget) is more than the \(available) images left to choose in \(options.images)")
@@ -73,6 +82,12 @@ public struct SelectRun {
         choices.prefix(5).forEach { experiment.say("  \(paths[$0.index]): \($0.reason)") }
         experiment.say("\(choices.count) images chosen: \(target)")
         return Outcome(chosen: choices.map { paths[$0.index] }, csv: target)
+    }
+
+    /// How many paths `csv` lists (its data rows).
+    private func excludedCount(_ csv: String) -> Int {
+        ((try? String(contentsOfFile: csv, encoding: .utf8)) ?? "").split(whereSeparator: \.isNewline)
+            .filter { !$0.hasPrefix("path,") && !$0.hasPrefix("\"path\"") && !$0.isEmpty }.count
     }
 
     /// The first column of `csv` (a header row naming `path` is skipped), standardised paths.
