@@ -49,6 +49,13 @@ extension ImageBuffer {
 
 extension ImageBuffer {
     /// The values as 8-bit pixels (`[C, H, W]`), rounded and clamped to 0...255.
+    /// The values with each channel shifted by `mean` and divided by `std` (a model's input form).
+    public func normalized(mean: [Float], std: [Float]) -> [Float] {
+        require(mean.count == channels && std.count == channels, "ImageBuffer.normalized: \(channels) channels need \(channels) means and stds")
+        let plane = height * width
+        return values.enumerated().map { ($1 - mean[$0 / plane]) / std[$0 / plane] }
+    }
+
     public var bytes: [UInt8] { values.map { UInt8(Swift.min(Swift.max(($0 * 255).rounded(), 0), 255)) } }
 }
 

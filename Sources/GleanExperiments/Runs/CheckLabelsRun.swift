@@ -158,10 +158,9 @@ public struct CheckLabelsRun {
     /// Every image's out-of-sample probabilities (file, given label, one column per class), for
     /// other tools or another rule.
     private func writeProbabilities(_ probabilities: [[Float]], images: ImageDataset, planted: Set<Int>, to path: String) throws {
-        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        var csv = (["file", "given"] + images.classNames.map(quoted) + (planted.isEmpty ? [] : ["planted"])).joined(separator: ",") + "\n"
+        var csv = (["file", "given"] + images.classNames.map(csvQuoted) + (planted.isEmpty ? [] : ["planted"])).joined(separator: ",") + "\n"
         for (index, row) in probabilities.enumerated() {
-            csv += ([quoted(images.source(of: index)), quoted(images.classNames[images.labels[index]])] + row.map { String(format: "%.5f", $0) }
+            csv += ([csvQuoted(images.source(of: index)), csvQuoted(images.classNames[images.labels[index]])] + row.map { String(format: "%.5f", $0) }
                     + (planted.isEmpty ? [] : [planted.contains(index) ? "yes" : "no"])).joined(separator: ",") + "\n"
         }
         try AtomicFile.write(Data(csv.utf8), to: path)
@@ -170,10 +169,9 @@ public struct CheckLabelsRun {
     private func write(_ result: ConfidentLearning.Result, images: ImageDataset, planted: Set<Int>, settings: CheckLabelsSettings,
                        experiment: Experiment) throws {
         let names = images.classNames, issues = result.issues
-        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         var csv = "rank,file,given,suggested,self_confidence,margin" + (planted.isEmpty ? "" : ",planted") + "\n"
         for (rank, issue) in issues.enumerated() {
-            csv += [String(rank + 1), quoted(images.source(of: issue.index)), quoted(names[issue.givenLabel]), quoted(names[issue.suggestedLabel]),
+            csv += [String(rank + 1), csvQuoted(images.source(of: issue.index)), csvQuoted(names[issue.givenLabel]), csvQuoted(names[issue.suggestedLabel]),
                     String(format: "%.4f", issue.selfConfidence), String(format: "%.4f", issue.margin)].joined(separator: ",")
                 + (planted.isEmpty ? "" : planted.contains(issue.index) ? ",yes" : ",no") + "\n"
         }

@@ -73,9 +73,8 @@ public struct SelectRun {
             choices = ActiveSelection.marginInClusters(features, probabilities: probabilities, labeled: labeled, budget: options.budget,
                                                        generator: &generator)
         }
-        func quoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         let csv = "path,rank,strategy,reason\n" + choices.enumerated().map { rank, choice in
-            [quoted(paths[choice.index]), String(rank + 1), strategy.rawValue, quoted(choice.reason)].joined(separator: ",")
+            [csvQuoted(paths[choice.index]), String(rank + 1), strategy.rawValue, csvQuoted(choice.reason)].joined(separator: ",")
         }.joined(separator: "\n") + "\n"
         let target = options.out.isEmpty ? experiment.directory.path + "/selection.csv" : options.out
         try AtomicFile.write(Data(csv.utf8), to: target)
@@ -164,11 +163,7 @@ struct Embedder {
                 }
                 // Pixels are compared as RGB, so that gray and colour files of one pile fit together.
                 let image = ImageBuffer(decoded: decoded, channels: module == nil ? 3 : channels).resized(height: size, width: size)
-                let plane = size * size
-                for channel in 0..<image.channels {
-                    let (m, s) = module == nil ? (Float(0), Float(1)) : (mean[channel], std[channel])
-                    values += image.values[(channel * plane)..<((channel + 1) * plane)].map { ($0 - m) / s }
-                }
+                values += module == nil ? image.values : image.normalized(mean: mean, std: std)
                 batch.append(path)
             }
             guard !batch.isEmpty else { continue }
@@ -212,15 +207,13 @@ struct Classifier {
     func probabilities(_ paths: [String], say: (String) -> Void) throws -> [[Float]] {
         module.eval()
         var rows: [[Float]] = []
-        let (size, plane) = (info.imageSize, info.imageSize * info.imageSize)
+        let size = info.imageSize
         for first in stride(from: 0, to: paths.count, by: SelectRun.batchSize) {
             var values: [Float] = []
             let batch = paths[first..<Swift.min(first + SelectRun.batchSize, paths.count)]
             for path in batch {
-                let image = ImageBuffer(decoded: try ImageDecoder.decode(path: path), channels: info.inputChannels).resized(height: size, width: size)
-                for channel in 0..<info.inputChannels {
-                    values += image.values[(channel * plane)..<((channel + 1) * plane)].map { ($0 - info.mean[channel]) / info.std[channel] }
-                }
+                values += ImageBuffer(decoded: try ImageDecoder.decode(path: path), channels: info.inputChannels)
+                    .resized(height: size, width: size).normalized(mean: info.mean, std: info.std)
             }
             let scores = withoutGradients { module(Tensor(values, shape: [batch.count, info.inputChannels, size, size])).softmax(axis: 1) }
             let classes = scores.shape[1], flat = scores.scalars

@@ -1,0 +1,2 @@
+/// A CSV field as the reports write it: in double quotes, inner quotes doubled.
+func csvQuoted(_ text: String) -> String { "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
