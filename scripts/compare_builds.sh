@@ -4,12 +4,14 @@
 # of glean and checks that each pair of final checkpoints holds bit-identical tensors (and the
 # same metadata but the timings).
 #   bash scripts/compare_builds.sh OLD_GLEAN NEW_GLEAN [WORK_DIR]
+# EXTRA="--precision bf16" adds options to every run; DNNL_MAX_CPU_ISA=AVX2 takes the AVX2 path.
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 OLD_GLEAN NEW_GLEAN [WORK_DIR]" >&2; exit 2; }
 old=$1 new=$2 work=${3:-$(mktemp -d)}
 mkdir -p "$work"
 export OMP_NUM_THREADS=1
-common=(--subsample-fraction 0.05 --epochs 2 --seed 0)
+# shellcheck disable=SC2206
+common=(--subsample-fraction 0.05 --epochs 2 --seed 0 ${EXTRA:-})
 declare -A runs=(
     [train]="train --model seednet --labels-per-class 20 --validation-per-class 5 --steps-per-epoch 10"
     [simclr]="pretrain simclr --batch-size 64 --steps-per-epoch 10 --learning-rate 0.001 --width 8 --knn-k 20"

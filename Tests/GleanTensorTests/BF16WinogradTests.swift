@@ -22,7 +22,7 @@ import Testing
     /// whose output gradient is `upstream`, with Glean's own kernels on or off, in `precision`.
     static func pass(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, upstream: Tensor, padding: Int, own: Bool,
                      precision: Precision) -> [[Float]] {
-        OwnKernels.$forced.withValue(own) {
+        KernelConfiguration.with({ $0.ownKernels = own ? .always : .never }) {
             MixedPrecision.with(precision) {
                 let (input, kernel, shift) = (x.requiringGrad(), weight.requiringGrad(), bias?.requiringGrad())
                 let output = input.conv2d(weight: kernel, bias: shift, padding: (padding, padding))
@@ -76,13 +76,15 @@ import Testing
         let bias = hasBias ? Self.integers([outC], in: -2...2, generator: &generator) : nil
         let outSize = size + 2 * padding - 2
         let upstream = Self.integers([3, outC, outSize, outSize], in: -2...2, generator: &generator)
-        var geometry = ConvolutionGeometry(batch: 3, inputChannels: inC, height: size, width: size, outputChannels: outC,
+        let geometry = ConvolutionGeometry(batch: 3, inputChannels: inC, height: size, width: size, outputChannels: outC,
                                            kernelHeight: 3, kernelWidth: 3, stride: (1, 1), padding: (padding, padding),
-                                           dilation: (1, 1), groups: 1, hasBias: hasBias, winograd: true, bf16: true)
-        #expect(OwnKernels.$forced.withValue(true) { BF16Winograd.applies(to: geometry) })
-        #expect(!OwnKernels.$forced.withValue(false) { BF16Winograd.applies(to: geometry) })
-        geometry.bf16 = false
-        #expect(!OwnKernels.$forced.withValue(true) { BF16Winograd.applies(to: geometry) })
+                                           dilation: (1, 1), groups: 1, hasBias: hasBias)
+        func kernel(_ ownKernels: OwnKernelUse, _ precision: Precision) -> ConvolutionKernel {
+            ConvolutionPlan.choose(geometry, KernelConfiguration(ownKernels: ownKernels, precision: precision)).kernel
+        }
+        #expect(kernel(.always, .bf16) == .ownBF16Winograd)
+        #expect(kernel(.never, .bf16) != .ownBF16Winograd)
+        #expect(kernel(.always, .fp32) != .ownBF16Winograd)
 
         let own = Self.pass(x, weight, bias, upstream: upstream, padding: padding, own: true, precision: .bf16)
         // oneDNN's direct bf16 convolution is exact on these values too (fp32's Winograd would

@@ -46,7 +46,7 @@ import Testing
 
         // oneDNN's bf16 path (Glean's own bf16 Winograd, which rounds transformed operands, has
         // its own tests in BF16WinogradTests).
-        let mixed = OwnKernels.$forced.withValue(false) {
+        let mixed = KernelConfiguration.with({ $0.ownKernels = .never }) {
             MixedPrecision.with(.bf16) {
                 Self.convolution(x, weight, bias, upstream: upstream, stride: (stride, stride), padding: (1, 1))
             }

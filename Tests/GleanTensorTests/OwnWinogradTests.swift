@@ -43,7 +43,7 @@ import Testing
     @Test(arguments: [(16, 24, 9, 1, true, false), (20, 12, 6, 0, false, false), (16, 16, 4, 2, true, true),
                       (32, 40, 14, 1, true, true), (24, 16, 28, 1, false, false)])
     func matchesDirectConvolution(inC: Int, outC: Int, size: Int, padding: Int, hasBias: Bool, relu: Bool) throws {
-        guard OwnKernels.cpuSupported else { return }
+        guard ConvolutionCPU.this.hasAVX2FMA else { return }
         var generator = RandomGenerator(seed: UInt64(inC * 1000 + outC * 10 + size))
         let batch = 2
         let x = Tensor.normal([batch, inC, size, size], generator: &generator)
@@ -51,8 +51,9 @@ import Testing
         let bias = hasBias ? Tensor.normal([outC], generator: &generator) : nil
         var geometry = ConvolutionGeometry(batch: batch, inputChannels: inC, height: size, width: size, outputChannels: outC,
                                            kernelHeight: 3, kernelWidth: 3, stride: (1, 1), padding: (padding, padding),
-                                           dilation: (1, 1), groups: 1, hasBias: hasBias, winograd: true, bf16: false)
+                                           dilation: (1, 1), groups: 1, hasBias: hasBias)
         geometry.fusedReLU = relu
+        geometry.plan = ConvolutionPlan(kernel: .ownWinograd, bf16: false, weightGradientKernel: .ownWinograd, weightGradientBF16: false)
         let output = OwnWinograd.forward(x, weight, bias, geometry).output
         #expect(output.shape == Shape(geometry.destinationDims) && output.isBlocked)
         let (expected, scale) = Self.reference(x.scalars, weight.scalars, bias?.scalars, batch: batch, inC: inC, size: size,
@@ -69,7 +70,7 @@ import Testing
     /// (the backward-data convolution pads by 2 − padding) and channel counts 8 does not divide.
     @Test(arguments: [(16, 16, 10, 1), (20, 16, 9, 0), (16, 20, 7, 2), (40, 24, 5, 1)])
     func gradientsMatchTheOneDNNPath(inC: Int, outC: Int, size: Int, padding: Int) throws {
-        guard OwnKernels.cpuSupported else { return }
+        guard ConvolutionCPU.this.hasAVX2FMA else { return }
         var generator = RandomGenerator(seed: UInt64(inC + size))
         let x = Tensor.normal([2, inC, size, size], generator: &generator)
         let weight = Tensor.normal([outC, inC, 3, 3], standardDeviation: 0.2, generator: &generator)
@@ -78,7 +79,7 @@ import Testing
         let upstream = Tensor.normal([2, outC, outSize, outSize], generator: &generator)
         func gradients(own: Bool) -> [[Float]] {
             let (input, kernel, shift) = (x.requiringGrad(), weight.requiringGrad(), bias.requiringGrad())
-            let output = OwnKernels.$forced.withValue(own) { input.conv2d(weight: kernel, bias: shift, padding: (padding, padding)) }
+            let output = KernelConfiguration.with({ $0.ownKernels = own ? .always : .never }) { input.conv2d(weight: kernel, bias: shift, padding: (padding, padding)) }
             (output * upstream).sum().backward()
             return [output.scalars, input.grad!.scalars, kernel.grad!.scalars, shift.grad!.scalars]
         }

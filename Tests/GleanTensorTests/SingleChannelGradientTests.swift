@@ -8,14 +8,14 @@ import Testing
 @Suite struct SingleChannelGradientTests {
     @Test(arguments: [(16, 9, 0, true), (64, 28, 0, true), (8, 7, 1, false), (24, 12, 2, true)])
     func weightAndBiasGradientsMatchDoubleSums(outC: Int, size: Int, padding: Int, hasBias: Bool) throws {
-        guard OwnKernels.cpuSupported else { return }
+        guard ConvolutionCPU.this.hasAVX2FMA else { return }
         var generator = RandomGenerator(seed: UInt64(outC * 100 + size))
         let batch = 3, outSize = size + 2 * padding - 2
         let x = Tensor.normal([batch, 1, size, size], generator: &generator)
         let weight = Tensor.normal([outC, 1, 3, 3], generator: &generator).requiringGrad()
         let bias = hasBias ? Tensor.normal([outC], generator: &generator).requiringGrad() : nil
         let upstream = Tensor.normal([batch, outC, outSize, outSize], generator: &generator)
-        let output = OwnKernels.$forced.withValue(true) { x.conv2d(weight: weight, bias: bias, padding: (padding, padding)) }
+        let output = KernelConfiguration.with({ $0.ownKernels = .always }) { x.conv2d(weight: weight, bias: bias, padding: (padding, padding)) }
         (output * upstream).sum().backward()
         let (image, dy) = (x.scalars, upstream.scalars)
         let weightGradient = weight.grad!.scalars, biasGradient = bias?.grad!.scalars
@@ -48,29 +48,30 @@ import Testing
         func geometry(inC: Int = 1, outC: Int = 16, kernel: Int = 3, stride: Int = 1) -> ConvolutionGeometry {
             ConvolutionGeometry(batch: 2, inputChannels: inC, height: 10, width: 10, outputChannels: outC,
                                 kernelHeight: kernel, kernelWidth: kernel, stride: (stride, stride), padding: (1, 1),
-                                dilation: (1, 1), groups: 1, hasBias: true, winograd: false, bf16: false)
+                                dilation: (1, 1), groups: 1, hasBias: true)
         }
-        OwnKernels.$forced.withValue(true) {
-            #expect(SingleChannelGradient.applies(to: geometry()) == OwnKernels.cpuSupported)
-            #expect(!SingleChannelGradient.applies(to: geometry(inC: 3)))
-            #expect(!SingleChannelGradient.applies(to: geometry(outC: 12)))
-            #expect(!SingleChannelGradient.applies(to: geometry(kernel: 5)))
-            #expect(!SingleChannelGradient.applies(to: geometry(stride: 2)))
+        func runsHere(_ geometry: ConvolutionGeometry, _ ownKernels: OwnKernelUse = .always) -> Bool {
+            ConvolutionPlan.choose(geometry, KernelConfiguration(ownKernels: ownKernels)).weightGradientKernel == .ownSingleChannelGradient
         }
-        OwnKernels.$forced.withValue(false) { #expect(!SingleChannelGradient.applies(to: geometry())) }
+        #expect(runsHere(geometry()) == ConvolutionCPU.this.hasAVX2FMA)
+        #expect(!runsHere(geometry(inC: 3)))
+        #expect(!runsHere(geometry(outC: 12)))
+        #expect(!runsHere(geometry(kernel: 5)))
+        #expect(!runsHere(geometry(stride: 2)))
+        #expect(!runsHere(geometry(), .never))
     }
 
     /// With the kernel on, a first layer whose input needs a gradient still gets oneDNN's input
     /// gradient, equal to the one of the oneDNN-only path.
     @Test func inputGradientIsUnchanged() throws {
-        guard OwnKernels.cpuSupported else { return }
+        guard ConvolutionCPU.this.hasAVX2FMA else { return }
         var generator = RandomGenerator(seed: 5)
         let x = Tensor.normal([2, 1, 10, 10], generator: &generator)
         let weight = Tensor.normal([16, 1, 3, 3], generator: &generator)
         let upstream = Tensor.normal([2, 16, 10, 10], generator: &generator)
         func gradients(own: Bool) -> [[Float]] {
             let (input, kernel) = (x.requiringGrad(), weight.requiringGrad())
-            let output = OwnKernels.$forced.withValue(own) { input.conv2d(weight: kernel, padding: (1, 1)) }
+            let output = KernelConfiguration.with({ $0.ownKernels = own ? .always : .never }) { input.conv2d(weight: kernel, padding: (1, 1)) }
             (output * upstream).sum().backward()
             return [input.grad!.scalars, kernel.grad!.scalars]
         }

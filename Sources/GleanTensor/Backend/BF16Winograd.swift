@@ -10,14 +10,8 @@ import COwnKernels
 /// transform (Aᵀ m A, + bias) writes fp32 nChw16c — a group of tiles at a time, in cache.
 /// Backward-data runs the same kernel on the rotated, transposed weights; backward-weights sums
 /// the products of transformed inputs and output gradients over pairs of tiles (layers with a
-/// bias leave it to oneDNN). `OwnKernels.bf16WinogradActive` says where it runs.
+/// bias leave it to oneDNN). `ConvolutionPlan.choose` says where it runs.
 enum BF16Winograd {
-    /// Whether `geometry` runs here rather than on oneDNN.
-    static func applies(to geometry: ConvolutionGeometry) -> Bool {
-        OwnKernels.bf16WinogradActive && geometry.bf16 && geometry.winograd
-            && geometry.padding.0 <= 2 && geometry.padding.1 <= 2
-    }
-
     /// nChw16c, the layout both sides of the kernel use.
     static func blockedDesc(_ dims: [Int]) -> dnnl_memory_desc_t { DNNL.taggedDesc(dims, dnnl_nChw16c) }
 

@@ -7,18 +7,23 @@ struct ConvolutionGeometry {
     let stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int)
     let groups: Int
     let hasBias: Bool
-    let winograd: Bool
-    /// bf16 mixed precision: bf16 source, weights and output gradient; fp32 output, input
-    /// gradient, weight gradient and bias (oneDNN has no bf16 Winograd, so this runs direct).
-    var bf16: Bool
     /// ReLU applied to the output inside the primitive (forward only, for inference).
     var fusedReLU = false
-    /// Forward and backward-data run on Glean's own Winograd kernel (`OwnWinograd`, or
-    /// `BF16Winograd` when `bf16`), decided once when the layer runs so that its backward pass
-    /// takes the same path.
-    var ownWinograd = false
-    /// The weight gradient runs on Glean's own first-layer kernel (`SingleChannelGradient`).
-    var singleChannelGradient = false
+    /// The kernels the passes run on (`ConvolutionPlan.choose`), decided once when the layer runs
+    /// so that its backward passes take the same path.
+    var plan = ConvolutionPlan.direct(bf16: false)
+
+    /// bf16 mixed precision: bf16 source, weights and output gradient; fp32 output, input
+    /// gradient, weight gradient and bias.
+    var bf16: Bool { plan.bf16 }
+
+    /// The geometry the weight gradient runs with: its kernel and precision as forward's.
+    var weightGradientGeometry: ConvolutionGeometry {
+        var copy = self
+        copy.plan = ConvolutionPlan(kernel: plan.weightGradientKernel, bf16: plan.weightGradientBF16,
+                                    weightGradientKernel: plan.weightGradientKernel, weightGradientBF16: plan.weightGradientBF16)
+        return copy
+    }
 
     var outputHeight: Int { (height + 2 * padding.0 - dilation.0 * (kernelHeight - 1) - 1) / stride.0 + 1 }
     var outputWidth: Int { (width + 2 * padding.1 - dilation.1 * (kernelWidth - 1) - 1) / stride.1 + 1 }
@@ -38,15 +43,15 @@ struct ConvolutionGeometry {
 
     var keyValues: [Int] {
         [batch, inputChannels, height, width, outputChannels, kernelHeight, kernelWidth,
-         stride.0, stride.1, padding.0, padding.1, dilation.0, dilation.1, groups, hasBias ? 1 : 0, winograd ? 1 : 0,
-         fusedReLU ? 1 : 0, bf16 ? 1 : 0]
+         stride.0, stride.1, padding.0, padding.1, dilation.0, dilation.1, groups, hasBias ? 1 : 0,
+         plan.kernel == .oneDNNWinograd ? 1 : 0, fusedReLU ? 1 : 0, bf16 ? 1 : 0]
     }
 
     /// Element type of the operands that run in low precision (source, weights, output gradient).
     private var operandType: dnnl_data_type_t { bf16 ? dnnl_bf16 : dnnl_f32 }
 
 
-    private var algorithm: dnnl_alg_kind_t { winograd && !bf16 ? dnnl_convolution_auto : dnnl_convolution_direct }
+    private var algorithm: dnnl_alg_kind_t { plan.kernel == .oneDNNWinograd ? dnnl_convolution_auto : dnnl_convolution_direct }
     private var strides: [dnnl_dim_t] { DNNL.dims([stride.0, stride.1]) }
     private var dilates: [dnnl_dim_t] { DNNL.dims([dilation.0 - 1, dilation.1 - 1]) }
     private var paddingLeft: [dnnl_dim_t] { DNNL.dims([padding.0, padding.1]) }
@@ -129,8 +134,10 @@ enum ConvolutionKernels {
     /// read them, for the backward passes.
     static func forward(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?,
                         _ geometry: ConvolutionGeometry) -> (output: Tensor, source: OperandMemory, weights: OperandMemory) {
-        if geometry.ownWinograd {
-            return geometry.bf16 ? BF16Winograd.forward(x, weight, bias, geometry) : OwnWinograd.forward(x, weight, bias, geometry)
+        switch geometry.plan.kernel {
+        case .ownBF16Winograd: return BF16Winograd.forward(x, weight, bias, geometry)
+        case .ownWinograd: return OwnWinograd.forward(x, weight, bias, geometry)
+        case .oneDNNDirect, .oneDNNWinograd, .ownSingleChannelGradient: break
         }
         let primitive = geometry.forward()
         let dstDesc = primitive.desc(dnnl_query_dst_md)
@@ -159,25 +166,27 @@ enum ConvolutionKernels {
     /// want it in the same layout.
     static func backward(_ gradient: Tensor, source: OperandMemory, weights: OperandMemory, _ geometry: ConvolutionGeometry,
                          weightShape: Shape, needsInputGradient: Bool) -> (input: Tensor?, weights: Tensor, bias: Tensor?) {
-        if geometry.ownWinograd && geometry.bf16 {
+        switch geometry.plan.kernel {
+        case .ownBF16Winograd:
             let diffDst = OperandMemory.of(gradient, as: BF16Winograd.blockedDesc(geometry.destinationDims))
             let input = needsInputGradient ? BF16Winograd.backwardData(diffDst, weights: weights, geometry) : nil
-            if !geometry.hasBias {
+            if geometry.plan.weightGradientKernel == .ownBF16Winograd {
                 return (input, BF16Winograd.backwardWeights(diffDst, source: source, geometry), nil)
             }
-            let weightsGeometry = bf16WeightGradientGeometry(geometry)
+            let weightsGeometry = geometry.weightGradientGeometry
             let (weightGradient, biasGradient) = backwardWeights(
                 OperandMemory.of(gradient, as: weightsGeometry.backwardWeights().desc(dnnl_query_diff_dst_md)), source: source,
                 weightsGeometry, weightShape: weightShape)
             return (input, weightGradient, biasGradient)
-        }
-        if geometry.ownWinograd {
+        case .ownWinograd:
             let diffDst = OperandMemory.of(gradient, as: OwnWinograd.blockedDesc(geometry.destinationDims))
             let input = needsInputGradient ? OwnWinograd.backwardData(diffDst, weights: weights, geometry) : nil
             let (weightGradient, biasGradient) = OwnWinograd.backwardWeights(diffDst, source: source, geometry)
             return (input, weightGradient, biasGradient)
+        case .oneDNNDirect, .oneDNNWinograd, .ownSingleChannelGradient:
+            break
         }
-        if geometry.singleChannelGradient {
+        if geometry.plan.weightGradientKernel == .ownSingleChannelGradient {
             let (weightGradient, biasGradient) = SingleChannelGradient.backwardWeights(gradient, source: source, geometry)
             let input = needsInputGradient
                 ? backwardData(OperandMemory.of(gradient, as: geometry.backwardData().desc(dnnl_query_diff_dst_md)),
@@ -185,7 +194,7 @@ enum ConvolutionKernels {
                 : nil
             return (input, weightGradient, biasGradient)
         }
-        let weightsGeometry = bf16WeightGradientGeometry(geometry)
+        let weightsGeometry = geometry.weightGradientGeometry
         let weightsPass = weightsGeometry.backwardWeights()
         let diffDst = OperandMemory.of(gradient, as: weightsPass.desc(dnnl_query_diff_dst_md))
         var input: Tensor?
@@ -197,21 +206,6 @@ enum ConvolutionKernels {
         }
         let (weightGradient, biasGradient) = backwardWeights(diffDst, source: source, weightsGeometry, weightShape: weightShape)
         return (input, weightGradient, biasGradient)
-    }
-
-    /// The geometry the weight gradient runs with: oneDNN 2.6's bf16 backward-weights kernel is
-    /// slow on outputs of 4x4 or less where fp32 has a fast path — half the speed of fp32
-    /// Winograd for 3x3 stride-1 layers, 1.3x the time of fp32 for ResNet-18's 1x1 stride-2
-    /// shortcut at 28 px — so those run in fp32; its 3x3 stride-2 layer (7x7 → 4x4) is 1.4x
-    /// faster in bf16 and stays there (Zen 4).
-    private static func bf16WeightGradientGeometry(_ geometry: ConvolutionGeometry) -> ConvolutionGeometry {
-        var weightsGeometry = geometry
-        weightsGeometry.ownWinograd = false
-        let pointwise = geometry.kernelHeight == 1 && geometry.kernelWidth == 1
-        if geometry.bf16 && (geometry.winograd || pointwise) && geometry.outputHeight * geometry.outputWidth <= 16 {
-            weightsGeometry.bf16 = false
-        }
-        return weightsGeometry
     }
 
     static func backwardData(_ diffDst: OperandMemory, weights: OperandMemory, _ geometry: ConvolutionGeometry) -> Tensor {

@@ -21,7 +21,11 @@ public struct ConvolutionProbe {
         geometry = ConvolutionGeometry(batch: batch, inputChannels: channels, height: size, width: size,
                                        outputChannels: outChannels, kernelHeight: kernel, kernelWidth: kernel,
                                        stride: (1, 1), padding: (padding, padding), dilation: (1, 1), groups: 1,
-                                       hasBias: false, winograd: algorithm == .auto, bf16: bf16)
+                                       hasBias: false,
+                                       plan: algorithm == .auto && !bf16
+                                           ? ConvolutionPlan(kernel: .oneDNNWinograd, bf16: false, weightGradientKernel: .oneDNNWinograd,
+                                                             weightGradientBF16: false)
+                                           : .direct(bf16: bf16))
         let plainInput = Tensor.normal([batch, channels, size, size], generator: &generator)
         weight = .normal([outChannels, channels, kernel, kernel], standardDeviation: 0.05, generator: &generator)
         forwardResult = ConvolutionKernels.forward(plainInput, weight, nil, geometry)

@@ -4,19 +4,13 @@ import Foundation
 
 /// Glean's own Winograd F(4x4, 3x3) convolution, for CPUs where oneDNN has none (oneDNN
 /// 2.6 ships Winograd for AVX-512 only; on AVX2 it runs direct convolutions at up to 97% of the
-/// FMA peak, so only fewer multiplications go faster). 3x3 stride-1 fp32 layers whose
-/// geometry `ConvolutionGeometry.winograd` accepts: the input in nChw8c (oneDNN's AVX2 layout)
+/// FMA peak, so only fewer multiplications go faster). 3x3 stride-1 fp32 layers that
+/// `ConvolutionPlan.choose` sends here: the input in nChw8c (oneDNN's AVX2 layout)
 /// is cut into 6x6 tiles with stride 4 and transformed (Bᵀ d B), the weights once per version
 /// (G g Gᵀ), 36 matrix products on oneDNN's sgemm multiply them (16 outputs cost 36 instead of
 /// 144 multiply-adds per channel pair), and the output transform (Aᵀ m A, + bias, ReLU when
-/// fused) writes nChw8c. Backward-data and backward-weights run as Winograd too. `OwnKernels`
-/// says where it runs.
+/// fused) writes nChw8c. Backward-data and backward-weights run as Winograd too.
 enum OwnWinograd {
-    /// Whether `geometry` runs here rather than on oneDNN.
-    static func applies(to geometry: ConvolutionGeometry) -> Bool {
-        OwnKernels.active && geometry.winograd && !geometry.bf16 && geometry.padding.0 <= 2 && geometry.padding.1 <= 2
-    }
-
     /// nChw8c, the layout both sides of the kernel use.
     static func blockedDesc(_ dims: [Int]) -> dnnl_memory_desc_t { DNNL.taggedDesc(dims, dnnl_nChw8c) }
 

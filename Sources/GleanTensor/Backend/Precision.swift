@@ -16,14 +16,11 @@ public enum Precision: String, Sendable, CaseIterable {
     case auto
 }
 
-/// The precision setting: one switch for the whole process (`use`), which a task can override
-/// for the code it runs (`with`).
+/// The precision part of `KernelConfiguration`: what a requested precision means on this CPU,
+/// and shortcuts that set it for the whole process (`use`) or for a task (`with`).
 public enum MixedPrecision {
-    private nonisolated(unsafe) static var processWide: Precision = .fp32
-    @TaskLocal private static var scoped: Precision?
-
     /// The precision convolutions run in now: `.fp32` or `.bf16`, never `.auto`.
-    public static var active: Precision { scoped ?? processWide }
+    public static var active: Precision { KernelConfiguration.current.precision }
 
     /// Whether oneDNN dispatches to an ISA with native bf16 dot products on this CPU (after any
     /// `DNNL_MAX_CPU_ISA` limit).
@@ -75,18 +72,20 @@ public enum MixedPrecision {
         }
     }
 
-    /// Sets the precision of the whole process; returns what is active now and, when the
-    /// request could not be honoured, why.
+    /// Sets the precision of the whole process's `KernelConfiguration`; returns what is active
+    /// now and, when the request could not be honoured, why.
     @discardableResult
     public static func use(_ requested: Precision) -> (active: Precision, note: String?) {
         let (precision, note) = resolve(requested)
-        processWide = precision
+        var configuration = KernelConfiguration.processWide
+        configuration.precision = precision
+        KernelConfiguration.install(configuration)
         return (precision, note)
     }
 
     /// Runs `body` with `requested` (resolved as `use` does) for this task only.
     public static func with<T>(_ requested: Precision, _ body: () throws -> T) rethrows -> T {
-        try $scoped.withValue(resolve(requested).precision, operation: body)
+        try KernelConfiguration.with({ $0.precision = requested }, body)
     }
 
     /// oneDNN's name for the ISA it dispatches to, e.g. `avx512_core_bf16`.

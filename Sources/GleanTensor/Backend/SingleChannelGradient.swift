@@ -5,15 +5,8 @@ import COwnKernels
 /// stride 1, output channels a multiple of 8) on Glean's own AVX2 kernel: oneDNN 2.6's AVX2
 /// backward-weights kernel splits such a layer along its single input channel and ran SeedNet's
 /// first layer (1→64 at 28 px, batch 128) at 5 ms a step, about a tenth of the FMA peak.
-/// `OwnKernels` says where it runs.
+/// `ConvolutionPlan.choose` says where it runs.
 enum SingleChannelGradient {
-    /// Whether `geometry`'s weight gradient runs here rather than on oneDNN.
-    static func applies(to geometry: ConvolutionGeometry) -> Bool {
-        OwnKernels.active && !geometry.bf16 && geometry.inputChannels == 1 && geometry.groups == 1
-            && geometry.kernelHeight == 3 && geometry.kernelWidth == 3 && geometry.stride == (1, 1)
-            && geometry.dilation == (1, 1) && geometry.outputChannels % 8 == 0
-    }
-
     /// Weight gradient (plain `[O, 1, 3, 3]`) and bias gradient (`[O]`, when the layer has a bias)
     /// from the output gradient `gradient` (`[N, O, OH, OW]`) and the input as the forward pass
     /// read it (`[N, 1, H, W]`).

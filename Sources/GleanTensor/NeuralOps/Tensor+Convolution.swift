@@ -1,22 +1,3 @@
-import Foundation
-
-/// Which convolution algorithm oneDNN runs.
-public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
-    /// Direct convolution (`jit:avx512_core` on this CPU).
-    case direct
-    /// Winograd for 3x3 stride-1 layers with at least 16 input and output channels (where it
-    /// measured faster here), direct elsewhere.
-    case auto
-}
-
-/// Process-wide convolution settings.
-public enum ConvolutionSettings {
-    /// The algorithm new convolutions use: `$GLEAN_CONV_ALGORITHM` (`direct` or `auto`) if set,
-    /// else `.auto` (Winograd roughly halves the time of 3x3 stride-1 layers here).
-    public nonisolated(unsafe) static var algorithm: ConvolutionAlgorithm =
-        ProcessInfo.processInfo.environment["GLEAN_CONV_ALGORITHM"].flatMap(ConvolutionAlgorithm.init(rawValue:)) ?? .auto
-}
-
 extension Tensor {
     /// 2-D convolution (cross-correlation, as in PyTorch).
     ///
@@ -44,12 +25,8 @@ extension Tensor {
         var geometry = ConvolutionGeometry(
             batch: shape[0], inputChannels: shape[1], height: shape[2], width: shape[3],
             outputChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
-            stride: stride, padding: padding, dilation: dilation, groups: groups, hasBias: bias != nil,
-            winograd: ConvolutionSettings.algorithm == .auto && groups == 1 && stride == (1, 1) && dilation == (1, 1)
-                && weight.shape[2] == 3 && weight.shape[3] == 3 && shape[1] >= 16 && weight.shape[0] >= 16,
-            bf16: MixedPrecision.active == .bf16)
-        geometry.ownWinograd = OwnWinograd.applies(to: geometry) || BF16Winograd.applies(to: geometry)
-        geometry.singleChannelGradient = SingleChannelGradient.applies(to: geometry)
+            stride: stride, padding: padding, dilation: dilation, groups: groups, hasBias: bias != nil)
+        geometry.plan = ConvolutionPlan.choose(geometry, KernelConfiguration.current)
         require(geometry.outputHeight > 0 && geometry.outputWidth > 0,
                      "conv2d: input shape \(shape) is too small for kernel \(weight.shape) with padding \(padding)")
         FlopCounter.add(geometry.flops)
