@@ -1,9 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Linux only: oneDNN, zlib, libpng and libjpeg-turbo come from the system (Debian 12's packages;
+// scripts/setup.sh installs them), and the kernels need x86-64 with AVX2 + FMA for full speed.
+// One unsafe flag stays: -O3 for Glean's own C kernels, which at SwiftPM's release -O2 ran
+// ResNet-18 training on the AVX2 path 8% slower (2026-12-05, docs/benchmarks.md). It keeps other
+// packages from depending on Glean by version; a local or branch dependency works.
 let package = Package(
     name: "Glean",
-    platforms: [.macOS(.v14)],
     products: [
         .library(name: "Glean", targets: ["Glean"]),
         .library(name: "GleanExperiments", targets: ["GleanExperiments"]),
@@ -25,7 +29,7 @@ let package = Package(
         // gradients, bf16 Winograd F(2x2, 3x3)) and the arithmetic throughput probes.
         .target(name: "COwnKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Parallel loops on oneDNN's OpenMP team (libgomp), so that one pool of threads serves both.
-        .target(name: "CThreadTeam", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("gomp")]),
+        .target(name: "CThreadTeam", linkerSettings: [.linkedLibrary("gomp")]),
         .target(name: "GleanTensor", dependencies: ["CDNNL", "COwnKernels", "CThreadTeam"]),
         .target(name: "GleanNN", dependencies: ["GleanTensor"]),
         .target(name: "GleanData", dependencies: ["GleanTensor", "CZlib", "CPNG", "CTurboJPEG"]),

@@ -5,6 +5,9 @@ both; prints the median and range of the per-round ratios.
 
 Usage: python3 Benchmarks/compare.py [--only NAMES] [--rounds N] [--seconds S] [--precision fp32|bf16]
                                      [--isa native|avx2] [--python PYTHON_WITH_TORCH]
+                                     [--glean NEW_BINARY] [--against-glean OLD_BINARY]
+--against-glean compares two Glean builds instead (new against old, same interleaving): the
+"PyTorch" column is then the old binary.
 --isa avx2 restricts both engines to AVX2 (DNNL_MAX_CPU_ISA for Glean's oneDNN; ONEDNN_MAX_CPU_ISA
 and ATEN_CPU_CAPABILITY for PyTorch), to measure an AVX2-only machine on an AVX-512 one.
 """
@@ -34,27 +37,36 @@ def main():
     parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     parser.add_argument("--isa", choices=["native", "avx2"], default="native")
     parser.add_argument("--python", default=os.environ.get("PYTHON", sys.executable))
+    parser.add_argument("--glean", default=os.path.join(ROOT, ".build/release/glean"))
+    parser.add_argument("--against-glean", default=None, help="an older glean binary to compare with, instead of PyTorch")
     args = parser.parse_args()
     names = args.only.split(",")
     env = dict(os.environ)
     if args.isa == "avx2":
         env.update(DNNL_MAX_CPU_ISA="AVX2", ONEDNN_MAX_CPU_ISA="AVX2", ATEN_CPU_CAPABILITY="avx2")
-    glean = os.path.join(ROOT, ".build/release/glean")
+    glean = args.glean
+    other = "old Glean" if args.against_glean else "PyTorch"
     results = {name: [] for name in names}
     for round_index in range(args.rounds):
         for name in names:
             g = run_json([glean, "bench", "--json", "--only", name, "--seconds", str(args.seconds),
                           "--precision", args.precision], env)
-            t = run_json([args.python, os.path.join(HERE, "pytorch_reference.py"), "--json", "--only", name,
-                          "--seconds", str(args.seconds), "--precision", args.precision], env)
+            if args.against_glean:
+                t = run_json([args.against_glean, "bench", "--json", "--only", name, "--seconds", str(args.seconds),
+                              "--precision", args.precision], env)
+                t["layout"] = "old build"
+            else:
+                t = run_json([args.python, os.path.join(HERE, "pytorch_reference.py"), "--json", "--only", name,
+                              "--seconds", str(args.seconds), "--precision", args.precision], env)
             results[name].append((g, t))
-            print("round %d %-26s Glean %8.1f GFLOP/s  PyTorch %8.1f GFLOP/s (%s)  %.2fx" % (
-                round_index + 1, name, g["gflops"], t["gflops"], t["layout"], g["gflops"] / t["gflops"]),
+            print("round %d %-26s Glean %8.1f GFLOP/s  %s %8.1f GFLOP/s (%s)  %.2fx" % (
+                round_index + 1, name, g["gflops"], other, t["gflops"], t["layout"], g["gflops"] / t["gflops"]),
                 file=sys.stderr, flush=True)
     first = results[names[0]][0][0]
     print("%s, %d threads, oneDNN ISA %s, %s; %d interleaved rounds" % (
         first["cpu"], first["threads"], first["onednn_isa"], first["precision"], args.rounds))
-    print("| workload | Glean img/s (median) | PyTorch img/s (median, best layout) | Glean GFLOP/s | "
+    print("| workload | Glean img/s (median) | %s img/s (median%s) | Glean GFLOP/s | " % (
+        other, "" if args.against_glean else ", best layout") +
           "Glean % of measured peak | ratio median | ratio range |")
     print("|---|---|---|---|---|---|---|")
     for name in names:

@@ -21,9 +21,13 @@ public final class BasicBlock: Module {
         downsample = ResNetShortcut.make(inChannels, channels, stride: stride, generator: &generator)
     }
 
+    /// conv1 → bn1 → ReLU → conv2 → bn2, plus the shortcut, → ReLU (each convolution with its
+    /// batch norm folded in, in inference).
     public override func forward(_ input: Tensor) -> Tensor {
-        let out = conv2.forward(conv1.forward(input, batchNorm: bn1, relu: true), batchNorm: bn2, relu: false)
-        return Tensor.reluOfSum(dropPath.map { $0(out) } ?? out, ResNetShortcut.apply(downsample, input))
+        var out = conv1.forward(input, batchNorm: bn1, relu: true)
+        out = conv2.forward(out, batchNorm: bn2, relu: false)
+        let identity = downsample.map { $0(input) } ?? input
+        return Tensor.reluOfSum(dropPath.map { $0(out) } ?? out, identity)
     }
 }
 
@@ -49,24 +53,18 @@ public final class Bottleneck: Module {
         downsample = ResNetShortcut.make(inChannels, out, stride: stride, generator: &generator)
     }
 
+    /// conv1 → bn1 → ReLU → conv2 → bn2 → ReLU → conv3 → bn3, plus the shortcut, → ReLU.
     public override func forward(_ input: Tensor) -> Tensor {
         var out = conv1.forward(input, batchNorm: bn1, relu: true)
-        out = conv3.forward(conv2.forward(out, batchNorm: bn2, relu: true), batchNorm: bn3, relu: false)
-        return Tensor.reluOfSum(dropPath.map { $0(out) } ?? out, ResNetShortcut.apply(downsample, input))
+        out = conv2.forward(out, batchNorm: bn2, relu: true)
+        out = conv3.forward(out, batchNorm: bn3, relu: false)
+        let identity = downsample.map { $0(input) } ?? input
+        return Tensor.reluOfSum(dropPath.map { $0(out) } ?? out, identity)
     }
 }
 
 enum ResNetShortcut {
-    /// The shortcut branch's output: the projection (conv + BN, fused in inference) or `input`.
-    static func apply(_ downsample: Sequential?, _ input: Tensor) -> Tensor {
-        guard let downsample else { return input }
-        guard let conv = downsample.layers[0].1 as? Conv2d, let norm = downsample.layers[1].1 as? BatchNorm else {
-            return downsample(input)
-        }
-        return conv.forward(input, batchNorm: norm, relu: false)
-    }
-
-    /// The projection shortcut, or nil when the identity fits.
+    /// The projection shortcut (1x1 conv → BN, as torchvision's `downsample`), or nil when the identity fits.
     static func make(_ inChannels: Int, _ outChannels: Int, stride: Int, generator: inout RandomGenerator) -> Sequential? {
         guard stride != 1 || inChannels != outChannels else { return nil }
         return Sequential([

@@ -28,6 +28,14 @@ public struct ModelOptions: Equatable {
 
     public init() {}
 
+    /// The encoder default of the self-supervised and evaluation commands: ResNet-18 of width 32.
+    public static var resNetEncoder: ModelOptions {
+        var options = ModelOptions()
+        options.model = .resnet18
+        options.resNetDefaultWidth = 32
+        return options
+    }
+
     /// The width the model is built with.
     public var width: Int { widthOption ?? (model.isResNet ? resNetDefaultWidth : 64) }
 

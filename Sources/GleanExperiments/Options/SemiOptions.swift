@@ -2,8 +2,23 @@ import Glean
 
 /// The semi-supervised methods of `glean semi`.
 public enum SemiMethod: String, OptionChoice {
+    /// `simclrFinetune` with at most `fewLabelsPerClass` labels per class, else `fixmatch`.
+    case auto
     case pseudoLabelOnline = "pseudo-label-online", pseudoLabelOffline = "pseudo-label-offline", fixmatch, flexmatch
     case noisyStudent = "noisy-student", labelPropagation = "label-propagation"
+    case simclrFinetune = "simclr-finetune"
+
+    /// At or below this many labels per class (validation labels included), `auto` pretrains an
+    /// encoder and fine-tunes it: FixMatch cannot start from a model that has learned nothing
+    /// (3 labels per class of RGB digits: FixMatch 10.3%, from scratch 9.9%; pretrain 6 min +
+    /// fine-tune 27.1% over 3 seeds; docs/few-labels.md).
+    public static let fewLabelsPerClass = 5.0
+
+    /// What `auto` means for `labelsPerClass` labels per class; any other method is itself.
+    public func resolved(labelsPerClass: Double) -> SemiMethod {
+        guard self == .auto else { return self }
+        return labelsPerClass <= Self.fewLabelsPerClass ? .simclrFinetune : .fixmatch
+    }
 
     /// Whether the method trains teachers and students in stages (self-training).
     public var isSelfTraining: Bool { self == .pseudoLabelOffline || self == .noisyStudent || self == .labelPropagation }
@@ -14,7 +29,7 @@ public enum SemiMethod: String, OptionChoice {
 
 /// Options of `glean semi`'s methods; `auto` values depend on the method.
 public struct SemiOptions: Equatable {
-    public var method = SemiMethod.fixmatch
+    public var method = SemiMethod.auto
     public var threshold: Float?
     public var unlabeledRatio: Int?
     public var unlabeledWeight: Float = 1
@@ -54,7 +69,7 @@ public struct SemiOptions: Equatable {
     public init() {}
 
     public static let options: [OptionSpec<SemiOptions>] = [
-        .value("method", \.method, "pseudo-label-online: labeled + unlabeled batches, the model's own argmax as targets with a ramped weight; pseudo-label-offline: a teacher labels the unlabeled images it is sure of, a fresh model trains on both; fixmatch: a weak view's confident prediction is the target of a strong view; flexmatch: fixmatch with per-class thresholds that start low and rise as each class is learned (converges in fewer steps); noisy-student: rounds of teacher -> noised student on class-balanced pseudo-labels; label-propagation: the labels spread over a nearest-neighbour graph of the labeled and --graph-images unlabeled images (centred pixels, Zhou et al. 2004 / Iscen et al. 2019), and the teacher trains on, as a student, with the most confident half of each class (cheap: no extra forward passes over the unlabeled images)."),
+        .value("method", \.method, "auto: simclr-finetune with at most 5 labels per class (validation labels included), else fixmatch; simclr-finetune: SimCLR on every image, labeled and unlabeled (labels unused), for 85% of --minutes (else the epochs SimCLR's recipe chooses), then the encoder fine-tuned on every label (300 steps of 16; each step in its own run folder), as SimCLRv2 does with 1% of the labels; pseudo-label-online: labeled + unlabeled batches, the model's own argmax as targets with a ramped weight; pseudo-label-offline: a teacher labels the unlabeled images it is sure of, a fresh model trains on both; fixmatch: a weak view's confident prediction is the target of a strong view; flexmatch: fixmatch with per-class thresholds that start low and rise as each class is learned (converges in fewer steps); noisy-student: rounds of teacher -> noised student on class-balanced pseudo-labels; label-propagation: the labels spread over a nearest-neighbour graph of the labeled and --graph-images unlabeled images (centred pixels, Zhou et al. 2004 / Iscen et al. 2019), and the teacher trains on, as a student, with the most confident half of each class (cheap: no extra forward passes over the unlabeled images)."),
         .value("threshold", \.threshold, "Smallest softmax probability that keeps a pseudo-label (auto: 0 online, 0.99 offline, 0.95 fixmatch and flexmatch (tau), 0.8 noisy-student)."),
         .value("unlabeled-ratio", \.unlabeledRatio, "pseudo-label-online, fixmatch, flexmatch: unlabeled images per labeled image in a step, mu (auto: 7 fixmatch and flexmatch, 1 online)."),
         .value("unlabeled-weight", \.unlabeledWeight, "fixmatch, flexmatch: weight lambda_u of the unlabeled loss."),
@@ -81,7 +96,7 @@ public struct SemiOptions: Equatable {
         try check(threshold.map { $0 >= 0 && $0 <= 1 } ?? true, source, "threshold", "must be in [0, 1], got \(threshold ?? 0)")
         try check(unlabeledRatio.map { (1...64).contains($0) } ?? true, source, "unlabeled-ratio", "must be in 1...64, got \(unlabeledRatio ?? 0)")
         try check(unlabeledWeight >= 0, source, "unlabeled-weight", "must be >= 0, got \(unlabeledWeight)")
-        try check(!distributionAlignment || method.usesStrongViews, source, "distribution-alignment",
+        try check(!distributionAlignment || method.usesStrongViews || method == .auto, source, "distribution-alignment",
                   "applies to fixmatch and flexmatch, not \(method.rawValue)")
         try check(pseudoWeight >= 0, source, "pseudo-weight", "must be >= 0, got \(pseudoWeight)")
         try check(rampStart.map { $0 >= 0 } ?? true, source, "ramp-start", "must be >= 0, got \(rampStart ?? 0)")
@@ -97,7 +112,7 @@ public struct SemiOptions: Equatable {
 
     /// The confidence threshold the method uses.
     public var resolvedThreshold: Float {
-        threshold ?? [.pseudoLabelOnline: 0, .pseudoLabelOffline: 0.99, .fixmatch: 0.95, .flexmatch: 0.95, .noisyStudent: 0.8, .labelPropagation: 0][method]!
+        threshold ?? [.pseudoLabelOnline: 0, .pseudoLabelOffline: 0.99, .noisyStudent: 0.8, .labelPropagation: 0][method] ?? 0.95
     }
 
     /// FixMatch's distribution alignment to the class shares of `labeled` (nil when off); throws

@@ -44,14 +44,12 @@ public struct FinetuneOptions: Equatable {
 public struct FinetuneSettings: CommandSettings {
     public var encoder = EncoderOptions()
     public var data = DataOptions()
-    public var model = ModelOptions()
+    public var model = ModelOptions.resNetEncoder
     public var optimization = OptimizationOptions()
     public var finetune = FinetuneOptions()
     public var run = RunOptions()
 
     public init() {
-        model.model = .resnet18
-        model.resNetDefaultWidth = 32
         optimization.epochs = 20
         optimization.batchSize = 64
         optimization.optimizer = .adam

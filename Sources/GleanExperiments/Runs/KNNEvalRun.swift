@@ -5,13 +5,11 @@ import Glean
 public struct KNNEvalSettings: CommandSettings {
     public var encoder = EncoderOptions()
     public var data = DataOptions()
-    public var model = ModelOptions()
+    public var model = ModelOptions.resNetEncoder
     public var knn = KNNOptions()
     public var run = RunOptions()
 
     public init() {
-        model.model = .resnet18
-        model.resNetDefaultWidth = 32
     }
 
     public static let options: [OptionSpec<KNNEvalSettings>] = EncoderOptions.options.lifted(\.encoder) + DataOptions.options.lifted(\.data)

@@ -6,13 +6,11 @@ import Glean
 public struct LinearEvalSettings: CommandSettings {
     public var encoder = EncoderOptions()
     public var data = DataOptions()
-    public var model = ModelOptions()
+    public var model = ModelOptions.resNetEncoder
     public var optimization = OptimizationOptions()
     public var run = RunOptions()
 
     public init() {
-        model.model = .resnet18
-        model.resNetDefaultWidth = 32
         // On cached features an epoch is a fraction of a second; 30 epochs of Adam 1e-3 left a
         // SimCLR encoder's probe 2 points short of what 100 epochs of 1e-2 reach (84.90 -> 86.91%).
         optimization.epochs = 100

@@ -48,8 +48,19 @@ public struct SemiRun {
         guard !data.unlabeled.labels.isEmpty, !data.unlabeledLabelsKnown || data.unlabeled.count > data.labeled.count else {
             throw ExperimentError("glean semi needs unlabeled images: every training image is labeled (set --labels-per-class, or --unlabeled-dir)")
         }
-        return request.settings.semi.method.isSelfTraining ? try SelfTrainingRun(request: request, data: data).run()
-            : try Self.runJointly(request, data: data)
+        var request = request
+        let method = request.settings.semi.method
+        if method == .auto {
+            let perClass = Double(data.labelsUsed) / Double(max(data.labeled.classCount, 1))
+            request.settings.semi.method = method.resolved(labelsPerClass: perClass)
+            print(String(format: "method auto: %@ (%.1f labels per class; simclr-finetune at %.0f or fewer, else fixmatch)",
+                         request.settings.semi.method.rawValue, perClass, SemiMethod.fewLabelsPerClass))
+        }
+        switch request.settings.semi.method {
+        case .simclrFinetune: return try PretrainFinetuneRun(request: request).run()
+        case let other where other.isSelfTraining: return try SelfTrainingRun(request: request, data: data).run()
+        default: return try Self.runJointly(request, data: data)
+        }
     }
 
     /// Online pseudo-labeling and FixMatch: one trainer over labeled and unlabeled batches.

@@ -5,14 +5,12 @@ import Glean
 /// Everything `glean pretrain simclr` can be told.
 public struct SimCLRSettings: CommandSettings {
     public var data = DataOptions()
-    public var model = ModelOptions()
+    public var model = ModelOptions.resNetEncoder
     public var optimization = OptimizationOptions()
     public var simclr = SimCLROptions()
     public var run = RunOptions()
 
     public init() {
-        model.model = .resnet18
-        model.resNetDefaultWidth = 32
         optimization.epochs = 20
         optimization.batchSize = 256
         optimization.optimizer = .adam
@@ -55,6 +53,16 @@ public struct SimCLRSettings: CommandSettings {
     }
 }
 
+/// What a pretraining run left: its folder and the encoder a classifier can start from.
+public struct PretrainOutcome {
+    public let directory: String
+    /// `<directory>/encoder.safetensors`.
+    public let encoder: String
+    /// The encoder's zoo model and width (a classifier started from it must be the same).
+    public let model: ModelZoo.Name
+    public let width: Int
+}
+
 /// `glean pretrain simclr`: SimCLR on every training image (labels unused), with a kNN
 /// monitor on the validation images; writes `encoder.safetensors` and
 /// `projection_head.safetensors` after every epoch.
@@ -63,7 +71,8 @@ public struct SimCLRRun {
 
     public init(_ request: CommandLineRequest<SimCLRSettings>) { self.request = request }
 
-    public func run() throws {
+    @discardableResult
+    public func run() throws -> PretrainOutcome {
         var settings = request.settings
         let seed = settings.run.seed
         let data = try settings.data.load(seed: seed, needsClasses: false)
@@ -117,5 +126,7 @@ public struct SimCLRRun {
         }
         try experiment.report(title: "glean pretrain simclr: \(settings.model.model.rawValue) on \(settings.data.dataset.rawValue)",
                               summary: summary, confusion: nil, classNames: [])
+        return PretrainOutcome(directory: experiment.directory.path, encoder: experiment.directory.path + "/encoder.safetensors",
+                               model: settings.model.model, width: settings.model.width)
     }
 }
