@@ -59,13 +59,18 @@ let package = Package(
         .executableTarget(name: "glean-fuzz", dependencies: ["GleanFuzz"]),
         // Scratch folders shared by the test targets (removed when the test process exits).
         .target(name: "GleanTestSupport", dependencies: ["Glean"], path: "Tests/Support"),
+        // One test target per library target, named after it.
         .testTarget(name: "GleanTensorTests", dependencies: ["GleanTensor"],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "GleanNNTests", dependencies: ["Glean", "GleanTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GleanDataTests", dependencies: ["Glean", "GleanFuzz", "GleanTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GleanVisionTests", dependencies: ["Glean"]),
+        .testTarget(name: "GleanTrainTests", dependencies: ["Glean", "GleanTestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GleanMethodsTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GleanConfigTests", dependencies: ["GleanConfig"]),
         .testTarget(name: "GleanExportTests", dependencies: ["GleanExport", "Glean", "GleanTestSupport"]),
         .testTarget(name: "GleanExperimentsTests", dependencies: ["GleanExperiments", "Glean", "GleanConfig", "GleanTestSupport"]),
         .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean", "GleanConfig", "GleanExperiments", "GleanFuzz", "GleanTestSupport"]),
-        .testTarget(name: "GleanNNTests", dependencies: ["Glean", "GleanFuzz", "GleanTestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "GleanMethodsTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -82,7 +82,7 @@ import Testing
         try TrainCommand.parse(data.common + ["--run-name", "m", "--epochs", "1", "--batch-size", "16"]).run()
         let checkpoint = try data.run("m") + "/best.safetensors"
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("GleanNNTests/Fixtures/images").path
+            .appendingPathComponent("GleanDataTests/Fixtures/images").path
         let folder = data.directory + "/photos"
         for (index, (className, file)) in [("Trouser", "gray.png"), ("Trouser", "rgb.jpg"), ("Pullover", "rgb.png")].enumerated() {
             try FileManager.default.createDirectory(atPath: folder + "/" + className, withIntermediateDirectories: true)

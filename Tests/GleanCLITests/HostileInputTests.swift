@@ -9,7 +9,7 @@ import Testing
 /// signal) whose message names the file or option and the field.
 @Suite struct HostileInputTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("GleanNNTests/Fixtures/images").path
+        .appendingPathComponent("GleanDataTests/Fixtures/images").path
 
     /// A one-epoch run on the tiny dataset, for the tests that damage its checkpoints.
     static let trained: (data: TinyDataset, run: String) = {

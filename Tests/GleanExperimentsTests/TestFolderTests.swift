@@ -12,7 +12,7 @@ import Testing
     @Test func testFolderIsTheTestSplitAndSmallOnesGetAnInterval() throws {
         let root = TestScratch.path("cli-test-dir")
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("GleanNNTests/Fixtures/images").path
+            .appendingPathComponent("GleanDataTests/Fixtures/images").path
         func fill(_ folder: String, classes: [String], perClass: Int) throws {
             for (index, name) in classes.enumerated() {
                 try FileManager.default.createDirectory(atPath: "\(folder)/\(name)", withIntermediateDirectories: true)

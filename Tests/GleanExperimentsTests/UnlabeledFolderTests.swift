@@ -13,7 +13,7 @@ import Testing
         let folder = data.directory + "/pile"
         for part in ["a", "b"] { try FileManager.default.createDirectory(atPath: folder + "/" + part, withIntermediateDirectories: true) }
         let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("GleanNNTests/Fixtures/images").path
+            .appendingPathComponent("GleanDataTests/Fixtures/images").path
         for index in 0..<12 {
             let name = ["rgb.png", "gray.png", "rgb.jpg"][index % 3]
             try FileManager.default.copyItem(atPath: fixtures + "/" + name,

@@ -1,5 +1,6 @@
 import Foundation
 import Glean
+import GleanTestSupport
 import Testing
 
 /// safetensors checkpoints against PyTorch/torchvision (Fixtures/generate_checkpoints.py).

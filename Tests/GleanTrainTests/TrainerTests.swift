@@ -1,5 +1,6 @@
 import Foundation
 import Glean
+import GleanTestSupport
 @testable import GleanTrain
 import Testing
 

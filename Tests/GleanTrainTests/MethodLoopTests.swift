@@ -1,5 +1,6 @@
 import Foundation
 import Glean
+import GleanTestSupport
 import Testing
 
 /// A two-stream task for the loop's tests: cross-entropy on the labeled batch plus a weighted

@@ -1,5 +1,6 @@
 import Foundation
 import Glean
+import GleanTestSupport
 import GleanFuzz
 import Testing
 
