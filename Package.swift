@@ -12,11 +12,15 @@ let package = Package(
         .library(name: "Glean", targets: ["Glean"]),
         .library(name: "GleanExperiments", targets: ["GleanExperiments"]),
         .library(name: "GleanExport", targets: ["GleanExport"]),
+        .library(name: "GleanLabel", targets: ["GleanLabel"]),
         .executable(name: "glean", targets: ["glean"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // The labeling page's HTTP server (glean label).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // `swift package generate-documentation` for the DocC catalog (scripts/docs.sh); a plugin, not linked.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -48,8 +52,11 @@ let package = Package(
         // standard callbacks and resume, optimizer and schedule construction, and one `…Run` type per
         // command (`TrainRun`, `SemiRun`, `SimCLRRun`, …) over its settings.
         .target(name: "GleanExperiments", dependencies: ["Glean", "GleanBench", "GleanConfig"]),
+        // `glean label`: a labeling session kept on disk as answers come, and its page's server.
+        .target(name: "GleanLabel", dependencies: ["Glean", .product(name: "Hummingbird", package: "hummingbird"),
+                                                   .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "glean", dependencies: [
-            "Glean", "GleanBench", "GleanConfig", "GleanExperiments", "GleanExport",
+            "Glean", "GleanBench", "GleanConfig", "GleanExperiments", "GleanExport", "GleanLabel",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The worked example of the library (built in CI): FixMatch on 10 labels per class.
@@ -68,6 +75,7 @@ let package = Package(
         .testTarget(name: "GleanTrainTests", dependencies: ["Glean", "GleanTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GleanMethodsTests", dependencies: ["Glean"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GleanConfigTests", dependencies: ["GleanConfig"]),
+        .testTarget(name: "GleanLabelTests", dependencies: ["GleanLabel", "Glean", "GleanTestSupport"]),
         .testTarget(name: "GleanExportTests", dependencies: ["GleanExport", "Glean", "GleanTestSupport"]),
         .testTarget(name: "GleanExperimentsTests", dependencies: ["GleanExperiments", "Glean", "GleanConfig", "GleanTestSupport"]),
         .testTarget(name: "GleanCLITests", dependencies: ["glean", "Glean", "GleanConfig", "GleanExperiments", "GleanFuzz", "GleanTestSupport"]),
