@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Glean needs to build and run on Debian 12: oneDNN, zlib, libpng,
-# libjpeg-turbo and the Fashion-MNIST dataset package, and the tests' Python packages (onnx,
-# onnxruntime: they check exported models) in .venv-test. Safe to run any number of times.
+# libjpeg-turbo and the Fashion-MNIST dataset package, Chromium and its driver (the labeling page's
+# browser test), and the tests' Python packages (onnx, onnxruntime: they check exported models;
+# selenium: it drives Chromium) in .venv-test. Safe to run any number of times.
 set -euo pipefail
 
-packages=(libdnnl-dev zlib1g-dev libpng-dev libturbojpeg0-dev dataset-fashion-mnist python3-venv)
+packages=(libdnnl-dev zlib1g-dev libpng-dev libturbojpeg0-dev dataset-fashion-mnist python3-venv chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -26,11 +27,12 @@ if ! command -v swift >/dev/null 2>&1; then
         exit 1
     fi
 fi
-# The tests' Python environment (never torch): onnx's checker and onnxruntime for `glean export`.
+# The tests' Python environment (never torch): onnx's checker and onnxruntime for `glean export`,
+# selenium for `glean label`'s browser test.
 venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-test"
-if ! "$venv/bin/python" -c "import onnx, onnxruntime, numpy" 2>/dev/null; then
-    echo "setup: making $venv (onnx, onnxruntime, numpy from PyPI)"
+if ! "$venv/bin/python" -c "import onnx, onnxruntime, numpy, selenium" 2>/dev/null; then
+    echo "setup: making $venv (onnx, onnxruntime, numpy, selenium from PyPI)"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check "onnx==1.23.2" "onnxruntime==1.32.0" "numpy==2.4.6"
+    "$venv/bin/pip" install -q --disable-pip-version-check "onnx==1.23.2" "onnxruntime==1.32.0" "numpy==2.4.6" "selenium==4.51.0"
 fi
 echo "setup: ok"
