@@ -8,8 +8,6 @@ import Testing
 /// outputs equal to Glean's own (1e-4 of the largest output) on Fashion-MNIST test images,
 /// through the venv that `scripts/setup.sh` makes (`.venv-test`).
 @Suite struct ONNXExportTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let python = root + "/.venv-test/bin/python"
 
     /// 12 test images, centred on a `size` x `size` black canvas and normalised, as
     /// `[12, channels, size, size]` (gray repeated for 3 channels).
@@ -47,18 +45,9 @@ import Testing
         try Data(input.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }).write(to: URL(fileURLWithPath: folder + "/input.f32"))
         try Data(expected.scalars.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })
             .write(to: URL(fileURLWithPath: folder + "/expected.f32"))
-        try #require(FileManager.default.isExecutableFile(atPath: Self.python), "no \(Self.python): run scripts/setup.sh (it makes the test venv)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = [Self.root + "/scripts/check_onnx.py", folder + "/model.onnx", folder + "/input.f32", folder + "/expected.f32",
-                             "12,\(channels),\(size),\(size)"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(label): \(text)")
+        let (status, text) = try TestPython.run("check_onnx.py", [folder + "/model.onnx", folder + "/input.f32", folder + "/expected.f32",
+                                                                  "12,\(channels),\(size),\(size)"])
+        #expect(status == 0, "\(label): \(text)")
     }
 
     @Test(arguments: ["seednet", "resnet18", "resnet34", "resnet50", "alexnet-mini", "googlenet"])
