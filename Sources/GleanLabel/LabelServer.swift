@@ -38,7 +38,11 @@ public struct LabelServer: Sendable {
                                   logger.logLevel = .error
                                   return logger
                               }())
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw LabelingError("\(host):\(port) is in use (another glean label?): choose another --port, or 0 for any free one")
+        }
     }
 
     struct AnswerBody: Decodable {

@@ -30,10 +30,14 @@ struct LabelCommand: AsyncParsableCommand {
         }
         let server = LabelServer(session: session, host: host, port: port)
         let state = session.state
-        try await server.run { bound in
-            print("glean label: \(state.total) images, \(state.answered) answered so far; labels go to \(session.out) (labels.csv)")
-            print("open \(server.address(port: bound))")
-            fflush(stdout)
+        do {
+            try await server.run { bound in
+                print("glean label: \(state.total) images, \(state.answered) answered so far; labels go to \(session.out) (labels.csv)")
+                print("open \(server.address(port: bound))")
+                fflush(stdout)
+            }
+        } catch let error as LabelingError {
+            throw ValidationError(error.message)
         }
     }
 }

@@ -64,4 +64,18 @@ import Testing
         #expect(try FileManager.default.subpathsOfDirectory(atPath: out).sorted() == before)
         #expect(try String(contentsOfFile: out + "/labels.csv", encoding: .utf8) == journal)
     }
+
+    /// A port in use is refused with a sentence that names it and the way out.
+    @Test func aPortInUseIsNamed() async throws {
+        let (pile, out) = try makePile("server-port")
+        let session = try LabelingSession(images: try LabelOrder.load(root: pile, order: nil), classes: ["cat", "dog"], out: out)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let running = Task { try await LabelServer(session: session, port: 0).run { continuation.yield($0) } }
+        defer { running.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        await #expect { try await LabelServer(session: session, port: port).run { _ in } } throws: {
+            "\($0)".contains("127.0.0.1:\(port) is in use") && "\($0)".contains("--port")
+        }
+    }
 }
