@@ -28,10 +28,9 @@ public struct Workload: Sendable {
         Workload(name: "resnet18_infer_b512_28px", imagesPerStep: 512) {
             var generator = RandomGenerator(seed: 0)
             let model = ResNet(.resnet18, classCount: 10, inputChannels: 1, cifarStem: true, generator: &generator)
-            model.eval()
             let images = Tensor.normal([512, 1, 28, 28], generator: &generator)
-            let flops = withoutGradients { FlopCounter.measure { model(images) }.flops }
-            return ({ withoutGradients { _ = model(images).scalars } }, flops)
+            let flops = FlopCounter.measure { model.inference(images) }.flops
+            return ({ _ = model.inference(images).scalars }, flops)
         },
         Workload(name: "simclr_resnet18_step_b256", imagesPerStep: 256) {
             // Two 28 px views of 256 images through ResNet-18 (CIFAR stem) and the projection

@@ -12,10 +12,10 @@ public struct ExportError: Error, CustomStringConvertible {
 
 /// A Glean model as an ONNX graph (opset 17) that onnxruntime and other runtimes read.
 ///
-/// The graph is the model's inference form, found by tracing one forward pass in eval mode
-/// without gradients (`OpTrace`): batch norm folded into the convolution before it where the
-/// model fuses them (ResNets), dropout and stochastic depth gone. The batch dimension is
-/// symbolic; the image size is the one traced.
+/// The graph is the model's inference form (`Module.fusedForInference(inputShape:)`: batch norm
+/// folded into the convolution before it, ReLU after a convolution inside it, dropout and
+/// stochastic depth gone), traced for one pass (`OpTrace`); its weights keep the model's names.
+/// The batch dimension is symbolic; the image size is the one traced.
 public enum ONNXExport {
     /// Batch size of the traced pass (an unusual number, so that a constant whose first
     /// dimension is the batch is recognised).
@@ -30,11 +30,16 @@ public enum ONNXExport {
     ///   - metadata: key/value strings stored in the model (class names, normalisation, …).
     public static func serialize(_ model: Module, channels: Int, height: Int, width: Int, outputName: String = "logits",
                                  rawPixels: (mean: [Float], std: [Float])? = nil, metadata: [(String, String)] = []) throws -> [UInt8] {
-        model.eval()
+        let fused: FusedModule
+        do {
+            fused = try model.fusedForInference(inputShape: [channels, height, width])
+        } catch let error as FusionError {
+            throw ExportError("the model has no inference form to export: \(error)")
+        }
         var generator = RandomGenerator(seed: 0, stream: "export/trace")
         let sample = Tensor.uniform([tracedBatch, channels, height, width], low: -1, high: 1, generator: &generator)
-        let (trace, output) = withoutGradients { OpTrace.recording { model(sample) } }
-        var graph = GraphBuilder(model: model)
+        let (trace, output) = withoutGradients { OpTrace.recording { fused(sample) } }
+        var graph = GraphBuilder(model: fused)
         if let rawPixels {
             guard rawPixels.mean.count == channels, rawPixels.std.count == channels, rawPixels.std.allSatisfy({ $0 > 0 }) else {
                 throw ExportError("normalisation needs \(channels) means and positive stds, got \(rawPixels.mean) and \(rawPixels.std)")
@@ -61,7 +66,8 @@ public enum ONNXExport {
 }
 
 /// Turns traced ops into ONNX nodes, naming each value once and each constant as the model's
-/// parameter it is (`layer1.0.conv1.weight`), or `constant_N` for derived ones (folded weights).
+/// parameter it is (`layer1.0.conv1.weight`, `layer1.0.conv1.bias` for a folded bias), or
+/// `constant_N` for others.
 private struct GraphBuilder {
     var model = ONNXModel()
     var names: [OpTrace.Identity: String] = [:]

@@ -12,6 +12,8 @@ import GleanTensor
 open class Module {
     /// Whether the module is in training mode (dropout active, batch norm using batch statistics).
     public private(set) var isTraining = true
+    /// The fused form `inference(_:)` built last.
+    var inferenceCache: InferenceCache?
 
     public init() {}
 

@@ -20,17 +20,14 @@ public struct ClassificationValidation: Validation {
 
     public func validate(_ model: Module) throws -> EpochMetrics { try Self.evaluate(model, on: loader).metrics }
 
-    /// Metrics and confusion matrix of `model` on every batch of `loader` (eval mode, no
-    /// gradients); throws `TrainingError.nonFiniteScores` when a score is NaN or infinite.
+    /// Metrics and confusion matrix of `model` on every batch of `loader` (its fused inference
+    /// form, `Module.inference(_:)`); throws `TrainingError.nonFiniteScores` when a score is NaN or infinite.
     public static func evaluate(_ model: Module, on loader: BatchSource) throws -> (metrics: EpochMetrics, confusion: ConfusionMatrix) {
         let classCount = loader.classCount
         var confusion = ConfusionMatrix(classCount: classCount)
         var lossSum = 0.0, topFive = 0.0, seen = 0
-        let wasTraining = model.isTraining
-        model.eval()
-        defer { if wasTraining { model.train() } }
         for batch in loader.batches(epoch: 0) {
-            let logits = withoutGradients { model(batch.images) }
+            let logits = model.inference(batch.images)
             require(logits.rank == 2 && logits.shape[1] == classCount,
                     "ClassificationValidation: the model gives \(logits.shape) scores for \(classCount) classes")
             let scores = logits.scalars

@@ -78,7 +78,7 @@ public final class ResNet: Module {
 
     /// Pooled features `[N, featureCount]` for images `[N, C, H, W]` (everything but `fc`).
     public func features(_ input: Tensor) -> Tensor {
-        var x = conv1.forward(input, batchNorm: bn1, relu: true)
+        var x = bn1(conv1(input), relu: true)
         if let maxpool { x = maxpool(x) }
         x = layer4(layer3(layer2(layer1(x))))
         return avgpool(x).flattened()

@@ -21,11 +21,11 @@ public final class BasicBlock: Module {
         downsample = ResNetShortcut.make(inChannels, channels, stride: stride, generator: &generator)
     }
 
-    /// conv1 → bn1 → ReLU → conv2 → bn2, plus the shortcut, → ReLU (each convolution with its
-    /// batch norm folded in, in inference).
+    /// conv1 → bn1 → ReLU → conv2 → bn2, plus the shortcut, → ReLU (each ReLU in the pass
+    /// before it).
     public override func forward(_ input: Tensor) -> Tensor {
-        var out = conv1.forward(input, batchNorm: bn1, relu: true)
-        out = conv2.forward(out, batchNorm: bn2, relu: false)
+        var out = bn1(conv1(input), relu: true)
+        out = bn2(conv2(out))
         let identity = downsample.map { $0(input) } ?? input
         return Tensor.reluOfSum(dropPath.map { $0(out) } ?? out, identity)
     }
@@ -55,9 +55,9 @@ public final class Bottleneck: Module {
 
     /// conv1 → bn1 → ReLU → conv2 → bn2 → ReLU → conv3 → bn3, plus the shortcut, → ReLU.
     public override func forward(_ input: Tensor) -> Tensor {
-        var out = conv1.forward(input, batchNorm: bn1, relu: true)
-        out = conv2.forward(out, batchNorm: bn2, relu: true)
-        out = conv3.forward(out, batchNorm: bn3, relu: false)
+        var out = bn1(conv1(input), relu: true)
+        out = bn2(conv2(out), relu: true)
+        out = bn3(conv3(out))
         let identity = downsample.map { $0(input) } ?? input
         return Tensor.reluOfSum(dropPath.map { $0(out) } ?? out, identity)
     }

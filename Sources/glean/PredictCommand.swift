@@ -71,7 +71,7 @@ struct PredictCommand: ParsableCommand {
                 return (image.values[index] - info.mean[channel]) / info.std[channel]
             }
             let input = Tensor(values, shape: [1, info.inputChannels, info.imageSize, info.imageSize])
-            let probabilities = withoutGradients { network(input).softmax(axis: 1) }.scalars
+            let probabilities = withoutGradients { network.inference(input).softmax(axis: 1) }.scalars
             let ranked = probabilities.enumerated().sorted { $0.element > $1.element }.prefix(top)
             let listed = ranked.map { String(format: "%@ %.1f%%", info.name(of: $0.offset), 100 * $0.element) }
             let truth = label.map { "  (true: \(info.name(of: $0)))" } ?? ""

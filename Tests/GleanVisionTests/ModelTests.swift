@@ -35,39 +35,82 @@ import Testing
         #expect(logits.shape == [3, 10])
     }
 
-    /// Inference folds batch norm into the convolutions; the result must equal the plain
-    /// layer-by-layer computation in eval mode.
+    /// The inference form folds every batch norm into its convolution and runs the same
+    /// function as the model in eval mode, at any batch size; its weights keep the model's
+    /// names, with a bias for each folded convolution and no batch-norm entries.
     @Test(arguments: [ResNet.Depth.resnet18, .resnet50])
-    func fusedInferenceMatchesLayerByLayer(depth: ResNet.Depth) {
+    func fusedInferenceMatchesTheModel(depth: ResNet.Depth) throws {
         var generator = RandomGenerator(seed: 3)
-        let model = ResNet(depth, classCount: 10, inputChannels: 1, cifarStem: true, generator: &generator)
-        let images = Tensor.normal([2, 1, 16, 16], generator: &generator)
+        let model = ResNet(depth, classCount: 10, inputChannels: 1, cifarStem: true, width: 8, generator: &generator)
+        let images = Tensor.normal([5, 1, 16, 16], generator: &generator)
         model.train()
         for _ in 0..<2 { _ = model(images) }   // move the running statistics away from 0 / 1
+        let fused = try model.fusedForInference(inputShape: [1, 16, 16])
+        #expect(model.isTraining)
         model.eval()
-        let fused = withoutGradients { model(images) }
-        let layerByLayer = model(images)        // gradients on: no fusion
-        let error = zip(fused.scalars, layerByLayer.scalars).map { abs($0 - $1) / max(1, abs($1)) }.max()!
-        #expect(error < 1e-4)
+        for batch in [1, 5] {
+            let input = images.sliced(axis: 0, 0..<batch)
+            let expected = withoutGradients { model(input) }, actual = fused(input)
+            let error = zip(actual.scalars, expected.scalars).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+            #expect(error < 1e-4)
+        }
+        let (trace, _) = withoutGradients { OpTrace.recording { fused(images) } }
+        #expect(!trace.ops.contains { if case .batchNorm = $0.kind { true } else { false } })
+        let names = fused.namedParameters().map(\.0)
+        #expect(names.contains("conv1.weight") && names.contains("conv1.bias") && names.contains("layer2.0.downsample.0.bias"))
+        #expect(names.contains("fc.weight"))
+        #expect(!names.contains { $0.contains("bn") || $0.contains("downsample.1") })
+        #expect(fused.namedBuffers().isEmpty)
+        let original = Set(model.namedParameters().map(\.0))
+        for name in names where !original.contains(name) {
+            #expect(name.hasSuffix(".bias") && original.contains(name.dropLast(".bias".count) + ".weight"))
+        }
     }
 
-    /// Folded inference weights are cached; an optimizer step must invalidate them.
-    @Test func fusedInferenceTracksWeightUpdates() {
+    /// `inference(_:)` builds the fused form again after an optimizer step, and leaves the
+    /// model in the mode it found it in.
+    @Test func inferenceTracksWeightUpdates() {
         var generator = RandomGenerator(seed: 8)
-        let model = ResNet(.resnet18, classCount: 10, inputChannels: 1, cifarStem: true, generator: &generator)
+        let model = ResNet(.resnet18, classCount: 10, inputChannels: 1, cifarStem: true, width: 8, generator: &generator)
         let images = Tensor.normal([2, 1, 12, 12], generator: &generator)
-        model.eval()
-        let before = withoutGradients { model(images) }
-        model.train()
+        let before = model.inference(images)
+        #expect(model.isTraining)
         let optimizer = SGD(model.trainableParameters, learningRate: 0.5)
         model(images).crossEntropy(labels: [1, 2]).backward()
         optimizer.step()
+        let after = model.inference(images)
         model.eval()
-        let after = withoutGradients { model(images) }
-        let layerByLayer = model(images)
+        let expected = withoutGradients { model(images) }
         #expect(before.scalars != after.scalars)
-        let error = zip(after.scalars, layerByLayer.scalars).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+        let error = zip(after.scalars, expected.scalars).map { abs($0 - $1) / max(1, abs($1)) }.max()!
         #expect(error < 1e-4)
+    }
+
+    /// A module whose pass uses an op the fused form cannot replay is refused with the op's
+    /// name, and `inference(_:)` runs it as it is.
+    @Test func unfusableModulesRunAsTheyAre() throws {
+        final class Doubling: Module {
+            override func forward(_ input: Tensor) -> Tensor { (input * input).relu() }
+        }
+        let module = Doubling()
+        #expect(throws: FusionError.self) { try module.fusedForInference(inputShape: [3]) }
+        let input = Tensor([-1, 2, 3], shape: [1, 3])
+        #expect(module.inference(input).scalars == [1, 4, 9])
+    }
+
+    /// SeedNet's dropout is absent from the inference form and each ReLU after a convolution
+    /// runs inside it.
+    @Test func seedNetInferenceFormDropsDropout() throws {
+        var generator = RandomGenerator(seed: 2)
+        let model = SeedNet(dropout: 0.5, generator: &generator)
+        let images = Tensor.normal([3, 1, 28, 28], generator: &generator)
+        let fused = try model.fusedForInference(inputShape: [1, 28, 28])
+        model.eval()
+        #expect(fused(images).scalars == withoutGradients { model(images) }.scalars)
+        let (trace, _) = withoutGradients { OpTrace.recording { fused(images) } }
+        let convolutions = trace.ops.filter { if case .convolution(_, _, _, _, relu: true) = $0.kind { true } else { false } }
+        #expect(convolutions.count == 2)
+        #expect(fused.opCount == trace.ops.count)
     }
 
     @Test func freezingByPrefixAndCount() {

@@ -168,7 +168,7 @@ struct Embedder {
             }
             guard !batch.isEmpty else { continue }
             let images = Tensor(values, shape: [batch.count, values.count / batch.count / (size * size), size, size])
-            chunks.append(module.map { encoder in withoutGradients { encoder.eval(); return encoder(images).flattened().contiguous() } }
+            chunks.append(module.map { $0.inference(images).flattened().contiguous() }
                           ?? images.flattened())
             kept += batch
             if Date().timeIntervalSince(lastReport) > 5 || first + SelectRun.batchSize >= files.count {
@@ -205,7 +205,6 @@ struct Classifier {
 
     /// Softmax over the classes for each file.
     func probabilities(_ paths: [String], say: (String) -> Void) throws -> [[Float]] {
-        module.eval()
         var rows: [[Float]] = []
         let size = info.imageSize
         for first in stride(from: 0, to: paths.count, by: SelectRun.batchSize) {
@@ -215,7 +214,7 @@ struct Classifier {
                 values += ImageBuffer(decoded: try ImageDecoder.decode(path: path), channels: info.inputChannels)
                     .resized(height: size, width: size).normalized(mean: info.mean, std: info.std)
             }
-            let scores = withoutGradients { module(Tensor(values, shape: [batch.count, info.inputChannels, size, size])).softmax(axis: 1) }
+            let scores = withoutGradients { module.inference(Tensor(values, shape: [batch.count, info.inputChannels, size, size])).softmax(axis: 1) }
             let classes = scores.shape[1], flat = scores.scalars
             rows += (0..<batch.count).map { Array(flat[($0 * classes)..<(($0 + 1) * classes)]) }
         }

@@ -35,8 +35,7 @@ public final class Distillation: TrainingTask {
 
     public func trainingStep(_ batch: StepBatch, context: StepContext) -> StepOutput {
         let examples = (batch.labeled ?? batch.unlabeled)!
-        teacher.eval()
-        let teacherLogits = withoutGradients { teacher(teacherInput(examples.images)) }
+        let teacherLogits = teacher.inference(teacherInput(examples.images))
         model.train()
         let logits = model(examples.images)
         let softTargets = (teacherLogits * (1 / temperature)).softmax(axis: 1)

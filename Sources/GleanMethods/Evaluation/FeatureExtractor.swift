@@ -19,14 +19,12 @@ public struct FeatureSet {
         self.classCount = classCount
     }
 
-    /// Runs `encoder` over every batch of `loader` (in the loader's order).
+    /// Runs `encoder`'s inference form (`Module.inference(_:)`) over every batch of `loader`
+    /// (in the loader's order).
     public static func extract(_ encoder: Module, from loader: BatchSource) -> FeatureSet {
-        let wasTraining = encoder.isTraining
-        encoder.eval()
-        defer { if wasTraining { encoder.train() } }
         var chunks: [Tensor] = [], labels: [Int] = []
         for batch in loader.batches(epoch: 0) {
-            chunks.append(withoutGradients { encoder(batch.images).flattened().contiguous() })
+            chunks.append(encoder.inference(batch.images).flattened().contiguous())
             labels += batch.labels
         }
         let features = chunks.count == 1 ? chunks[0] : Tensor.concat(chunks, axis: 0)

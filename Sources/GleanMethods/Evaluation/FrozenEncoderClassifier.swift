@@ -2,8 +2,9 @@ import GleanNN
 import GleanTensor
 
 /// A frozen encoder followed by a trainable head (linear evaluation with augmentation, or the
-/// frozen phase of fine-tuning): the encoder always runs in eval mode without gradients, so
-/// only the head learns. Parameters are named `encoder.…` and `head.…`.
+/// frozen phase of fine-tuning): the encoder always runs in its inference form
+/// (`Module.inference(_:)`: eval mode, batch norm folded, no gradients), so only the head
+/// learns. Parameters are named `encoder.…` and `head.…`.
 public final class FrozenEncoderClassifier: Module {
     public let encoder: Module
     public let head: Module
@@ -16,7 +17,6 @@ public final class FrozenEncoderClassifier: Module {
 
     /// Class scores `[N, classes]` of images `[N, C, H, W]`.
     public override func forward(_ input: Tensor) -> Tensor {
-        encoder.eval()
-        return head(withoutGradients { encoder(input).flattened() })
+        head(encoder.inference(input).flattened())
     }
 }

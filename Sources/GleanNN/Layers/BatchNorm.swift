@@ -36,6 +36,14 @@ public final class BatchNorm: Module {
 
     public override func forward(_ input: Tensor) -> Tensor { forward(input, relu: false) }
 
+    /// The normalised input, followed by ReLU in the same pass when `relu` (one read and write
+    /// of the activations instead of two); reported to `Module.observer` as a call.
+    public func callAsFunction(_ input: Tensor, relu: Bool) -> Tensor {
+        let output = forward(input, relu: relu)
+        Module.observer?(self, output)
+        return output
+    }
+
     /// The normalised input, followed by ReLU in the same pass when `relu`.
     public func forward(_ input: Tensor, relu: Bool) -> Tensor {
         if isTraining { batchesTracked += 1 }

@@ -5,8 +5,6 @@ public final class Conv2d: Module {
     public let weight: Parameter
     public let bias: Parameter?
     public let stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int), groups: Int
-    /// Batch-norm-folded weights for inference (see `forward(_:batchNorm:relu:)`).
-    var foldCache: FoldCache?
 
     /// - Parameters:
     ///   - kernelSize: `(kh, kw)`.

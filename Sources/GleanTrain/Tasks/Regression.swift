@@ -61,7 +61,7 @@ public struct RegressionValidation: Validation {
     public func validate(_ model: Module) -> EpochMetrics {
         var predicted: [Double] = [], actual: [Double] = []
         for batch in loader.batches(epoch: 0) {
-            let output = withoutGradients { model(batch.images) }
+            let output = model.inference(batch.images)
             require(output.count == batch.indices.count, "RegressionValidation: the model must output one value per example, got \(output.shape)")
             predicted += output.scalars.map { Double($0 * scale + offset) }
             actual += Regression.targets(of: batch, in: targets).map { Double($0 * scale + offset) }
