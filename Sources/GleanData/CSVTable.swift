@@ -60,35 +60,11 @@ public struct CSVTable: Sendable {
                 Tensor(rows.map { targets[$0] }, shape: [rows.count, 1]))
     }
 
-    /// Splits one CSV line into fields (RFC 4180 quoting).
+    /// The fields of one line, trimmed; errors name the file and line.
     private static func fields(_ line: String, path: String, line number: Int) throws -> [String] {
-        var result: [String] = [], current = "", quoted = false
-        var characters = line.makeIterator()
-        while let character = characters.next() {
-            if quoted {
-                if character == "\"" {
-                    if let next = characters.next() {
-                        if next == "\"" { current.append("\"") } else {
-                            quoted = false
-                            if next == "," { result.append(current); current = "" } else { current.append(next) }
-                        }
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    current.append(character)
-                }
-            } else if character == "\"" {
-                quoted = true
-            } else if character == "," {
-                result.append(current)
-                current = ""
-            } else {
-                current.append(character)
-            }
+        guard let fields = CSVFields.split(line) else {
+            throw DataError.corrupt(path: path, reason: "line \(number): unterminated quoted field")
         }
-        guard !quoted else { throw DataError.corrupt(path: path, reason: "line \(number): unterminated quoted field") }
-        result.append(current)
-        return result.map { $0.trimmingCharacters(in: .whitespaces) }
+        return fields.map { $0.trimmingCharacters(in: .whitespaces) }
     }
 }

@@ -14,7 +14,13 @@ public enum LabelOrder {
         guard let text = try? String(contentsOfFile: order, encoding: .utf8) else {
             throw LabelingError("--order \(order): cannot be read as UTF-8 text")
         }
-        var rows = text.split(whereSeparator: \.isNewline).map { CSVLine.fields(String($0)) }.filter { !($0.first ?? "").isEmpty }
+        var rows: [[String]] = []
+        for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
+            guard let fields = CSVFields.split(line) else {
+                throw LabelingError("--order \(order): line \(number + 1) has a quoted field that is not closed")
+            }
+            if !(fields.first ?? "").isEmpty { rows.append(fields) }
+        }
         guard let header = rows.first else { throw LabelingError("--order \(order): holds no rows") }
         var column = 0
         if let named = header.firstIndex(where: { $0 == "path" || $0 == "file" }) {
@@ -35,31 +41,5 @@ public enum LabelOrder {
         }
         guard !paths.isEmpty else { throw LabelingError("--order \(order): lists no images") }
         return paths
-    }
-}
-
-/// One line of CSV: fields separated by commas, a field in double quotes may hold commas and
-/// doubled quotes.
-enum CSVLine {
-    static func fields(_ line: String) -> [String] {
-        var fields: [String] = [], field = "", quoted = false
-        var characters = line.makeIterator()
-        while let character = characters.next() {
-            switch (character, quoted) {
-            case ("\"", false) where field.isEmpty: quoted = true
-            case ("\"", true):
-                var lookahead = characters
-                if lookahead.next() == "\"" { field.append("\""); characters = lookahead } else { quoted = false }
-            case (",", false): fields.append(field); field = ""
-            default: field.append(character)
-            }
-        }
-        fields.append(field)
-        return fields
-    }
-
-    /// `text` as one CSV field, quoted when it needs to be.
-    static func field(_ text: String) -> String {
-        text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 }

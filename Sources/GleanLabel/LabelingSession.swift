@@ -128,7 +128,7 @@ public final class LabelingSession: @unchecked Sendable {
     }
 
     private func writeJournal() throws {
-        let rows = history.map { CSVLine.field(images[$0.index]) + "," + CSVLine.field($0.label ?? "") }
+        let rows = history.map { CSVFields.line([images[$0.index], $0.label ?? ""]) }
         try AtomicFile.write(Data((["path,class"] + rows).joined(separator: "\n").appending("\n").utf8), to: journal)
     }
 
@@ -138,8 +138,7 @@ public final class LabelingSession: @unchecked Sendable {
         let indexOf = Dictionary(images.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         if let text = try? String(contentsOfFile: journal, encoding: .utf8) {
             for line in text.split(whereSeparator: \.isNewline).dropFirst() {
-                let fields = CSVLine.fields(String(line))
-                guard fields.count == 2, let index = indexOf[fields[0]] else { continue }
+                guard let fields = CSVFields.split(line), fields.count == 2, let index = indexOf[fields[0]] else { continue }
                 let label: String? = fields[1].isEmpty ? nil : fields[1]
                 if let label {
                     guard classes.contains(label), FileManager.default.fileExists(atPath: out + "/" + label + "/" + storedName(index)) else { continue }

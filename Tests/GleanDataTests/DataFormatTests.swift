@@ -129,3 +129,21 @@ import Testing
         #expect { try CSVTable.load(path: path, target: "zzz") } throws: { "\($0)".contains("zzz") }
     }
 }
+
+@Suite struct CSVFieldsTests {
+    /// Fields with commas, quotes and spaces survive a write and a read; plain ones are written
+    /// as they are.
+    @Test func fieldsRoundTrip() {
+        let fields = ["plain", "a,b", "say \"hi\"", " padded ", "", "images/cat 1.png"]
+        let line = CSVFields.line(fields)
+        #expect(line == "plain,\"a,b\",\"say \"\"hi\"\"\",\" padded \",,images/cat 1.png")
+        #expect(CSVFields.split(line) == fields)
+    }
+
+    /// A quote inside an unquoted field is kept; an unclosed quoted field is refused.
+    @Test func quotesOutsideQuotedFieldsAndUnclosedFields() {
+        #expect(CSVFields.split("a\"b,c") == ["a\"b", "c"])
+        #expect(CSVFields.split("\"open,c") == nil)
+        #expect(CSVFields.split("") == [""])
+    }
+}

@@ -158,10 +158,10 @@ public struct CheckLabelsRun {
     /// Every image's out-of-sample probabilities (file, given label, one column per class), for
     /// other tools or another rule.
     private func writeProbabilities(_ probabilities: [[Float]], images: ImageDataset, planted: Set<Int>, to path: String) throws {
-        var csv = (["file", "given"] + images.classNames.map(csvQuoted) + (planted.isEmpty ? [] : ["planted"])).joined(separator: ",") + "\n"
+        var csv = CSVFields.line(["file", "given"] + images.classNames + (planted.isEmpty ? [] : ["planted"])) + "\n"
         for (index, row) in probabilities.enumerated() {
-            csv += ([csvQuoted(images.source(of: index)), csvQuoted(images.classNames[images.labels[index]])] + row.map { String(format: "%.5f", $0) }
-                    + (planted.isEmpty ? [] : [planted.contains(index) ? "yes" : "no"])).joined(separator: ",") + "\n"
+            csv += CSVFields.line([images.source(of: index), images.classNames[images.labels[index]]] + row.map { String(format: "%.5f", $0) }
+                                  + (planted.isEmpty ? [] : [planted.contains(index) ? "yes" : "no"])) + "\n"
         }
         try AtomicFile.write(Data(csv.utf8), to: path)
     }
@@ -171,9 +171,9 @@ public struct CheckLabelsRun {
         let names = images.classNames, issues = result.issues
         var csv = "rank,file,given,suggested,self_confidence,margin" + (planted.isEmpty ? "" : ",planted") + "\n"
         for (rank, issue) in issues.enumerated() {
-            csv += [String(rank + 1), csvQuoted(images.source(of: issue.index)), csvQuoted(names[issue.givenLabel]), csvQuoted(names[issue.suggestedLabel]),
-                    String(format: "%.4f", issue.selfConfidence), String(format: "%.4f", issue.margin)].joined(separator: ",")
-                + (planted.isEmpty ? "" : planted.contains(issue.index) ? ",yes" : ",no") + "\n"
+            csv += CSVFields.line([String(rank + 1), images.source(of: issue.index), names[issue.givenLabel], names[issue.suggestedLabel],
+                                   String(format: "%.4f", issue.selfConfidence), String(format: "%.4f", issue.margin)]
+                                  + (planted.isEmpty ? [] : [planted.contains(issue.index) ? "yes" : "no"])) + "\n"
         }
         let csvPath = experiment.directory.path + "/label_issues.csv"
         try AtomicFile.write(Data(csv.utf8), to: csvPath)

@@ -39,18 +39,19 @@ public struct SelectRun {
         let options = request.settings.select, seed = request.settings.run.seed
         let strategy = options.strategy ?? (options.encoder == "pixels" ? .random : .typiclust)
         let files = try ImageFolder.imageFiles(root: options.images)
-        let excluded = try excludedPaths(options.exclude)
+        let listedPaths = try excludedPaths(options.exclude)
+        let excluded = Set(listedPaths + listedPaths.map { ($0 as NSString).standardizingPath })
         let experiment = try Experiment(settings: request.settings, defaultName: "select", resume: nil)
         let embedder = try Embedder(options)
         experiment.say("glean select: \(files.count) images in \(options.images); \(strategy.rawValue)"
                        + (options.strategy == nil && strategy == .random ? " (auto: on raw pixels TypiClust chose worse sets than random; give --encoder to use it)" : "")
                        + ", budget \(options.budget); "
-                       + "embedded by \(embedder.description)" + (excluded.isEmpty ? "" : "; \(excluded.count) paths excluded"))
+                       + "embedded by \(embedder.description)" + (listedPaths.isEmpty ? "" : "; \(listedPaths.count) paths excluded"))
         let cache = request.settings.run.runsDir + "/embeddings"
         let (paths, features) = try embedder.embed(files, cacheFolder: cache, say: experiment.say)
         let labeled = Set(paths.indices.filter { excluded.contains(paths[$0]) || excluded.contains((paths[$0] as NSString).standardizingPath) })
-        if !excluded.isEmpty {
-            let listed = excludedCount(options.exclude)
+        if !listedPaths.isEmpty {
+            let listed = listedPaths.count
             guard !labeled.isEmpty else {
                 throw ExperimentError("--exclude \(options.exclude): none of its \(listed) paths is an image of \(options.images) (a list of another folder?)")
             }
@@ -74,7 +75,7 @@ public struct SelectRun {
                                                        generator: &generator)
         }
         let csv = "path,rank,strategy,reason\n" + choices.enumerated().map { rank, choice in
-            [csvQuoted(paths[choice.index]), String(rank + 1), strategy.rawValue, csvQuoted(choice.reason)].joined(separator: ",")
+            CSVFields.line([paths[choice.index], String(rank + 1), strategy.rawValue, choice.reason])
         }.joined(separator: "\n") + "\n"
         let target = options.out.isEmpty ? experiment.directory.path + "/selection.csv" : options.out
         try AtomicFile.write(Data(csv.utf8), to: target)
@@ -83,25 +84,18 @@ public struct SelectRun {
         return Outcome(chosen: choices.map { paths[$0.index] }, csv: target)
     }
 
-    /// How many paths `csv` lists (its data rows).
-    private func excludedCount(_ csv: String) -> Int {
-        ((try? String(contentsOfFile: csv, encoding: .utf8)) ?? "").split(whereSeparator: \.isNewline)
-            .filter { !$0.hasPrefix("path,") && !$0.hasPrefix("\"path\"") && !$0.isEmpty }.count
-    }
-
-    /// The first column of `csv` (a header row naming `path` is skipped), standardised paths.
-    private func excludedPaths(_ csv: String) throws -> Set<String> {
+    /// The first column of `csv` (a header row naming `path` is skipped).
+    private func excludedPaths(_ csv: String) throws -> [String] {
         guard !csv.isEmpty else { return [] }
         guard let text = try? String(contentsOfFile: csv, encoding: .utf8) else {
             throw ExperimentError("--exclude \(csv): cannot be read as UTF-8 text")
         }
-        var paths = Set<String>()
-        for line in text.split(whereSeparator: \.isNewline) {
-            var field = String(line.split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-            if field.hasPrefix("\"") && field.hasSuffix("\"") && field.count >= 2 { field = String(field.dropFirst().dropLast()) }
-            guard !field.isEmpty, field != "path" else { continue }
-            paths.insert(field)
-            paths.insert((field as NSString).standardizingPath)
+        var paths: [String] = []
+        for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() {
+            guard let field = CSVFields.split(line)?.first else {
+                throw ExperimentError("--exclude \(csv): line \(number + 1) has a quoted field that is not closed")
+            }
+            if !field.isEmpty && field != "path" { paths.append(field) }
         }
         return paths
     }
