@@ -51,7 +51,9 @@ let package = Package(
         // What each command runs, as a library: data preparation and splits, run directories, the
         // standard callbacks and resume, optimizer and schedule construction, and one `…Run` type per
         // command (`TrainRun`, `SemiRun`, `SimCLRRun`, …) over its settings.
-        .target(name: "GleanExperiments", dependencies: ["Glean", "GleanBench", "GleanConfig"]),
+        // MPI is loaded at run time, only under an MPI launcher: nothing to link or include here.
+        .target(name: "GleanDistributed", dependencies: ["GleanTrain"]),
+        .target(name: "GleanExperiments", dependencies: ["Glean", "GleanBench", "GleanConfig", "GleanDistributed"]),
         // `glean label`: a labeling session kept on disk as answers come, and its page's server.
         .target(name: "GleanLabel", dependencies: ["Glean", .product(name: "Hummingbird", package: "hummingbird"),
                                                    .product(name: "Logging", package: "swift-log")]),

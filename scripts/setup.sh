@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what Glean needs to build and run on Debian 12: oneDNN, zlib, libpng,
-# libjpeg-turbo and the Fashion-MNIST dataset package, Chromium and its driver (the labeling page's
-# browser test), and the tests' Python packages (onnx, onnxruntime: they check exported models;
+# libjpeg-turbo and the Fashion-MNIST dataset package, Open MPI (data-parallel training with
+# `mpirun`; glean loads it only when started by a launcher), Chromium and its driver (the labeling
+# page's browser test), and the tests' Python packages (onnx, onnxruntime: they check exported models;
 # selenium: it drives Chromium) in .venv-test. Safe to run any number of times.
 set -euo pipefail
 
-packages=(libdnnl-dev zlib1g-dev libpng-dev libturbojpeg0-dev dataset-fashion-mnist python3-venv chromium chromium-driver)
+packages=(libdnnl-dev zlib1g-dev libpng-dev libturbojpeg0-dev dataset-fashion-mnist openmpi-bin libopenmpi-dev python3-venv chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

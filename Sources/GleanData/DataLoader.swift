@@ -202,3 +202,27 @@ public final class BatchIterator: IteratorProtocol {
         shared.condition.unlock()
     }
 }
+
+extension BatchSequence {
+    /// This process's part of every batch when `size` processes train on one global batch
+    /// (data parallelism): the batch's indices cut into `size` contiguous parts, part `rank`
+    /// kept, as PyTorch's DistributedSampler splits an epoch. Every example keeps the
+    /// augmentation it has in a single process (seeded by its index), so the processes together
+    /// see exactly one process's batches.
+    public func shard(rank: Int, of size: Int) -> BatchSequence {
+        require(size >= 1 && (0..<size).contains(rank), "BatchSequence.shard: rank \(rank) of \(size)")
+        guard size > 1 else { return self }
+        return BatchSequence(source: source, groups: groups.map { group in
+            let (start, end) = Self.part(rank: rank, of: size, count: group.indices.count)
+            return (Array(group.indices[start ..< end]), group.epoch)
+        })
+    }
+
+    /// The bounds of part `rank` of `count` items cut into `size` contiguous parts (the first
+    /// `count % size` parts one longer).
+    public static func part(rank: Int, of size: Int, count: Int) -> (start: Int, end: Int) {
+        let base = count / size, extra = count % size
+        let start = rank * base + Swift.min(rank, extra)
+        return (start, start + base + (rank < extra ? 1 : 0))
+    }
+}

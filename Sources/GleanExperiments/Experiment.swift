@@ -26,17 +26,28 @@ public final class Experiment {
         settingsYAML = settings.yaml
         settingsEntries = settings.entries
         isResuming = resume != nil
+        try DataParallelLaunch.start()
+        try DataParallelLaunch.checkSameRun(settingsYAML: settings.yaml)
         if let resume {
+            guard DataParallel.group.size == 1 else {
+                throw ExperimentError("--resume under \(DataParallel.group.size) ranks is not supported yet: resume with one process (the run's files are rank 0's)")
+            }
             directory = RunDirectory(path: resume)
             guard stages || FileManager.default.fileExists(atPath: directory.path + "/resume.safetensors") else {
                 throw ExperimentError("--resume \(resume): no resume.safetensors there (the run ended before its first epoch, or this is not a run directory)")
             }
         } else {
-            directory = try RunDirectory.create(name: run.runName.isEmpty ? defaultName : run.runName, root: run.runsDir)
+            directory = try DataParallelLaunch.runDirectory {
+                try RunDirectory.create(name: run.runName.isEmpty ? defaultName : run.runName, root: run.runsDir)
+            }
             try directory.writeConfig(settings.yaml)
         }
         log = try RunLog(path: directory.path + "/train.log")
         if let note = PrecisionOption.apply(run.precision) { log.write("note: " + note) }
+        if DataParallel.group.size > 1 {
+            let group = DataParallel.group
+            say("data parallel: rank \(group.rank) of \(group.size) on \(group.host); --batch-size is the global batch, split over the ranks")
+        }
         if MixedPrecision.active == .bf16 { say("arithmetic: bf16 mixed precision (oneDNN ISA \(MixedPrecision.isaName))") }
     }
 

@@ -43,6 +43,14 @@ public struct Tensor: @unchecked Sendable {
     /// Clears the accumulated gradient of a leaf tensor.
     public func zeroGrad() { node?.grad = nil }
 
+    /// Replaces the accumulated gradient of a leaf tensor (data-parallel training writes the
+    /// average over its processes here); `gradient` must have the tensor's shape.
+    public func replaceGrad(with gradient: Tensor) {
+        require(node?.isLeaf == true, "replaceGrad: only a leaf tensor that requires gradients accumulates one")
+        require(gradient.shape == shape, "replaceGrad: gradient shape \(gradient.shape) differs from \(shape)")
+        node?.grad = gradient.detached()
+    }
+
     /// The same values in plain row-major memory (reorders from a blocked layout if needed).
     public func contiguous() -> Tensor {
         guard storage.layout != nil else { return self }

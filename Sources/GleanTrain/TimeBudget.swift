@@ -36,7 +36,8 @@ public enum TimeBudget {
                 let start = (index * source.batchSize) % order.count
                 return (Array(order[start ..< min(start + source.batchSize, order.count)]), 0)
             }
-            return source.batches(groups).makeIterator()
+            // Each process times its own part of the global batch, as it will train.
+            return source.batches(groups).shard(rank: DataParallel.group.rank, of: DataParallel.group.size).makeIterator()
         }
         let epochBatches = firstBatches(epochLoader)
         let labeledBatches = task.inputs == .labeledAndUnlabeled ? labeled.flatMap(firstBatches) : nil

@@ -53,8 +53,10 @@ public final class Trainer {
             context.epoch = epoch
             context.stepsPerEpoch = epochLoader.batchCount(epoch: epoch)
             try callbacks.forEach { try $0.epochStarted(context) }
+            let group = DataParallel.group
             let batches = epochLoader.batches(epoch: epoch)
-            var metrics = try trainEpoch(batches.makeIterator(), labeledStream: labeledStream?.next(batches.count).makeIterator(),
+            var metrics = try trainEpoch(batches.shard(rank: group.rank, of: group.size).makeIterator(),
+                                         labeledStream: labeledStream?.next(batches.count).shard(rank: group.rank, of: group.size).makeIterator(),
                                          context: context)
             if let validation {
                 let validationMetrics = try withEvaluationWeights { try validation.validate(task.model) }
@@ -63,6 +65,8 @@ public final class Trainer {
             metrics["lr"] = Double(optimizer.groups.first?.learningRate ?? 0)
             context.history.append(metrics)
             try callbacks.forEach { try $0.epochFinished(context, metrics: metrics) }
+            // Every process leaves the loop together (a time budget reads each one's own clock).
+            context.stopRequested = DataParallel.group.anyRequests(context.stopRequested)
         }
         try callbacks.forEach { try $0.fitFinished(context) }
         return context.history
@@ -94,6 +98,7 @@ public final class Trainer {
                 throw TrainingError.nonFiniteLoss(epoch: context.epoch + 1, step: steps + 1)
             }
             output.loss.backward()
+            DataParallel.group.averageGradients(optimizer.groups.flatMap(\.parameters), examples: output.exampleCount)
             optimizer.step()
             task.afterOptimizerStep(stepContext)
             weightAverage?.update(step: context.step)

@@ -24,8 +24,10 @@ enum ReleaseBinary {
 
     /// Runs `glean arguments…` (paths in them absolute), both outputs kept; with
     /// `addressSpaceKiB`, under that limit of virtual memory (`ulimit -v`), so that an
-    /// allocation beyond it fails instead of succeeding slowly; `environment` adds variables.
-    static func run(_ arguments: [String], addressSpaceKiB: Int? = nil, environment: [String: String] = [:]) throws -> Outcome {
+    /// allocation beyond it fails instead of succeeding slowly; `environment` adds variables;
+    /// `launcher` (an absolute path and its options, e.g. `mpirun -np 2`) starts glean.
+    static func run(_ arguments: [String], addressSpaceKiB: Int? = nil, environment: [String: String] = [:],
+                    launcher: [String] = []) throws -> Outcome {
         try #require(FileManager.default.isExecutableFile(atPath: path),
                      "no release binary at \(path): run `swift build -c release --product glean` first")
         let outputFile = TestScratch.path("stdout"), errorFile = TestScratch.path("stderr")
@@ -35,7 +37,7 @@ enum ReleaseBinary {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, outputFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errorFile, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let command = addressSpaceKiB.map { ["/bin/bash", "-c", "ulimit -v \($0) && exec \"$0\" \"$@\"", path] } ?? [path]
+        let command = addressSpaceKiB.map { ["/bin/bash", "-c", "ulimit -v \($0) && exec \"$0\" \"$@\"", path] } ?? launcher + [path]
         let argv = (command + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0)=\($1)") } + [nil]

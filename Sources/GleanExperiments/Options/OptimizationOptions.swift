@@ -124,9 +124,13 @@ extension OptimizationOptions {
     public mutating func resolveEpochs(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, resuming: Bool,
                                 precision: Precision) throws {
         guard minutes > 0, !resuming else { return }
-        let seconds = MixedPrecision.with(precision) {
+        try DataParallelLaunch.start()
+        var slowest = [MixedPrecision.with(precision) {
             TimeBudget.secondsPerStep(task: task, labeled: labeled, unlabeled: unlabeled)
-        }
+        }]
+        // Every rank plans the same epochs: those of the slowest one.
+        DataParallel.group.allReduceMax(&slowest)
+        let seconds = slowest[0]
         let stepsPerEpoch = (task.inputs == .labeled ? labeled : unlabeled)!.batchCount(epoch: 0)
         epochs = TimeBudget.epochs(fitting: minutes, secondsPerStep: seconds, stepsPerEpoch: stepsPerEpoch)
         print(String(format: "time budget %.1f min: %.3f s per step, %d steps per epoch -> %d epochs", minutes, seconds,

@@ -1,0 +1,182 @@
+import Foundation
+import GleanTrain
+
+/// A `ProcessGroup` over MPI (Open MPI 4.x, `libmpi.so.40`), loaded with `dlopen` only when the
+/// process was started by an MPI launcher: a build of Glean needs no MPI headers or library,
+/// and a single process never loads one.
+///
+/// Open MPI's handles (`MPI_COMM_WORLD`, `MPI_FLOAT`, `MPI_SUM`, …) are the addresses of its
+/// exported objects (`ompi_mpi_comm_world`, …), found with `dlsym`; an MPI that is not Open MPI
+/// is refused with a message rather than misread.
+public final class MPIProcessGroup: ProcessGroup {
+    public let rank: Int
+    public let size: Int
+    public let host: String
+    private let library: MPILibrary
+
+    /// Initialises MPI (thread level serialized) and reads this process's rank and the world size.
+    public init() throws {
+        library = try MPILibrary()
+        host = ProcessInfo.processInfo.hostName
+        var initialized: Int32 = 0
+        _ = library.initialized(&initialized)
+        if initialized == 0 {
+            var provided: Int32 = 0
+            let code = library.initThread(nil, nil, MPILibrary.threadSerialized, &provided)
+            guard code == 0 else { throw DistributedError("MPI_Init_thread failed with code \(code) on \(host)") }
+            guard provided >= MPILibrary.threadSerialized else {
+                throw DistributedError("this MPI gives thread level \(provided); Glean needs MPI_THREAD_SERIALIZED (2)")
+            }
+            atexit { MPILibrary.shared?.finalizeOnce() }
+        }
+        _ = library.setErrorHandler(library.world, library.errorsReturn)
+        var rank: Int32 = 0, size: Int32 = 0
+        _ = library.commRank(library.world, &rank)
+        _ = library.commSize(library.world, &size)
+        self.rank = Int(rank)
+        self.size = Int(size)
+    }
+
+    public func allReduceSum(_ values: inout [Float]) {
+        reduce(&values, op: library.sum, name: "allreduce (sum)")
+    }
+
+    public func allReduceMax(_ values: inout [Double]) {
+        let count = checkedCount(values.count)
+        let code = values.withUnsafeMutableBytes {
+            library.allreduce(MPILibrary.inPlace, $0.baseAddress, count, library.double, library.max, library.world)
+        }
+        check(code, "allreduce (max)")
+    }
+
+    public func broadcast(_ bytes: inout [UInt8], from root: Int) {
+        var length = [Int64(bytes.count)]
+        var code = length.withUnsafeMutableBytes { library.bcast($0.baseAddress, 8, library.byte, Int32(root), library.world) }
+        check(code, "broadcast (length)")
+        if rank != root { bytes = [UInt8](repeating: 0, count: Int(length[0])) }
+        guard length[0] > 0 else { return }
+        code = bytes.withUnsafeMutableBytes {
+            library.bcast($0.baseAddress, checkedCount(Int(length[0])), library.byte, Int32(root), library.world)
+        }
+        check(code, "broadcast")
+    }
+
+    public func allGather(_ values: [Float]) -> [Float] {
+        var result = [Float](repeating: 0, count: values.count * size)
+        let count = checkedCount(values.count)
+        let code = values.withUnsafeBytes { send in
+            result.withUnsafeMutableBytes { receive in
+                library.allgather(send.baseAddress, count, library.float, receive.baseAddress, count, library.float, library.world)
+            }
+        }
+        check(code, "allgather")
+        return result
+    }
+
+    private func reduce(_ values: inout [Float], op: UnsafeMutableRawPointer, name: String) {
+        guard !values.isEmpty else { return }
+        let count = checkedCount(values.count)
+        let code = values.withUnsafeMutableBytes {
+            library.allreduce(MPILibrary.inPlace, $0.baseAddress, count, library.float, op, library.world)
+        }
+        check(code, name)
+    }
+
+    private func checkedCount(_ count: Int) -> Int32 {
+        guard count <= Int(Int32.max) else { abort(because: "a collective of \(count) elements exceeds MPI's 32-bit count") }
+        return Int32(count)
+    }
+
+    /// A failed collective: every process is stopped, this one naming itself.
+    private func check(_ code: Int32, _ operation: String) {
+        guard code != 0 else { return }
+        abort(because: "MPI \(operation) failed with code \(code)")
+    }
+
+    private func abort(because reason: String) -> Never {
+        FileHandle.standardError.write(Data("glean: rank \(rank) of \(size) on \(host): \(reason); stopping every rank\n".utf8))
+        _ = library.abort(library.world, 1)
+        exit(1)
+    }
+}
+
+/// Why data-parallel training could not start.
+public struct DistributedError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The functions and handles of Open MPI's `libmpi.so.40`, found at run time.
+final class MPILibrary {
+    typealias Comm = UnsafeMutableRawPointer
+    static let threadSerialized: Int32 = 2
+    /// `MPI_IN_PLACE` in Open MPI.
+    static let inPlace = UnsafeRawPointer(bitPattern: 1)
+    /// The loaded library, for the exit handler.
+    nonisolated(unsafe) static var shared: MPILibrary?
+
+    typealias Status = @convention(c) (UnsafeMutablePointer<Int32>) -> Int32
+    typealias InitThread = @convention(c) (UnsafeMutablePointer<Int32>?, UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?,
+                                           Int32, UnsafeMutablePointer<Int32>) -> Int32
+    typealias Finalize = @convention(c) () -> Int32
+    typealias CommQuery = @convention(c) (Comm, UnsafeMutablePointer<Int32>) -> Int32
+    typealias Allreduce = @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer?, Int32, UnsafeMutableRawPointer, UnsafeMutableRawPointer,
+                                          Comm) -> Int32
+    typealias Bcast = @convention(c) (UnsafeMutableRawPointer?, Int32, UnsafeMutableRawPointer, Int32, Comm) -> Int32
+    typealias Allgather = @convention(c) (UnsafeRawPointer?, Int32, UnsafeMutableRawPointer, UnsafeMutableRawPointer?, Int32,
+                                          UnsafeMutableRawPointer, Comm) -> Int32
+    typealias Abort = @convention(c) (Comm, Int32) -> Int32
+    typealias SetErrorHandler = @convention(c) (Comm, UnsafeMutableRawPointer) -> Int32
+
+    let initialized: Status
+    let initThread: InitThread
+    let finalize: Finalize
+    let commRank: CommQuery, commSize: CommQuery
+    let allreduce: Allreduce
+    let bcast: Bcast
+    let allgather: Allgather
+    let abort: Abort
+    let setErrorHandler: SetErrorHandler
+    let world: Comm, float: UnsafeMutableRawPointer, double: UnsafeMutableRawPointer, byte: UnsafeMutableRawPointer
+    let sum: UnsafeMutableRawPointer, max: UnsafeMutableRawPointer, errorsReturn: UnsafeMutableRawPointer
+    private var finalized = false
+
+    init() throws {
+        // RTLD_GLOBAL: Open MPI's own plugins, loaded later, resolve their symbols in libmpi.
+        guard let handle = dlopen("libmpi.so.40", RTLD_NOW | RTLD_GLOBAL) else {
+            throw DistributedError("started by an MPI launcher, but Open MPI's libmpi.so.40 cannot be loaded ("
+                                   + String(cString: dlerror()) + "); install openmpi-bin and libopenmpi-dev (bash scripts/setup.sh)")
+        }
+        func symbol(_ name: String) throws -> UnsafeMutableRawPointer {
+            guard let address = dlsym(handle, name) else {
+                throw DistributedError("libmpi.so.40 has no '\(name)': Glean's data parallelism needs Open MPI 4.x")
+            }
+            return address
+        }
+        func function<F>(_ name: String, as type: F.Type) throws -> F { unsafeBitCast(try symbol(name), to: type) }
+        initialized = try function("MPI_Initialized", as: Status.self)
+        initThread = try function("MPI_Init_thread", as: InitThread.self)
+        finalize = try function("MPI_Finalize", as: Finalize.self)
+        commRank = try function("MPI_Comm_rank", as: CommQuery.self)
+        commSize = try function("MPI_Comm_size", as: CommQuery.self)
+        allreduce = try function("MPI_Allreduce", as: Allreduce.self)
+        bcast = try function("MPI_Bcast", as: Bcast.self)
+        allgather = try function("MPI_Allgather", as: Allgather.self)
+        abort = try function("MPI_Abort", as: Abort.self)
+        setErrorHandler = try function("MPI_Comm_set_errhandler", as: SetErrorHandler.self)
+        world = try symbol("ompi_mpi_comm_world")
+        float = try symbol("ompi_mpi_float")
+        double = try symbol("ompi_mpi_double")
+        byte = try symbol("ompi_mpi_byte")
+        sum = try symbol("ompi_mpi_op_sum")
+        max = try symbol("ompi_mpi_op_max")
+        errorsReturn = try symbol("ompi_mpi_errors_return")
+        Self.shared = self
+    }
+
+    func finalizeOnce() {
+        guard !finalized else { return }
+        finalized = true
+        _ = finalize()
+    }
+}

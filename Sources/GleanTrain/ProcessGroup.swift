@@ -1,0 +1,91 @@
+import GleanNN
+import GleanTensor
+
+/// The processes of one data-parallel run and the collective operations among them. Every
+/// process runs the same training loop on its part of each global batch; gradients are averaged
+/// over all of them before each optimizer step, so weights stay equal everywhere.
+///
+/// `SingleProcess` is the default (today's behaviour); `glean` installs an MPI group when it is
+/// started by `mpirun` or `srun` (GleanDistributed). A collective that fails stops the process
+/// with a message naming the rank and host: training cannot go on with one process missing.
+public protocol ProcessGroup: AnyObject {
+    /// This process's number, 0..<size.
+    var rank: Int { get }
+    /// How many processes train together.
+    var size: Int { get }
+    /// This process's host name (for messages).
+    var host: String { get }
+    /// Element-wise sum over all processes, in place (every process passes the same count).
+    func allReduceSum(_ values: inout [Float])
+    /// Element-wise maximum over all processes, in place.
+    func allReduceMax(_ values: inout [Double])
+    /// Rank `root`'s bytes on every process (others' `bytes` are replaced, any length).
+    func broadcast(_ bytes: inout [UInt8], from root: Int)
+    /// Every process's `values` (the same count on each) concatenated in rank order.
+    func allGather(_ values: [Float]) -> [Float]
+}
+
+/// The one-process group: every collective is the identity.
+public final class SingleProcess: ProcessGroup {
+    public init() {}
+    public var rank: Int { 0 }
+    public var size: Int { 1 }
+    public var host: String { "localhost" }
+    public func allReduceSum(_ values: inout [Float]) {}
+    public func allReduceMax(_ values: inout [Double]) {}
+    public func broadcast(_ bytes: inout [UInt8], from root: Int) {}
+    public func allGather(_ values: [Float]) -> [Float] { values }
+}
+
+/// The process group of this process (`SingleProcess` unless a launcher installed another).
+public enum DataParallel {
+    nonisolated(unsafe) private static var installed: ProcessGroup = SingleProcess()
+
+    /// The group training uses.
+    public static var group: ProcessGroup { installed }
+
+    /// Makes `group` the process's group; call once at start, before any training.
+    public static func install(_ group: ProcessGroup) { installed = group }
+
+    /// Whether this process writes the run's files (rank 0).
+    public static var isLeader: Bool { installed.rank == 0 }
+}
+
+extension ProcessGroup {
+    /// Replaces every gradient of `parameters` by its weighted average over the processes:
+    /// this process's gradient (of the mean loss over its `examples` of the step) counts in
+    /// proportion to `examples`, so the result is the gradient of the mean loss over the global
+    /// batch. Parameters without a gradient here count as zeros. One fp32 buffer is reduced per
+    /// call (the example counts with it), whatever the precision of the step.
+    public func averageGradients(_ parameters: [Parameter], examples: Int) {
+        guard size > 1 else { return }
+        let weight = Float(examples)
+        var buffer = [Float]()
+        buffer.reserveCapacity(parameters.reduce(1) { $0 + $1.value.count })
+        for parameter in parameters {
+            if let grad = parameter.grad {
+                buffer += grad.scalars.map { $0 * weight }
+            } else {
+                buffer += [Float](repeating: 0, count: parameter.value.count)
+            }
+        }
+        buffer.append(weight)
+        allReduceSum(&buffer)
+        let total = max(buffer.removeLast(), 1)
+        var offset = 0
+        for parameter in parameters {
+            let count = parameter.value.count
+            let average = buffer[offset ..< offset + count].map { $0 / total }
+            parameter.value.replaceGrad(with: Tensor(average, shape: parameter.value.shape))
+            offset += count
+        }
+    }
+
+    /// Whether any process asks to stop (so that all leave the loop together).
+    public func anyRequests(_ request: Bool) -> Bool {
+        guard size > 1 else { return request }
+        var flag = [request ? 1.0 : 0.0]
+        allReduceMax(&flag)
+        return flag[0] > 0
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Glean
+import GleanTestSupport
+import Testing
+
+/// `mpirun -np 2 glean …` on this machine (Open MPI from `scripts/setup.sh`, loopback,
+/// `--oversubscribe`; the variables Open MPI wants before it runs as root are set here, for the
+/// test only).
+@Suite(.serialized) struct DataParallelTests {
+    static let mpirun = "/usr/bin/mpirun"
+    static let environment = ["OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMP_NUM_THREADS": "1",
+                              "OMPI_MCA_btl": "self,vader", "OMPI_MCA_rmaps_base_oversubscribe": "1"]
+
+    /// 2 ranks on a global batch of 64 end 20 SGD steps with the weights of one process on
+    /// batches of 64 (SeedNet without dropout, flips and crops on: every image keeps its own
+    /// seeded augmentation); rank 0 writes the one run folder, rank 1 its log into it.
+    @Test func twoRanksTrainAsOneProcess() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")
+        let data = TinyDataset("data-parallel", trainPerClass: 100)
+        let arguments = ["train", "--data-dir", data.directory, "--model", "seednet", "--dropout", "0", "--augment", "flip-crop",
+                         "--optimizer", "sgd", "--learning-rate", "0.01", "--batch-size", "64", "--epochs", "1", "--steps-per-epoch", "20",
+                         "--labels-per-class", "90", "--validation-per-class", "0", "--seed", "5"]
+        let one = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/one"], environment: Self.environment)
+        #expect(one.status == 0, "one process: \(one.standardError)")
+        let two = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/two"], environment: Self.environment,
+                                        launcher: [Self.mpirun, "-np", "2"])
+        #expect(two.status == 0, "two ranks: \(two.standardError)")
+        #expect(two.standardOutput.contains("data parallel: rank 0 of 2"))
+        let folders = try FileManager.default.contentsOfDirectory(atPath: data.runs + "/two")
+        try #require(folders.count == 1, "one run folder, got \(folders)")
+        let folder = data.runs + "/two/" + folders[0]
+        #expect(try String(contentsOfFile: folder + "/train.rank-1.log", encoding: .utf8).contains("data parallel: rank 1 of 2"))
+        let single = try SafeTensors.read(try Self.checkpoint(in: data.runs + "/one")).tensors
+        let parallel = try SafeTensors.read(folder + "/last.safetensors").tensors
+        #expect(Set(single.keys) == Set(parallel.keys))
+        for (name, tensor) in single {
+            guard case let .float(expected, _) = tensor, case let .float(actual, _)? = parallel[name] else { continue }
+            let scale = max(expected.map(abs).max() ?? 0, 1e-12)
+            let difference = zip(expected, actual).map { abs($0 - $1) }.max() ?? 0
+            #expect(difference / scale <= 1e-4, "\(name): relative difference \(difference / scale)")
+        }
+    }
+
+    /// Ranks started with different settings are refused before training.
+    @Test func ranksWithDifferentSettingsAreRefused() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")
+        let data = TinyDataset("data-parallel-mismatch")
+        let common = ["train", "--data-dir", data.directory, "--model", "seednet", "--epochs", "1", "--steps-per-epoch", "2",
+                      "--runs-dir", data.runs]
+        // MPMD launch: rank 0 and rank 1 run the same binary with different seeds.
+        let outcome = try ReleaseBinary.run(common + ["--seed", "1", ":", "-np", "1", ReleaseBinary.path] + common + ["--seed", "2"],
+                                            environment: Self.environment, launcher: [Self.mpirun, "-np", "1"])
+        #expect(outcome.isCleanError)
+        #expect((outcome.standardError + outcome.standardOutput).contains("different settings"))
+    }
+
+    private static func checkpoint(in runs: String) throws -> String {
+        let folders = try FileManager.default.contentsOfDirectory(atPath: runs)
+        return runs + "/" + folders[0] + "/last.safetensors"
+    }
+}
