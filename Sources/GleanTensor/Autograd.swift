@@ -68,6 +68,13 @@ extension Tensor {
         return result
     }
 
+    /// `value`, computed outside Glean's ops from `inputs` (e.g. by a collective across
+    /// processes), as an op of the autograd graph named `name`: `pullback` maps the gradient of
+    /// `value` to one gradient per input (nil where none is needed).
+    public static func customOp(_ name: String, value: Tensor, inputs: [Tensor], pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        recorded(name, shape: value.shape, storage: value.contiguous().storage, inputs: inputs, pullback: pullback)
+    }
+
     /// Back-propagates from this scalar (or from `seed`, a gradient of this tensor's shape) and
     /// adds the gradients to every leaf that requires one. The graph is freed afterwards.
     public func backward(_ seed: Tensor? = nil) {

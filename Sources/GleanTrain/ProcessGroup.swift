@@ -81,6 +81,27 @@ extension ProcessGroup {
         }
     }
 
+    /// The rows of every process's `[n, D]` `tensor` (the same `n` everywhere), concatenated in
+    /// rank order: `[size·n, D]`. Differentiable: the gradient of the result is summed over the
+    /// processes and each keeps its own rows' part, so every process's loss terms reach the rows
+    /// that fed them (SimCLR's negatives from all processes).
+    public func allGatherRows(_ tensor: Tensor) -> Tensor {
+        guard size > 1 else { return tensor }
+        require(tensor.rank == 2, "allGatherRows: rows must be [n, D], got \(tensor.shape)")
+        let rows = tensor.shape[0], columns = tensor.shape[1]
+        var largest = [Double(rows)]
+        allReduceMax(&largest)
+        require(Int(largest[0]) == rows, "allGatherRows: rank \(rank) has \(rows) rows, another has \(Int(largest[0])): "
+                + "the global batch must split evenly over the \(size) processes")
+        let gathered = Tensor(allGather(tensor.scalars), shape: [size * rows, columns])
+        return Tensor.customOp("allGatherRows", value: gathered, inputs: [tensor]) { gradient in
+            var summed = gradient.scalars
+            self.allReduceSum(&summed)
+            let own = Array(summed[(self.rank * rows * columns) ..< ((self.rank + 1) * rows * columns)])
+            return [Tensor(own, shape: [rows, columns])]
+        }
+    }
+
     /// Whether any process asks to stop (so that all leave the loop together).
     public func anyRequests(_ request: Bool) -> Bool {
         guard size > 1 else { return request }

@@ -108,7 +108,8 @@ public final class Trainer {
                 correct += zip(logits.argmax(axis: 1), output.labels).filter { $0 == $1 }.count
                 classified += output.labels.count
             }
-            examples += output.exampleCount
+            // Throughput counts the global batch (each of the processes trains on its equal part).
+            examples += output.exampleCount * DataParallel.group.size
             steps += 1
             context.runningAccuracy = classified == 0 ? nil : Double(correct) / Double(classified)
             context.stepScalars = output.scalars

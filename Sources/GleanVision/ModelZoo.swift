@@ -89,10 +89,10 @@ public enum ModelZoo {
 
     /// The encoder of zoo model `name` (ResNets: everything up to the pooled features, `fc`
     /// replaced by identity; SeedNet: everything up to its 512-wide last hidden layer).
-    public static func makeEncoder(_ name: String, inputChannels: Int, imageSize: Int, width: Int = 64,
+    public static func makeEncoder(_ name: String, inputChannels: Int, imageSize: Int, width: Int = 64, dropout: Float? = nil,
                                    generator: inout RandomGenerator) throws -> Encoder {
         let network = try make(name, classCount: 1, inputChannels: inputChannels, imageSize: imageSize, width: width,
-                               generator: &generator)
+                               dropout: dropout, generator: &generator)
         switch network {
         case let resnet as ResNet:
             resnet.fc = Lambda.identity()

@@ -94,7 +94,7 @@ public struct ModelOptions: Equatable {
     /// The model without its classifier (see `ModelZoo.makeEncoder`).
     public func makeEncoder(channels: Int, imageSize: Int, seed: UInt64) throws -> ModelZoo.Encoder {
         var generator = RandomGenerator(seed: seed, stream: "init")
-        return try ModelZoo.makeEncoder(model.rawValue, inputChannels: channels, imageSize: imageSize, width: width,
+        return try ModelZoo.makeEncoder(model.rawValue, inputChannels: channels, imageSize: imageSize, width: width, dropout: dropout,
                                         generator: &generator)
     }
 }
