@@ -1,3 +1,4 @@
+import Foundation
 import GleanNN
 import GleanTensor
 
@@ -46,6 +47,10 @@ public enum DataParallel {
 
     /// Makes `group` the process's group; call once at start, before any training.
     public static func install(_ group: ProcessGroup) { installed = group }
+
+    /// Whether the processes compare a hash of their weights after each epoch
+    /// (`GLEAN_CHECK_REPLICAS=1`, a debugging aid that costs one pass over the weights).
+    public static let checksReplicas = ProcessInfo.processInfo.environment["GLEAN_CHECK_REPLICAS"] == "1"
 
     /// Whether this process writes the run's files (rank 0).
     public static var isLeader: Bool { installed.rank == 0 }

@@ -67,6 +67,7 @@ public final class Trainer {
             try callbacks.forEach { try $0.epochFinished(context, metrics: metrics) }
             // Every process leaves the loop together (a time budget reads each one's own clock).
             context.stopRequested = DataParallel.group.anyRequests(context.stopRequested)
+            if DataParallel.checksReplicas { try checkReplicas(epoch: epoch + 1) }
         }
         try callbacks.forEach { try $0.fitFinished(context) }
         return context.history
@@ -138,6 +139,31 @@ public final class Trainer {
         }
     }
 
+    /// With `GLEAN_CHECK_REPLICAS=1` in data-parallel training: after each epoch, a hash of the
+    /// model's weights and buffers (and the weight average) is compared over the processes;
+    /// a process that differs stops the run on every one.
+    private func checkReplicas(epoch: Int) throws {
+        let group = DataParallel.group
+        guard group.size > 1 else { return }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        let tensors = task.model.namedParameters().map(\.1.value) + task.model.namedBuffers().map(\.1.value)
+        let averaged = weightAverage?.stateDict().compactMap { entry -> [Float]? in
+            if case let .float(values, _) = entry.1 { return values } else { return nil }
+        } ?? []
+        for values in tensors.map(\.scalars) + averaged {
+            values.withUnsafeBytes { bytes in
+                for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            }
+        }
+        let mine = [Double(hash >> 32), Double(hash & 0xffff_ffff)]
+        var largest = mine
+        group.allReduceMax(&largest)
+        if group.anyRequests(largest != mine) {
+            throw TrainingError.replicasDiverged(epoch: epoch, rank: group.rank, host: group.host, matches: largest == mine)
+        }
+        print("replica check: weights identical on \(group.size) ranks after epoch \(epoch)")
+    }
+
     /// Runs `body` with the weights validation and checkpoints use (the average when kept).
     public func withEvaluationWeights<R>(_ body: () throws -> R) rethrows -> R {
         try weightAverage.map { try $0.withAveragedWeights(body) } ?? body()
@@ -158,6 +184,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case nonFiniteScores(image: Int, value: Float)
     /// A resume file (`path`, empty when the position was built in code) whose position does not fit the run.
     case inconsistentResume(path: String, reason: String)
+    /// Data-parallel processes hold different weights (`GLEAN_CHECK_REPLICAS=1`); `matches`:
+    /// whether this rank holds the largest hash (the others are named in their own logs).
+    case replicasDiverged(epoch: Int, rank: Int, host: String, matches: Bool)
 
     public var description: String {
         switch self {
@@ -168,6 +197,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
                 + "(lower the learning rate) or the checkpoint is damaged"
         case let .inconsistentResume(path, reason):
             return "\(path.isEmpty ? "the resume position" : path) does not fit this run: \(reason)"
+        case let .replicasDiverged(epoch, rank, host, matches):
+            return "replica check after epoch \(epoch): the ranks' weights differ" + (matches ? "" : "; rank \(rank) on \(host) is one that differs")
+                + " (a bug in data-parallel training: please report it with the run's logs)"
         }
     }
 }

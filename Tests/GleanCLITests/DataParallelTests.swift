@@ -13,7 +13,8 @@ import Testing
 
     /// 2 ranks on a global batch of 64 end 20 SGD steps with the weights of one process on
     /// batches of 64 (SeedNet without dropout, flips and crops on: every image keeps its own
-    /// seeded augmentation); rank 0 writes the one run folder, rank 1 its log into it.
+    /// seeded augmentation); rank 0 writes the one run folder, rank 1 its log into it; the
+    /// run-time replica check (`GLEAN_CHECK_REPLICAS=1`) finds the ranks' weights identical.
     @Test func twoRanksTrainAsOneProcess() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")
         let data = TinyDataset("data-parallel", trainPerClass: 100)
@@ -22,10 +23,12 @@ import Testing
                          "--labels-per-class", "90", "--validation-per-class", "0", "--seed", "5"]
         let one = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/one"], environment: Self.environment)
         #expect(one.status == 0, "one process: \(one.standardError)")
-        let two = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/two"], environment: Self.environment,
-                                        launcher: [Self.mpirun, "-np", "2"])
+        let two = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/two"],
+                                        environment: Self.environment.merging(["GLEAN_CHECK_REPLICAS": "1"]) { $1 },
+                                        launcher: [Self.mpirun, "-np", "2", "-x", "GLEAN_CHECK_REPLICAS"])
         #expect(two.status == 0, "two ranks: \(two.standardError)")
         #expect(two.standardOutput.contains("data parallel: rank 0 of 2"))
+        #expect(two.standardOutput.contains("replica check: weights identical on 2 ranks after epoch 1"))
         let folders = try FileManager.default.contentsOfDirectory(atPath: data.runs + "/two")
         try #require(folders.count == 1, "one run folder, got \(folders)")
         let folder = data.runs + "/two/" + folders[0]
