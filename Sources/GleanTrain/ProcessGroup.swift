@@ -94,17 +94,25 @@ extension ProcessGroup {
         guard size > 1 else { return tensor }
         require(tensor.rank == 2, "allGatherRows: rows must be [n, D], got \(tensor.shape)")
         let rows = tensor.shape[0], columns = tensor.shape[1]
-        var largest = [Double(rows)]
-        allReduceMax(&largest)
-        require(Int(largest[0]) == rows, "allGatherRows: rank \(rank) has \(rows) rows, another has \(Int(largest[0])): "
-                + "the global batch must split evenly over the \(size) processes")
-        let gathered = Tensor(allGather(tensor.scalars), shape: [size * rows, columns])
+        let gathered = Tensor(allGatherEqualCounts(tensor.scalars), shape: [size * rows, columns])
         return Tensor.customOp("allGatherRows", value: gathered, inputs: [tensor]) { gradient in
             var summed = gradient.scalars
             self.allReduceSum(&summed)
             let own = Array(summed[(self.rank * rows * columns) ..< ((self.rank + 1) * rows * columns)])
             return [Tensor(own, shape: [rows, columns])]
         }
+    }
+
+    /// `allGather` after checking that every process passes as many values (the parts of a
+    /// global batch that splits evenly); stops with a message naming the counts otherwise.
+    public func allGatherEqualCounts(_ values: [Float]) -> [Float] {
+        guard size > 1 else { return values }
+        var counts = [Double(values.count), -Double(values.count)]
+        allReduceMax(&counts)
+        require(Int(counts[0]) == values.count && Int(-counts[1]) == values.count,
+                "data parallel: rank \(rank) has \(values.count) values where others have \(Int(-counts[1]))...\(Int(counts[0])): "
+                + "the global batch must split evenly over the \(size) processes (make --batch-size a multiple of the ranks)")
+        return allGather(values)
     }
 
     /// Whether any process asks to stop (so that all leave the loop together).

@@ -64,6 +64,33 @@ import Testing
         try Self.expectSameWeights(try Self.checkpoint(in: data.runs + "/one"), try Self.checkpoint(in: data.runs + "/two"), tolerance: 1e-5)
     }
 
+    /// FlexMatch with distribution alignment on 2 ranks keeps one process's class statistics:
+    /// the confident predictions of both ranks and the global batch's mean prediction; weights
+    /// within 1e-4 and the remembered predictions and the running mean equal (5% of
+    /// Fashion-MNIST).
+    @Test func flexMatchStatisticsAreShared() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")
+        // Fashion-MNIST (Debian's package, from setup): distribution alignment needs labels of all ten classes.
+        let data = TinyDataset("data-parallel-flexmatch")
+        let arguments = ["semi", "--method", "flexmatch", "--threshold", "0.3", "--distribution-alignment", "true", "--subsample-fraction", "0.05",
+                         "--model", "seednet", "--dropout", "0", "--optimizer", "sgd", "--learning-rate", "0.01", "--batch-size", "16",
+                         "--unlabeled-ratio", "2", "--epochs", "1", "--steps-per-epoch", "6", "--labels-per-class", "4",
+                         "--validation-per-class", "0", "--seed", "4"]
+        let one = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/one"], environment: Self.environment)
+        #expect(one.status == 0, "one process: \(one.standardError)")
+        let two = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/two"], environment: Self.environment,
+                                        launcher: [Self.mpirun, "-np", "2"])
+        #expect(two.status == 0, "two ranks: \(two.standardError)")
+        let (single, parallel) = (try Self.checkpoint(in: data.runs + "/one"), try Self.checkpoint(in: data.runs + "/two"))
+        try Self.expectSameWeights(single, parallel, tolerance: 1e-4)
+        let state = try SafeTensors.read(single.replacingOccurrences(of: "last.safetensors", with: "resume.safetensors")).tensors
+        let parallelState = try SafeTensors.read(parallel.replacingOccurrences(of: "last.safetensors", with: "resume.safetensors")).tensors
+        let selected = try #require(state["task/flexmatch.selected"])
+        if case let .int64(values, _) = selected { #expect(values.contains { $0 >= 0 }, "no confident prediction to share") }
+        #expect(parallelState["task/flexmatch.selected"] == selected)
+        #expect(parallelState["task/distribution_alignment.running"] == state["task/distribution_alignment.running"])
+    }
+
     /// Ranks started with different settings are refused before training.
     @Test func ranksWithDifferentSettingsAreRefused() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")

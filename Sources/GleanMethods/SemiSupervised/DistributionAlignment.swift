@@ -7,7 +7,9 @@ import GleanTrain
 /// `running` is a moving average of its mean prediction over unlabeled batches and `target` the
 /// class distribution of the labeled images. A model that under-predicts a class gets that
 /// class's confidences raised until its predictions are as frequent as its labels, so fewer of a
-/// hard class's images are lost to the classes it is confused with.
+/// hard class's images are lost to the classes it is confused with. In data-parallel training
+/// the mean is taken over the global batch (summed over the processes), so every process keeps
+/// the same average as one process would.
 public final class DistributionAlignment {
     /// The class distribution to align to (sums to 1).
     public let target: [Float]
@@ -43,8 +45,11 @@ public final class DistributionAlignment {
         for row in 0..<rows {
             for column in 0..<classes { mean[column] += probabilities[row * classes + column] }
         }
+        var sums = mean + [Float(rows)]
+        DataParallel.group.allReduceSum(&sums)
+        let globalRows = sums.removeLast()
         for column in 0..<classes {
-            running[column] = momentum * running[column] + (1 - momentum) * mean[column] / Float(rows)
+            running[column] = momentum * running[column] + (1 - momentum) * sums[column] / globalRows
         }
         let factors = (0..<classes).map { target[$0] / max(running[$0], .leastNormalMagnitude) }
         var aligned = probabilities

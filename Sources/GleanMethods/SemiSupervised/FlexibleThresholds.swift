@@ -9,6 +9,8 @@ import GleanTrain
 /// not yet predicted confidently (the threshold warm-up) — to β(c), and the threshold of class
 /// c is `τ · β(c) / (2 − β(c))`. Early on every threshold is low, so many more unlabeled images
 /// take part than with FixMatch's fixed τ, which is what makes it converge in fewer steps.
+/// In data-parallel training every process records the confident predictions of all
+/// processes, so the thresholds stay those of one process on the global batch.
 public final class FlexibleThresholds {
     public let threshold: Float
     public let classCount: Int
@@ -40,9 +42,16 @@ public final class FlexibleThresholds {
         require(indices.count == pseudo.labels.count, "FlexibleThresholds: \(indices.count) indices for \(pseudo.labels.count) predictions")
         let thresholds = classThresholds
         let mask = zip(pseudo.labels, pseudo.confidences).map { $1 >= thresholds[$0] }
-        for (row, index) in indices.enumerated() where pseudo.confidences[row] >= threshold {
+        // (image, class) for every row, class -1 where the prediction is not confident; every
+        // process's rows, in rank order. The image index travels as two floats (exact below 2^24 each).
+        let local = indices.enumerated().flatMap { row, index in
+            [Float(index >> 20), Float(index & 0xF_FFFF), pseudo.confidences[row] >= threshold ? Float(pseudo.labels[row]) : -1]
+        }
+        let all = DataParallel.group.allGatherEqualCounts(local)
+        for triple in stride(from: 0, to: all.count, by: 3) where all[triple + 2] >= 0 {
+            let index = Int(all[triple]) << 20 | Int(all[triple + 1])
             require(index >= 0 && index < selected.count, "FlexibleThresholds: unlabeled index \(index) outside 0..<\(selected.count)")
-            selected[index] = pseudo.labels[row]
+            selected[index] = Int(all[triple + 2])
         }
         updateLearningEffect()
         return mask
