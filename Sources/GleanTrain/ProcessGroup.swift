@@ -52,8 +52,6 @@ public enum DataParallel {
     /// (`GLEAN_CHECK_REPLICAS=1`, a debugging aid that costs one pass over the weights).
     public static let checksReplicas = ProcessInfo.processInfo.environment["GLEAN_CHECK_REPLICAS"] == "1"
 
-    /// Whether this process writes the run's files (rank 0).
-    public static var isLeader: Bool { installed.rank == 0 }
 }
 
 extension ProcessGroup {

@@ -91,6 +91,19 @@ import Testing
         #expect(parallelState["task/distribution_alignment.running"] == state["task/distribution_alignment.running"])
     }
 
+    /// `--resume` under several ranks is refused with what to do instead.
+    @Test func resumeUnderRanksIsRefused() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")
+        let data = TinyDataset("data-parallel-resume")
+        let first = try ReleaseBinary.run(["train", "--data-dir", data.directory, "--model", "seednet", "--epochs", "1",
+                                           "--steps-per-epoch", "2", "--runs-dir", data.runs], environment: Self.environment)
+        #expect(first.status == 0, "one process: \(first.standardError)")
+        let run = try Self.checkpoint(in: data.runs).replacingOccurrences(of: "/last.safetensors", with: "")
+        let outcome = try ReleaseBinary.run(["train", "--resume", run], environment: Self.environment, launcher: [Self.mpirun, "-np", "2"])
+        #expect(outcome.isCleanError)
+        #expect((outcome.standardError + outcome.standardOutput).contains("resume with one process"))
+    }
+
     /// Ranks started with different settings are refused before training.
     @Test func ranksWithDifferentSettingsAreRefused() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")

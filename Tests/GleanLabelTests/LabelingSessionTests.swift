@@ -66,6 +66,8 @@ func makePile(_ label: String) throws -> (pile: String, out: String) {
         #expect(try LabelOrder.load(root: pile, order: csv) == [pile + "/sub/c.jpg", pile + "/a.png"])
         try "file\n/etc/passwd\n".write(toFile: csv, atomically: true, encoding: .utf8)
         #expect { try LabelOrder.load(root: pile, order: csv) } throws: { "\($0)".contains("is not inside --images") }
+        try "path\n\"\(pile)/a.png,1\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        #expect { try LabelOrder.load(root: pile, order: csv) } throws: { "\($0)".contains("line 2 has a quoted field that is not closed") }
         let images = try LabelOrder.load(root: pile, order: nil)
         for classes in [["cat"], ["cat", "cat"], ["cat", "../x"], ["cat", ".hidden"], ["cat", ""]] {
             #expect(throws: LabelingError.self) { try LabelingSession(images: images, classes: classes, out: out) }
