@@ -13,9 +13,13 @@ public final class MPIProcessGroup: ProcessGroup {
     public let size: Int
     public let host: String
     private let library: MPILibrary
+    private var watchdog: CollectiveWatchdog!
 
     /// Initialises MPI (thread level serialized) and reads this process's rank and the world size.
+    /// A collective that waits longer than `GLEAN_COLLECTIVE_TIMEOUT` seconds (default 300) for
+    /// the other ranks stops this process, and with it the run (`CollectiveWatchdog`).
     public init() throws {
+        let timeout = try CollectiveWatchdog.timeoutFromEnvironment()
         library = try MPILibrary()
         host = ProcessInfo.processInfo.hostName
         var initialized: Int32 = 0
@@ -35,6 +39,7 @@ public final class MPIProcessGroup: ProcessGroup {
         _ = library.commSize(library.world, &size)
         self.rank = Int(rank)
         self.size = Int(size)
+        watchdog = CollectiveWatchdog(timeout: timeout, describe: "rank \(rank) of \(size) on \(host)")
     }
 
     public func allReduceSum(_ values: inout [Float]) {
@@ -43,20 +48,25 @@ public final class MPIProcessGroup: ProcessGroup {
 
     public func allReduceMax(_ values: inout [Double]) {
         let count = checkedCount(values.count)
-        let code = values.withUnsafeMutableBytes {
-            library.allreduce(MPILibrary.inPlace, $0.baseAddress, count, library.double, library.max, library.world)
+        let code = watchdog.watching("allreduce (max)") {
+            values.withUnsafeMutableBytes {
+                library.allreduce(MPILibrary.inPlace, $0.baseAddress, count, library.double, library.max, library.world)
+            }
         }
         check(code, "allreduce (max)")
     }
 
     public func broadcast(_ bytes: inout [UInt8], from root: Int) {
         var length = [Int64(bytes.count)]
-        var code = length.withUnsafeMutableBytes { library.bcast($0.baseAddress, 8, library.byte, Int32(root), library.world) }
+        var code = watchdog.watching("broadcast") {
+            length.withUnsafeMutableBytes { library.bcast($0.baseAddress, 8, library.byte, Int32(root), library.world) }
+        }
         check(code, "broadcast (length)")
         if rank != root { bytes = [UInt8](repeating: 0, count: Int(length[0])) }
         guard length[0] > 0 else { return }
-        code = bytes.withUnsafeMutableBytes {
-            library.bcast($0.baseAddress, checkedCount(Int(length[0])), library.byte, Int32(root), library.world)
+        let count = checkedCount(Int(length[0]))
+        code = watchdog.watching("broadcast") {
+            bytes.withUnsafeMutableBytes { library.bcast($0.baseAddress, count, library.byte, Int32(root), library.world) }
         }
         check(code, "broadcast")
     }
@@ -64,9 +74,11 @@ public final class MPIProcessGroup: ProcessGroup {
     public func allGather(_ values: [Float]) -> [Float] {
         var result = [Float](repeating: 0, count: values.count * size)
         let count = checkedCount(values.count)
-        let code = values.withUnsafeBytes { send in
-            result.withUnsafeMutableBytes { receive in
-                library.allgather(send.baseAddress, count, library.float, receive.baseAddress, count, library.float, library.world)
+        let code = watchdog.watching("allgather") {
+            values.withUnsafeBytes { send in
+                result.withUnsafeMutableBytes { receive in
+                    library.allgather(send.baseAddress, count, library.float, receive.baseAddress, count, library.float, library.world)
+                }
             }
         }
         check(code, "allgather")
@@ -76,8 +88,10 @@ public final class MPIProcessGroup: ProcessGroup {
     private func reduce(_ values: inout [Float], op: UnsafeMutableRawPointer, name: String) {
         guard !values.isEmpty else { return }
         let count = checkedCount(values.count)
-        let code = values.withUnsafeMutableBytes {
-            library.allreduce(MPILibrary.inPlace, $0.baseAddress, count, library.float, op, library.world)
+        let code = watchdog.watching(name) {
+            values.withUnsafeMutableBytes {
+                library.allreduce(MPILibrary.inPlace, $0.baseAddress, count, library.float, op, library.world)
+            }
         }
         check(code, name)
     }

@@ -27,8 +27,7 @@ enum DataParallelLaunch {
     }
 
     /// The run folder: created by rank 0, whose path every rank receives; other ranks get a
-    /// scratch folder for their own files, and their output goes to `train.rank-K.log` in rank
-    /// 0's folder (in the scratch folder when that path is not on a file system they share).
+    /// scratch folder (`followerFolder`).
     static func runDirectory(_ create: () throws -> RunDirectory) throws -> RunDirectory {
         let group = DataParallel.group
         guard group.size > 1 else { return try create() }
@@ -42,12 +41,73 @@ enum DataParallelLaunch {
         guard !path.isEmpty else { throw ExperimentError("rank 0 could not create the run folder (its log says why)") }
         let leaderPath = String(decoding: path, as: UTF8.self)
         guard group.rank != 0 else { return RunDirectory(path: leaderPath) }
-        let scratch = NSTemporaryDirectory() + "glean-rank-\(group.rank)-\(getpid())"
+        return try followerFolder(leaderPath: leaderPath)
+    }
+
+    /// The folder of a run resumed under several ranks: rank 0 resumes `path` itself once
+    /// `check` accepts it; every other rank receives a copy of its files (all but the logs) in
+    /// a scratch folder, so that each restores rank 0's state whether or not the ranks share a
+    /// file system, and whatever number of ranks wrote it (its stream positions are global).
+    static func resumeDirectory(_ path: String, check: (String) throws -> Void) throws -> RunDirectory {
+        let group = DataParallel.group
+        guard group.size > 1 else {
+            try check(path)
+            return RunDirectory(path: path)
+        }
+        var files: [(name: String, bytes: [UInt8])] = []
+        var failure: Error?
+        if group.rank == 0 {
+            do {
+                try check(path)
+                files = try runFiles(in: path)
+            } catch { failure = error }
+        }
+        // The manifest: empty when rank 0 cannot resume, else a marker and the files' names.
+        var manifest = failure == nil && group.rank == 0 ? Array(("files\n" + files.map(\.name).joined(separator: "\n")).utf8) : []
+        group.broadcast(&manifest, from: 0)
+        if let failure { throw failure }
+        guard !manifest.isEmpty else { throw ExperimentError("rank 0 could not resume \(path) (its message says why)") }
+        let names = String(decoding: manifest, as: UTF8.self).split(separator: "\n").dropFirst().map(String.init)
+        let folder = group.rank == 0 ? nil : try followerFolder(leaderPath: path)
+        for (index, name) in names.enumerated() {
+            var bytes = group.rank == 0 ? files[index].bytes : []
+            group.broadcast(&bytes, from: 0)
+            guard let folder else { continue }
+            let target = folder.path + "/" + name
+            try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try AtomicFile.write(Data(bytes), to: target)
+        }
+        return folder ?? RunDirectory(path: path)
+    }
+
+    /// Every file of a run folder but its logs, by path relative to it, with its contents.
+    private static func runFiles(in path: String) throws -> [(name: String, bytes: [UInt8])] {
+        guard let enumerator = FileManager.default.enumerator(atPath: path) else {
+            throw ExperimentError("--resume \(path): cannot list the run folder")
+        }
+        var files: [(name: String, bytes: [UInt8])] = []
+        for case let name as String in enumerator where !name.hasSuffix(".log") {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isFolder), !isFolder.boolValue else { continue }
+            guard let data = FileManager.default.contents(atPath: path + "/" + name) else {
+                throw ExperimentError("--resume \(path): cannot read \(name)")
+            }
+            files.append((name, Array(data)))
+        }
+        return files.sorted { $0.name < $1.name }
+    }
+
+    /// A scratch folder for the files of a rank other than 0 (removed at exit); its output goes
+    /// to `train.rank-K.log` in rank 0's folder, or in the scratch folder where that path is not
+    /// on a file system they share.
+    private static func followerFolder(leaderPath: String) throws -> RunDirectory {
+        let rank = DataParallel.group.rank
+        let scratch = NSTemporaryDirectory() + "glean-rank-\(rank)-\(getpid())"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         scratchFolder = scratch
         atexit { DataParallelLaunch.scratchFolder.map { try? FileManager.default.removeItem(atPath: $0) } }
         let shared = FileManager.default.fileExists(atPath: leaderPath)
-        redirectOutput(to: (shared ? leaderPath : scratch) + "/train.rank-\(group.rank).log")
+        redirectOutput(to: (shared ? leaderPath : scratch) + "/train.rank-\(rank).log")
         return RunDirectory(path: scratch)
     }
 

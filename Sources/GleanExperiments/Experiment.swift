@@ -29,12 +29,10 @@ public final class Experiment {
         try DataParallelLaunch.start()
         try DataParallelLaunch.checkSameRun(settingsYAML: settings.yaml)
         if let resume {
-            guard DataParallel.group.size == 1 else {
-                throw ExperimentError("--resume under \(DataParallel.group.size) ranks is not supported yet: resume with one process (the run's files are rank 0's)")
-            }
-            directory = RunDirectory(path: resume)
-            guard stages || FileManager.default.fileExists(atPath: directory.path + "/resume.safetensors") else {
-                throw ExperimentError("--resume \(resume): no resume.safetensors there (the run ended before its first epoch, or this is not a run directory)")
+            directory = try DataParallelLaunch.resumeDirectory(resume) { path in
+                guard stages || FileManager.default.fileExists(atPath: path + "/resume.safetensors") else {
+                    throw ExperimentError("--resume \(path): no resume.safetensors there (the run ended before its first epoch, or this is not a run directory)")
+                }
             }
         } else {
             directory = try DataParallelLaunch.runDirectory {

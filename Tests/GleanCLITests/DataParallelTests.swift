@@ -91,17 +91,83 @@ import Testing
         #expect(parallelState["task/distribution_alignment.running"] == state["task/distribution_alignment.running"])
     }
 
-    /// `--resume` under several ranks is refused with what to do instead.
-    @Test func resumeUnderRanksIsRefused() throws {
+    /// `kill -9` of rank 1 after the first epoch's resume file: mpirun stops rank 0 within
+    /// 60 s and names the lost rank; `--resume` on 2 ranks then ends with the weights of an
+    /// uninterrupted 2-rank run bit for bit, and on one process (another number of ranks: the
+    /// stream positions are global) within 1e-4.
+    @Test func killedRankStopsTheRunAndResumeEndsAsUninterrupted() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")
-        let data = TinyDataset("data-parallel-resume")
-        let first = try ReleaseBinary.run(["train", "--data-dir", data.directory, "--model", "seednet", "--epochs", "1",
-                                           "--steps-per-epoch", "2", "--runs-dir", data.runs], environment: Self.environment)
-        #expect(first.status == 0, "one process: \(first.standardError)")
-        let run = try Self.checkpoint(in: data.runs).replacingOccurrences(of: "/last.safetensors", with: "")
-        let outcome = try ReleaseBinary.run(["train", "--resume", run], environment: Self.environment, launcher: [Self.mpirun, "-np", "2"])
-        #expect(outcome.isCleanError)
-        #expect((outcome.standardError + outcome.standardOutput).contains("resume with one process"))
+        let data = TinyDataset("data-parallel-kill", trainPerClass: 200)
+        let arguments = ["train", "--data-dir", data.directory, "--model", "seednet", "--dropout", "0", "--augment", "flip-crop",
+                         "--optimizer", "sgd", "--learning-rate", "0.01", "--batch-size", "64", "--epochs", "3", "--steps-per-epoch", "30",
+                         "--labels-per-class", "180", "--validation-per-class", "10", "--ema-decay", "0.9", "--seed", "6"]
+        let launcher = [Self.mpirun, "-np", "2"]
+        let whole = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/whole"], environment: Self.environment, launcher: launcher)
+        #expect(whole.status == 0, "uninterrupted: \(whole.standardError)")
+
+        let cut = try ReleaseBinary.start(arguments + ["--runs-dir", data.runs + "/cut"], environment: Self.environment, launcher: launcher)
+        let deadline = Date().addingTimeInterval(120)
+        var resumeFile: String?
+        while resumeFile == nil && Date() < deadline {
+            usleep(20_000)
+            let folders = (try? FileManager.default.contentsOfDirectory(atPath: data.runs + "/cut")) ?? []
+            resumeFile = folders.map { data.runs + "/cut/" + $0 + "/resume.safetensors" }.first { FileManager.default.fileExists(atPath: $0) }
+        }
+        let ranks = Self.children(of: cut.pid)
+        try #require(resumeFile != nil && ranks.count == 2, "no resume file after 120 s, or not 2 ranks: \(ranks)")
+        kill(ranks.max()!, SIGKILL)
+        let killed = Date()
+        let outcome = cut.wait()
+        #expect(outcome.status.map { $0 != 0 } ?? true, "mpirun ended with status 0 after a rank was killed")
+        #expect(Date().timeIntervalSince(killed) < 60)
+        #expect((outcome.standardError + outcome.standardOutput).contains("rank 1"), "the lost rank is not named: \(outcome.standardError)")
+
+        let run = (resumeFile! as NSString).deletingLastPathComponent
+        let copy = data.runs + "/copy"
+        try FileManager.default.copyItem(atPath: run, toPath: copy)
+        let resumed = try ReleaseBinary.run(["train", "--resume", run], environment: Self.environment, launcher: launcher)
+        #expect(resumed.status == 0, "resume on 2 ranks: \(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("resuming"))
+        let reference = try Self.checkpoint(in: data.runs + "/whole")
+        let (expected, actual) = (try SafeTensors.read(reference).tensors, try SafeTensors.read(run + "/last.safetensors").tensors)
+        #expect(Set(expected.keys) == Set(actual.keys))
+        for (name, tensor) in expected { #expect(actual[name] == tensor, "\(name) differs from the uninterrupted run") }
+        let alone = try ReleaseBinary.run(["train", "--resume", copy], environment: Self.environment)
+        #expect(alone.status == 0, "resume on one process: \(alone.standardError)")
+        try Self.expectSameWeights(reference, copy + "/last.safetensors", tolerance: 1e-4)
+    }
+
+    /// A rank that stops answering (`SIGSTOP`) makes the others give up after
+    /// `GLEAN_COLLECTIVE_TIMEOUT` seconds, naming the collective they waited in; mpirun then
+    /// ends the run, the stopped rank included.
+    @Test func hungRankStopsTheRun() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")
+        let data = TinyDataset("data-parallel-hang", trainPerClass: 100)
+        let started = try ReleaseBinary.start(["train", "--data-dir", data.directory, "--model", "seednet", "--epochs", "50",
+                                               "--steps-per-epoch", "20", "--runs-dir", data.runs],
+                                              environment: Self.environment.merging(["GLEAN_COLLECTIVE_TIMEOUT": "3"]) { $1 },
+                                              launcher: [Self.mpirun, "-np", "2", "-x", "GLEAN_COLLECTIVE_TIMEOUT"])
+        let deadline = Date().addingTimeInterval(120)
+        var ranks: [pid_t] = []
+        while Date() < deadline {
+            usleep(100_000)
+            ranks = Self.children(of: started.pid)
+            let folders = (try? FileManager.default.contentsOfDirectory(atPath: data.runs)) ?? []
+            if ranks.count == 2, folders.contains(where: { FileManager.default.fileExists(atPath: data.runs + "/" + $0 + "/metrics.csv") }) { break }
+        }
+        try #require(ranks.count == 2, "not 2 ranks: \(ranks)")
+        kill(ranks.max()!, SIGSTOP)
+        let stopped = Date()
+        let outcome = started.wait()
+        #expect(outcome.status.map { $0 != 0 } ?? true)
+        #expect(Date().timeIntervalSince(stopped) < 60)
+        #expect(outcome.standardError.contains("waited") && outcome.standardError.contains("GLEAN_COLLECTIVE_TIMEOUT=3"), "\(outcome.standardError)")
+    }
+
+    /// The processes whose parent is `pid` (the ranks mpirun started on this host).
+    private static func children(of pid: pid_t) -> [pid_t] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
     /// Ranks started with different settings are refused before training.

@@ -22,16 +22,38 @@ enum ReleaseBinary {
             ?? packageRoot.appendingPathComponent(".build/release/glean").path
     }
 
+    /// A started `glean`, whose outcome `wait()` collects.
+    struct Running {
+        let pid: pid_t
+        fileprivate let outputFile: String, errorFile: String
+
+        /// Waits for the process to end and reads its outputs.
+        func wait() -> Outcome {
+            defer { unlink(outputFile); unlink(errorFile) }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let exited = status & 0x7F == 0
+            let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
+            let message = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
+            return Outcome(status: exited ? (status >> 8) & 0xFF : nil, standardOutput: output, standardError: message)
+        }
+    }
+
     /// Runs `glean arguments…` (paths in them absolute), both outputs kept; with
     /// `addressSpaceKiB`, under that limit of virtual memory (`ulimit -v`), so that an
     /// allocation beyond it fails instead of succeeding slowly; `environment` adds variables;
     /// `launcher` (an absolute path and its options, e.g. `mpirun -np 2`) starts glean.
     static func run(_ arguments: [String], addressSpaceKiB: Int? = nil, environment: [String: String] = [:],
                     launcher: [String] = []) throws -> Outcome {
+        try start(arguments, addressSpaceKiB: addressSpaceKiB, environment: environment, launcher: launcher).wait()
+    }
+
+    /// `run` without waiting: the process runs on while the test watches it.
+    static func start(_ arguments: [String], addressSpaceKiB: Int? = nil, environment: [String: String] = [:],
+                      launcher: [String] = []) throws -> Running {
         try #require(FileManager.default.isExecutableFile(atPath: path),
                      "no release binary at \(path): run `swift build -c release --product glean` first")
         let outputFile = TestScratch.path("stdout"), errorFile = TestScratch.path("stderr")
-        defer { unlink(outputFile); unlink(errorFile) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -45,12 +67,7 @@ enum ReleaseBinary {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, variables)
         try #require(spawned == 0, "posix_spawn failed with \(spawned)")
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exited = status & 0x7F == 0
-        let output = (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? ""
-        let message = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
-        return Outcome(status: exited ? (status >> 8) & 0xFF : nil, standardOutput: output, standardError: message)
+        return Running(pid: pid, outputFile: outputFile, errorFile: errorFile)
     }
 
     /// Expects `glean arguments…` to fail cleanly with a message holding every one of `phrases`.
