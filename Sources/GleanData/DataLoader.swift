@@ -218,6 +218,24 @@ extension BatchSequence {
         })
     }
 
+    /// `shard` without the parts that come out empty (batches smaller than `size`), with the
+    /// position in the whole sequence (0-based) of each kept part's first image: how a held-out
+    /// set is split over processes that each evaluate their part.
+    public func shardedParts(rank: Int, of size: Int) -> (batches: BatchSequence, firstPositions: [Int]) {
+        require(size >= 1 && (0..<size).contains(rank), "BatchSequence.shardedParts: rank \(rank) of \(size)")
+        var kept: [(indices: [Int], epoch: Int)] = [], positions: [Int] = []
+        var before = 0
+        for group in groups {
+            let (start, end) = Self.part(rank: rank, of: size, count: group.indices.count)
+            if end > start {
+                kept.append((Array(group.indices[start ..< end]), group.epoch))
+                positions.append(before + start)
+            }
+            before += group.indices.count
+        }
+        return (BatchSequence(source: source, groups: kept), positions)
+    }
+
     /// The bounds of part `rank` of `count` items cut into `size` contiguous parts (the first
     /// `count % size` parts one longer).
     public static func part(rank: Int, of size: Int, count: Int) -> (start: Int, end: Int) {

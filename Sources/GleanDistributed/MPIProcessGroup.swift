@@ -46,14 +46,12 @@ public final class MPIProcessGroup: ProcessGroup {
         reduce(&values, op: library.sum, name: "allreduce (sum)")
     }
 
+    public func allReduceSum(_ values: inout [Double]) {
+        reduce(&values, op: library.sum, name: "allreduce (sum)")
+    }
+
     public func allReduceMax(_ values: inout [Double]) {
-        let count = checkedCount(values.count)
-        let code = watchdog.watching("allreduce (max)") {
-            values.withUnsafeMutableBytes {
-                library.allreduce(MPILibrary.inPlace, $0.baseAddress, count, library.double, library.max, library.world)
-            }
-        }
-        check(code, "allreduce (max)")
+        reduce(&values, op: library.max, name: "allreduce (max)")
     }
 
     public func broadcast(_ bytes: inout [UInt8], from root: Int) {
@@ -85,12 +83,13 @@ public final class MPIProcessGroup: ProcessGroup {
         return result
     }
 
-    private func reduce(_ values: inout [Float], op: UnsafeMutableRawPointer, name: String) {
+    private func reduce<Scalar: BinaryFloatingPoint>(_ values: inout [Scalar], op: UnsafeMutableRawPointer, name: String) {
         guard !values.isEmpty else { return }
         let count = checkedCount(values.count)
+        let type = Scalar.self == Double.self ? library.double : library.float
         let code = watchdog.watching(name) {
             values.withUnsafeMutableBytes {
-                library.allreduce(MPILibrary.inPlace, $0.baseAddress, count, library.float, op, library.world)
+                library.allreduce(MPILibrary.inPlace, $0.baseAddress, count, type, op, library.world)
             }
         }
         check(code, name)

@@ -12,6 +12,8 @@ public final class Experiment {
     public let settingsYAML: String
     public let settingsEntries: [(name: String, value: String)]
     public let isResuming: Bool
+    /// Whether trainers synchronise batch norm over the ranks (`--sync-batchnorm`).
+    private let synchronizesBatchNorm: Bool
     public var resumePath: String { directory.path + "/resume.safetensors" }
 
     /// Callbacks that every trainer made inside `Experiment.$observers.withValue(…) { … }` gets
@@ -26,6 +28,7 @@ public final class Experiment {
         settingsYAML = settings.yaml
         settingsEntries = settings.entries
         isResuming = resume != nil
+        synchronizesBatchNorm = run.syncBatchNorm
         try DataParallelLaunch.start()
         try DataParallelLaunch.checkSameRun(settingsYAML: settings.yaml)
         if let resume {
@@ -44,7 +47,8 @@ public final class Experiment {
         if let note = PrecisionOption.apply(run.precision) { log.write("note: " + note) }
         if DataParallel.group.size > 1 {
             let group = DataParallel.group
-            say("data parallel: rank \(group.rank) of \(group.size) on \(group.host); --batch-size is the global batch, split over the ranks")
+            say("data parallel: rank \(group.rank) of \(group.size) on \(group.host); --batch-size is the global batch, split over the ranks"
+                + (run.syncBatchNorm ? "; batch norm normalises with the global batch's statistics" : ""))
         }
         if MixedPrecision.active == .bf16 { say("arithmetic: bf16 mixed precision (oneDNN ISA \(MixedPrecision.isaName))") }
     }
@@ -52,11 +56,12 @@ public final class Experiment {
     /// A stage of this run (a self-training teacher or round) in the folder `name` inside it,
     /// with its own config, log, checkpoints and resume file. It resumes when the folder holds
     /// a resume file; `settings` are then those of the stage's `config.yaml`.
-    private init(stageDirectory: RunDirectory, settingsYAML: String, entries: [(name: String, value: String)]) throws {
+    private init(stageDirectory: RunDirectory, settingsYAML: String, entries: [(name: String, value: String)], synchronizesBatchNorm: Bool) throws {
         directory = stageDirectory
         self.settingsYAML = settingsYAML
         settingsEntries = entries
         isResuming = FileManager.default.fileExists(atPath: stageDirectory.path + "/resume.safetensors")
+        self.synchronizesBatchNorm = synchronizesBatchNorm
         log = try RunLog(path: stageDirectory.path + "/train.log")
     }
 
@@ -79,7 +84,8 @@ public final class Experiment {
             }
             try stageDirectory.writeConfig(stageSettings.yaml)
         }
-        return (try Experiment(stageDirectory: stageDirectory, settingsYAML: stageSettings.yaml, entries: stageSettings.entries), stageSettings)
+        return (try Experiment(stageDirectory: stageDirectory, settingsYAML: stageSettings.yaml, entries: stageSettings.entries,
+                               synchronizesBatchNorm: stageSettings.run.syncBatchNorm), stageSettings)
     }
 
     /// Whether a stage opened by `stage(_:settings:)` finished (wrote its report).
@@ -120,7 +126,8 @@ public final class Experiment {
                  stepsPerEpoch: Int, monitor: String?, checkpoint: CheckpointDescription,
                  checkpointState: (([(String, StoredTensor)]) -> [(String, StoredTensor)])? = nil,
                  restoreBest: Bool = true, extraCallbacks: [Callback] = []) -> Trainer {
-        Trainer(task: task, optimizer: optimization.makeOptimizer(groups ?? [(task.model.trainableParameters, 1)]),
+        if synchronizesBatchNorm { DataParallel.synchronizeBatchNorm(in: task.model) }
+        return Trainer(task: task, optimizer: optimization.makeOptimizer(groups ?? [(task.model.trainableParameters, 1)]),
                 schedule: optimization.makeSchedule(stepsPerEpoch: stepsPerEpoch, epochs: optimization.epochs),
                 callbacks: callbacks(monitor: monitor, checkpointMetadata: checkpoint.metadata,
                                      earlyStoppingPatience: optimization.earlyStoppingPatience, checkpointState: checkpointState,

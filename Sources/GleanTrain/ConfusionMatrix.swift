@@ -13,6 +13,14 @@ public struct ConfusionMatrix: Sendable, Equatable {
         counts = [[Int]](repeating: [Int](repeating: 0, count: classCount), count: classCount)
     }
 
+    /// A matrix of known counts (`counts[truth][prediction]`, square, none negative).
+    public init(counts: [[Int]]) {
+        require(!counts.isEmpty && counts.allSatisfy { $0.count == counts.count && $0.allSatisfy { $0 >= 0 } },
+                "ConfusionMatrix: counts must be a square matrix of non-negative numbers")
+        classCount = counts.count
+        self.counts = counts
+    }
+
     /// Adds predictions against their true labels.
     public mutating func add(predictions: [Int], labels: [Int]) {
         require(predictions.count == labels.count, "ConfusionMatrix: \(predictions.count) predictions for \(labels.count) labels")

@@ -18,6 +18,9 @@ public protocol ProcessGroup: AnyObject {
     var host: String { get }
     /// Element-wise sum over all processes, in place (every process passes the same count).
     func allReduceSum(_ values: inout [Float])
+    /// Element-wise sum over all processes in double precision, in place (counts and sums of
+    /// metrics, which must come out as one process computes them).
+    func allReduceSum(_ values: inout [Double])
     /// Element-wise maximum over all processes, in place.
     func allReduceMax(_ values: inout [Double])
     /// Rank `root`'s bytes on every process (others' `bytes` are replaced, any length).
@@ -33,6 +36,7 @@ public final class SingleProcess: ProcessGroup {
     public var size: Int { 1 }
     public var host: String { "localhost" }
     public func allReduceSum(_ values: inout [Float]) {}
+    public func allReduceSum(_ values: inout [Double]) {}
     public func allReduceMax(_ values: inout [Double]) {}
     public func broadcast(_ bytes: inout [UInt8], from root: Int) {}
     public func allGather(_ values: [Float]) -> [Float] { values }
@@ -47,6 +51,16 @@ public enum DataParallel {
 
     /// Makes `group` the process's group; call once at start, before any training.
     public static func install(_ group: ProcessGroup) { installed = group }
+
+    /// Makes every batch norm of `model` normalise with the statistics of the global batch
+    /// (summed over the processes of `group`), as PyTorch's `SyncBatchNorm`; for methods whose
+    /// batch per process gets small. Returns how many layers it changed.
+    @discardableResult
+    public static func synchronizeBatchNorm(in model: Module) -> Int {
+        let layers = model.namedModules().compactMap { $0.1 as? BatchNorm }
+        for layer in layers { layer.sumOverProcesses = group.size > 1 ? { group.allReduceSum(&$0) } : nil }
+        return layers.count
+    }
 
     /// Whether the processes compare a hash of their weights after each epoch
     /// (`GLEAN_CHECK_REPLICAS=1`, a debugging aid that costs one pass over the weights).

@@ -82,7 +82,7 @@ public final class Trainer {
 
     private func trainEpoch(_ epochBatches: BatchIterator, labeledStream: BatchIterator?,
                             context: TrainingContext) throws -> EpochMetrics {
-        var lossSum = 0.0, correct = 0, classified = 0, examples = 0, steps = 0
+        var lossSum = 0.0, correct = 0, classified = 0, examples = 0, steps = 0, averagingSeconds = 0.0
         var scalarSums: [String: Double] = [:]
         let start = Date()
         let totalSteps = context.stepsPerEpoch * context.totalEpochs
@@ -99,7 +99,9 @@ public final class Trainer {
                 throw TrainingError.nonFiniteLoss(epoch: context.epoch + 1, step: steps + 1)
             }
             output.loss.backward()
+            let averagingStart = Date()
             DataParallel.group.averageGradients(optimizer.groups.flatMap(\.parameters), examples: output.exampleCount)
+            averagingSeconds += Date().timeIntervalSince(averagingStart)
             optimizer.step()
             task.afterOptimizerStep(stepContext)
             weightAverage?.update(step: context.step)
@@ -123,6 +125,8 @@ public final class Trainer {
                                      "images_per_s": Double(examples) / max(seconds, 1e-9)]
         if classified > 0 { metrics["accuracy"] = Double(correct) / Double(classified) }
         for (key, sum) in scalarSums { metrics[key] = sum / Double(max(steps, 1)) }
+        // Data parallel: seconds per step in the gradient average (the allreduce, and waiting for the slowest rank).
+        if DataParallel.group.size > 1 { metrics["allreduce_s"] = averagingSeconds / Double(max(steps, 1)) }
         return metrics
     }
 

@@ -14,13 +14,14 @@ import Testing
     /// 2 ranks on a global batch of 64 end 20 SGD steps with the weights of one process on
     /// batches of 64 (SeedNet without dropout, flips and crops on: every image keeps its own
     /// seeded augmentation); rank 0 writes the one run folder, rank 1 its log into it; the
-    /// run-time replica check (`GLEAN_CHECK_REPLICAS=1`) finds the ranks' weights identical.
+    /// run-time replica check (`GLEAN_CHECK_REPLICAS=1`) finds the ranks' weights identical;
+    /// validation and the test figure, each rank classifying its part, come out as one process's.
     @Test func twoRanksTrainAsOneProcess() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")
         let data = TinyDataset("data-parallel", trainPerClass: 100)
         let arguments = ["train", "--data-dir", data.directory, "--model", "seednet", "--dropout", "0", "--augment", "flip-crop",
                          "--optimizer", "sgd", "--learning-rate", "0.01", "--batch-size", "64", "--epochs", "1", "--steps-per-epoch", "20",
-                         "--labels-per-class", "90", "--validation-per-class", "0", "--seed", "5"]
+                         "--labels-per-class", "90", "--validation-per-class", "10", "--seed", "5"]
         let one = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/one"], environment: Self.environment)
         #expect(one.status == 0, "one process: \(one.standardError)")
         let two = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/two"],
@@ -34,6 +35,13 @@ import Testing
         let folder = data.runs + "/two/" + folders[0]
         #expect(try String(contentsOfFile: folder + "/train.rank-1.log", encoding: .utf8).contains("data parallel: rank 1 of 2"))
         try Self.expectSameWeights(try Self.checkpoint(in: data.runs + "/one"), folder + "/last.safetensors", tolerance: 1e-4)
+        let single = try CSVHistory.read(try Self.checkpoint(in: data.runs + "/one").replacingOccurrences(of: "last.safetensors", with: "metrics.csv"))
+        let parallel = try CSVHistory.read(folder + "/metrics.csv")
+        #expect(single.count == 1 && parallel.count == 1 && single[0]["val_accuracy"] != nil)
+        #expect(single.first?["val_accuracy"] == parallel.first?["val_accuracy"])
+        #expect(abs((single.first?["val_loss"] ?? .nan) - (parallel.first?["val_loss"] ?? .nan)) <= 1e-5)
+        let testLine = { (output: String) in output.split(separator: "\n").first { $0.hasPrefix("final test accuracy") }.map(String.init) }
+        #expect(testLine(one.standardOutput) != nil && testLine(one.standardOutput) == testLine(two.standardOutput))
     }
 
     /// Every tensor of checkpoint `b` within `tolerance` of `a`'s, relative to `a`'s largest value.
@@ -62,6 +70,47 @@ import Testing
                                         launcher: [Self.mpirun, "-np", "2"])
         #expect(two.status == 0, "two ranks: \(two.standardError)")
         try Self.expectSameWeights(try Self.checkpoint(in: data.runs + "/one"), try Self.checkpoint(in: data.runs + "/two"), tolerance: 1e-5)
+    }
+
+    /// ResNet-18 (width 8) with batch norm: 2 ranks with `--sync-batchnorm` on a global batch of
+    /// 32 end 3 SGD steps with one process's weights within 1e-4 (the whole model's relative
+    /// L2 difference: a ReLU mask flipped by rounding moves a batch-norm bias by per cent, even
+    /// between one process on 1 and on 2 threads); without it each rank normalises its half of
+    /// the batch and the weights move ten times further apart.
+    @Test func synchronizedBatchNormTrainsAsOneProcess() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")
+        let data = TinyDataset("data-parallel-syncbn", trainPerClass: 60)
+        let arguments = ["train", "--data-dir", data.directory, "--model", "resnet18", "--width", "8", "--augment", "flip-crop",
+                         "--optimizer", "sgd", "--learning-rate", "0.01", "--batch-size", "32", "--epochs", "1", "--steps-per-epoch", "3",
+                         "--labels-per-class", "60", "--validation-per-class", "0", "--seed", "7"]
+        let one = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/one"], environment: Self.environment)
+        #expect(one.status == 0, "one process: \(one.standardError)")
+        let synchronized = try ReleaseBinary.run(arguments + ["--sync-batchnorm", "true", "--runs-dir", data.runs + "/sync"],
+                                                 environment: Self.environment, launcher: [Self.mpirun, "-np", "2"])
+        #expect(synchronized.status == 0, "two ranks: \(synchronized.standardError)")
+        #expect(synchronized.standardOutput.contains("batch norm normalises with the global batch's statistics"))
+        let own = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/own"], environment: Self.environment,
+                                        launcher: [Self.mpirun, "-np", "2"])
+        #expect(own.status == 0, "two ranks without --sync-batchnorm: \(own.standardError)")
+        let single = try Self.checkpoint(in: data.runs + "/one")
+        let withSync = try Self.modelDifference(single, try Self.checkpoint(in: data.runs + "/sync"))
+        let without = try Self.modelDifference(single, try Self.checkpoint(in: data.runs + "/own"))
+        #expect(withSync <= 1e-4, "with --sync-batchnorm: relative difference \(withSync)")
+        #expect(without >= 10 * withSync, "without it: \(without), with it: \(withSync)")
+    }
+
+    /// ‖b − a‖ / ‖a‖ over every float tensor of two checkpoints together.
+    private static func modelDifference(_ a: String, _ b: String) throws -> Double {
+        let first = try SafeTensors.read(a).tensors, second = try SafeTensors.read(b).tensors
+        var difference = 0.0, norm = 0.0
+        for (name, tensor) in first {
+            guard case let .float(x, _) = tensor, case let .float(y, _)? = second[name] else { continue }
+            for (u, v) in zip(x, y) {
+                difference += Double(u - v) * Double(u - v)
+                norm += Double(u) * Double(u)
+            }
+        }
+        return (difference / max(norm, 1e-30)).squareRoot()
     }
 
     /// FlexMatch with distribution alignment on 2 ranks keeps one process's class statistics:
@@ -170,6 +219,40 @@ import Testing
         return text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
+    /// Two hosts made here as network namespaces joined by a veth pair (`scripts/netns_hosts.sh`:
+    /// Open MPI's TCP transport between 10.231.0.1 and 10.231.0.2 only, its launch agent
+    /// `ip netns exec`): a 2-epoch `glean train` on one rank per host ends within 0.1 points of
+    /// test accuracy of the same run on 2 ranks of one host.
+    @Test(.enabled(if: NetworkNamespaces.available, "network namespaces cannot be made here (needs root and ip netns): multi-host test skipped"))
+    func twoHostsTrainAsTwoRanksOfOneHost() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")
+        let hosts = NetworkNamespaces.script
+        try #require(NetworkNamespaces.shell([hosts, "up"]) == 0, "bash scripts/netns_hosts.sh up failed")
+        defer { _ = NetworkNamespaces.shell([hosts, "down"]) }
+        let data = TinyDataset("data-parallel-hosts", trainPerClass: 100)
+        let arguments = ["train", "--data-dir", data.directory, "--model", "seednet", "--dropout", "0", "--augment", "flip-crop",
+                         "--optimizer", "sgd", "--learning-rate", "0.01", "--batch-size", "64", "--epochs", "2", "--steps-per-epoch", "10",
+                         "--labels-per-class", "90", "--validation-per-class", "10", "--seed", "8"]
+        let oneHost = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/one-host"], environment: Self.environment,
+                                            launcher: [Self.mpirun, "-np", "2"])
+        #expect(oneHost.status == 0, "2 ranks on one host: \(oneHost.standardError)")
+        let transport = ["--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", "10.231.0.0/24", "--mca", "oob_tcp_if_include", "10.231.0.0/24"]
+        let twoHosts = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/two-hosts"], environment: Self.environment,
+                                             launcher: ["/bin/bash", hosts, "run", "10.231.0.1", Self.mpirun, "--mca", "plm_rsh_agent",
+                                                        "bash \(hosts) agent", "--host", "10.231.0.1:1,10.231.0.2:1", "-np", "2"]
+                                                 + transport + ["-x", "OMP_NUM_THREADS"])
+        #expect(twoHosts.status == 0, "2 ranks on two hosts: \(twoHosts.standardError)")
+        #expect(twoHosts.standardOutput.contains("rank 0 of 2 on glean-h0"))
+        let folder = try Self.checkpoint(in: data.runs + "/two-hosts").replacingOccurrences(of: "/last.safetensors", with: "")
+        #expect(try String(contentsOfFile: folder + "/train.rank-1.log", encoding: .utf8).contains("rank 1 of 2 on glean-h1"))
+        let accuracy = { (output: String) -> Double? in
+            output.split(separator: "\n").first { $0.hasPrefix("final test accuracy: ") }
+                .flatMap { Double($0.dropFirst("final test accuracy: ".count).prefix { $0 != "%" }) }
+        }
+        let (expected, actual) = (try #require(accuracy(oneHost.standardOutput)), try #require(accuracy(twoHosts.standardOutput)))
+        #expect(abs(expected - actual) <= 0.1, "test accuracy \(actual)% on two hosts against \(expected)% on one")
+    }
+
     /// Ranks started with different settings are refused before training.
     @Test func ranksWithDifferentSettingsAreRefused() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")
@@ -186,5 +269,32 @@ import Testing
     private static func checkpoint(in runs: String) throws -> String {
         let folders = try FileManager.default.contentsOfDirectory(atPath: runs)
         return runs + "/" + folders[0] + "/last.safetensors"
+    }
+}
+
+/// The two test hosts of `scripts/netns_hosts.sh`.
+enum NetworkNamespaces {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scripts/netns_hosts.sh").path
+
+    /// Whether this process may make network namespaces (root, `ip netns` and `unshare` present).
+    static let available: Bool = {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip"),
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else { return false }
+        let probe = "glean-probe-\(getpid())"
+        defer { _ = shell(["/usr/sbin/ip", "netns", "del", probe]) }
+        return shell(["/usr/sbin/ip", "netns", "add", probe]) == 0
+    }()
+
+    /// Runs a command (a script through bash), output discarded; its exit status.
+    static func shell(_ command: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0].hasSuffix(".sh") ? "/bin/bash" : command[0])
+        process.arguments = command[0].hasSuffix(".sh") ? command : Array(command.dropFirst())
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 }

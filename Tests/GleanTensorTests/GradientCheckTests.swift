@@ -94,6 +94,37 @@ import Testing
         }
     }
 
+    /// Synchronised batch norm where the other process holds the same batch (every sum comes
+    /// back doubled): the statistics are this batch's, so the gradients match finite differences,
+    /// and values and gradients, with the fused ReLU too and on a convolution's blocked output,
+    /// are batch norm's own.
+    @Test func synchronizedBatchNormOverIdenticalProcesses() {
+        let twice: (inout [Double]) -> Void = { values in values = values.map { 2 * $0 } }
+        let gamma = pattern([3], phase: 0.2) * 0.3 + 1, beta = pattern([3], phase: 0.6)
+        for x in [pattern([4, 3, 3, 3], phase: 0.4) * 2, pattern([5, 3], phase: 0.4)] {
+            checkGradients([x, gamma, beta], tolerance: 1e-2) {
+                $0[0].batchNorm(scale: $0[1], shift: $0[2], runningMean: .zeros([3]), runningVariance: .ones([3]), training: true,
+                                sumOverProcesses: twice)
+            }
+        }
+        let channels = 16
+        let images = pattern([4, 3, 14, 14], phase: 0.4) * 2, kernel = pattern([channels, 3, 3, 3], phase: 0.1) * 0.3
+        let scale = pattern([channels], phase: 0.2) * 0.3 + 1, shift = pattern([channels], phase: 0.6)
+        var generator = RandomGenerator(seed: 99)
+        let upstream = Tensor.uniform([4, channels, 14, 14], low: -1, high: 1, generator: &generator)
+        for relu in [false, true] {
+            let passes = [false, true].map { synchronized in
+                let leaves = [images, kernel, scale, shift].map { $0.requiringGrad() }
+                let output = leaves[0].conv2d(weight: leaves[1], padding: (1, 1))
+                    .batchNorm(scale: leaves[2], shift: leaves[3], runningMean: .zeros([channels]), runningVariance: .ones([channels]),
+                               training: true, relu: relu, sumOverProcesses: synchronized ? twice : nil)
+                (output * upstream).sum().backward()
+                return [output] + leaves.map { $0.grad! }
+            }
+            for (own, synchronized) in zip(passes[0], passes[1]) { #expect(maxScaledError(synchronized, own) < 1e-5) }
+        }
+    }
+
     @Test func pooling() {
         checkGradients([spaced([2, 3, 6, 6])]) { $0[0].maxPool2d(kernel: (2, 2)) }
         checkGradients([spaced([1, 16, 13, 13])]) { $0[0].maxPool2d(kernel: (2, 2)) }

@@ -7,6 +7,7 @@ public struct RunOptions: Equatable {
     public var runName = ""
     public var runsDir = "runs"
     public var precision = Precision.fp32
+    public var syncBatchNorm = false
 
     public init() {}
 
@@ -15,6 +16,8 @@ public struct RunOptions: Equatable {
         .value("run-name", \.runName, "Name of the run (its folder is <runs-dir>/<date>_<time>_<name>; empty: the command and model)."),
         .value("runs-dir", \.runsDir, "Folder that holds the run folders."),
         .value("precision", \.precision, PrecisionOption.help),
+        .value("sync-batchnorm", \.syncBatchNorm, "Under mpirun: batch norm normalises with the statistics of the global batch, summed over the ranks "
+               + "(PyTorch's SyncBatchNorm; for small batches per rank; costs two allreduces per layer and step). One process: no effect."),
     ]
 }
 

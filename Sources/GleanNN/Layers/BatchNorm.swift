@@ -12,6 +12,10 @@ public final class BatchNorm: Module {
     public let epsilon: Float
     /// Training batches seen (PyTorch's `num_batches_tracked`, saved in checkpoints).
     public var batchesTracked: Int64 = 0
+    /// In data-parallel training, sums values over the processes: training then normalises
+    /// with the statistics of the global batch (PyTorch's `SyncBatchNorm`). Nil: each process's
+    /// own batch.
+    public var sumOverProcesses: ((inout [Double]) -> Void)?
 
     public init(_ channels: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
         require(channels > 0, "BatchNorm: channels \(channels) must be positive")
@@ -49,7 +53,7 @@ public final class BatchNorm: Module {
         if isTraining { batchesTracked += 1 }
         return input.batchNorm(scale: weight.value, shift: bias.value, runningMean: runningMean.value,
                                runningVariance: runningVariance.value, training: isTraining, momentum: momentum, epsilon: epsilon,
-                               relu: relu)
+                               relu: relu, sumOverProcesses: sumOverProcesses)
     }
 }
 

@@ -11,8 +11,12 @@ extension Tensor {
     ///   - runningMean, runningVariance: `[C]`, plain; updated in place when training.
     ///   - relu: apply ReLU to the result in the same pass (`batchNorm(...).relu()` in one
     ///     read and write of the activations, forward and backward).
+    ///   - sumOverProcesses: in data-parallel training, sums values over the processes in place;
+    ///     training then normalises with the statistics of every process's batch together
+    ///     (synchronised batch norm, forward and backward). Nil: this batch's own statistics.
     public func batchNorm(scale: Tensor, shift: Tensor, runningMean: Tensor, runningVariance: Tensor,
-                          training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, relu: Bool = false) -> Tensor {
+                          training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, relu: Bool = false,
+                          sumOverProcesses: ((inout [Double]) -> Void)? = nil) -> Tensor {
         require(rank == 2 || rank == 4, "batchNorm: input must be [N, C] or [N, C, H, W], got \(shape)")
         let channels = shape[1]
         for (name, vector) in [("scale", scale), ("shift", shift), ("runningMean", runningMean), ("runningVariance", runningVariance)] {
@@ -21,6 +25,11 @@ extension Tensor {
         // oneDNN normalises 4-D data; a [N, C] batch is treated as [N, C, 1, 1].
         let input = rank == 2 ? reshaped(to: [shape[0], channels, 1, 1]) : self
         let reduced = input.count / Swift.max(channels, 1)
+        if training, let sumOverProcesses {
+            let output = input.synchronizedBatchNorm(scale: scale, shift: shift, runningMean: runningMean, runningVariance: runningVariance,
+                                                     momentum: momentum, epsilon: epsilon, relu: relu, sumOverProcesses: sumOverProcesses)
+            return rank == 2 ? output.reshaped(to: shape) : output
+        }
         if training {
             require(reduced > 1, "batchNorm: training needs more than one value per channel, got input shape \(shape)")
         }
