@@ -115,6 +115,25 @@ extension ProcessGroup {
         }
     }
 
+    /// The rows every process holds, each at its place in the whole: `rows` are this process's
+    /// `[positions.count, width]` rows (row-major), `positions` their places in `0..<total`, each
+    /// place held by exactly one process. Returns `[total, width]` row-major on every process
+    /// (a sum of buffers that are zero outside each process's rows, so the values are exact).
+    /// `width` may be 0 on a process without rows.
+    public func placeRows(_ rows: [Float], positions: [Int], total: Int, width: Int) -> (values: [Float], width: Int) {
+        var widest = [Double(width)]
+        allReduceMax(&widest)
+        let width = Int(widest[0])
+        require(rows.count == positions.count * width, "placeRows: \(rows.count) values for \(positions.count) rows of \(width)")
+        var whole = [Float](repeating: 0, count: total * width)
+        for (row, position) in positions.enumerated() {
+            require((0..<total).contains(position), "placeRows: position \(position) outside 0..<\(total)")
+            whole.replaceSubrange(position * width ..< (position + 1) * width, with: rows[row * width ..< (row + 1) * width])
+        }
+        allReduceSum(&whole)
+        return (whole, width)
+    }
+
     /// `allGather` after checking that every process passes as many values (the parts of a
     /// global batch that splits evenly); stops with a message naming the counts otherwise.
     public func allGatherEqualCounts(_ values: [Float]) -> [Float] {

@@ -121,6 +121,17 @@ public final class Trainer {
             try context.callbacks.forEach { try $0.batchFinished(context, loss: loss, batchIndex: steps - 1, imagesPerSecond: rate) }
         }
         let seconds = Date().timeIntervalSince(start)
+        let group = DataParallel.group
+        if group.size > 1 {
+            // The epoch's figures over every process's part: counts summed, per-step means averaged
+            // (each process's mean over an equal part of the global batch).
+            let keys = scalarSums.keys.sorted()
+            var totals = [lossSum, Double(correct), Double(classified)] + keys.map { scalarSums[$0]! }
+            group.allReduceSum(&totals)
+            let size = Double(group.size)
+            (lossSum, correct, classified) = (totals[0] / size, Int(totals[1].rounded()), Int(totals[2].rounded()))
+            for (offset, key) in keys.enumerated() { scalarSums[key] = totals[3 + offset] / size }
+        }
         var metrics: EpochMetrics = ["loss": lossSum / Double(max(steps, 1)), "seconds": seconds,
                                      "images_per_s": Double(examples) / max(seconds, 1e-9)]
         if classified > 0 { metrics["accuracy"] = Double(correct) / Double(classified) }

@@ -70,6 +70,12 @@ import Testing
                                         launcher: [Self.mpirun, "-np", "2"])
         #expect(two.status == 0, "two ranks: \(two.standardError)")
         try Self.expectSameWeights(try Self.checkpoint(in: data.runs + "/one"), try Self.checkpoint(in: data.runs + "/two"), tolerance: 1e-5)
+        // The epoch's loss and contrastive accuracy over both ranks' parts, and the kNN monitor
+        // (each rank encodes part of the bank and the queries), are one process's figures.
+        let metrics = try ["one", "two"].map { try CSVHistory.read(try Self.checkpoint(in: data.runs + "/" + $0).replacingOccurrences(of: "last.safetensors", with: "metrics.csv")) }
+        try #require(metrics.allSatisfy { $0.count == 1 } && metrics[0][0]["val_knn_accuracy"] != nil, "\(metrics)")
+        #expect(abs(metrics[0][0]["loss"]! - (metrics[1][0]["loss"] ?? .nan)) <= 1e-5)
+        for key in ["contrastive_accuracy", "val_knn_accuracy", "val_knn_top5"] { #expect(metrics[0][0][key] == metrics[1][0][key], "\(key)") }
     }
 
     /// ResNet-18 (width 8) with batch norm: 2 ranks with `--sync-batchnorm` on a global batch of
