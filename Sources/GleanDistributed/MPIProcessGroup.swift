@@ -14,6 +14,14 @@ public final class MPIProcessGroup: ProcessGroup {
     public let host: String
     private let library: MPILibrary
     private var watchdog: CollectiveWatchdog!
+    /// A copy of the world communicator for gradient buckets, so that their background sums
+    /// never interleave with the blocking collectives (batch-norm statistics, metrics).
+    private var bucketCommunicator: MPILibrary.Comm!
+    /// Held around every MPI call: the progress thread and the training thread take turns
+    /// (MPI_THREAD_SERIALIZED). Its condition wakes the progress thread when sums are running.
+    private let turn = NSCondition()
+    /// Background sums not yet seen complete by the progress thread.
+    private var running: [MPIRequest] = []
 
     /// Initialises MPI (thread level serialized) and reads this process's rank and the world size.
     /// A collective that waits longer than `GLEAN_COLLECTIVE_TIMEOUT` seconds (default 300) for
@@ -40,6 +48,59 @@ public final class MPIProcessGroup: ProcessGroup {
         self.rank = Int(rank)
         self.size = Int(size)
         watchdog = CollectiveWatchdog(timeout: timeout, describe: "rank \(rank) of \(size) on \(host)")
+        var copy: MPILibrary.Comm?
+        let code = watchdog.watching("communicator copy") { library.commDup(library.world, &copy) }
+        guard code == 0, let copy else { throw DistributedError("MPI_Comm_dup failed with code \(code) on \(host)") }
+        bucketCommunicator = copy
+        let progress = Thread { [unowned self] in self.progressBackgroundSums() }
+        progress.name = "glean MPI progress"
+        progress.start()
+    }
+
+    public func startAllReduceSum(_ buffer: ReductionBuffer) -> PendingReduction {
+        let request = MPIRequest(buffer: buffer)
+        let count = checkedCount(buffer.count)
+        let code = serialized {
+            library.iallreduce(MPILibrary.inPlace, buffer.pointer, count, library.float, library.sum, bucketCommunicator, &request.handle)
+        }
+        check(code, "allreduce (gradient bucket, start)")
+        turn.lock()
+        running.append(request)
+        turn.signal()
+        turn.unlock()
+        return PendingBucketSum(group: self, request: request)
+    }
+
+    /// Blocks until `request` is complete (called by `PendingBucketSum.wait`).
+    fileprivate func finish(_ request: MPIRequest) {
+        let code = watchdog.watching("allreduce (gradient bucket)") {
+            serialized { library.wait(&request.handle, nil) }
+        }
+        check(code, "allreduce (gradient bucket)")
+    }
+
+    /// Open MPI moves a nonblocking collective on only inside MPI calls: while sums run in the
+    /// background, this thread tests them every half millisecond so that they progress while
+    /// the training thread computes the rest of the backward pass.
+    private func progressBackgroundSums() {
+        while true {
+            turn.lock()
+            while running.isEmpty { turn.wait() }
+            running.removeAll { request in
+                var done: Int32 = 0
+                let code = library.test(&request.handle, &done, nil)
+                return code != 0 || done != 0
+            }
+            turn.unlock()
+            usleep(500)
+        }
+    }
+
+    /// `body`, one MPI call, in this process's turn.
+    private func serialized<R>(_ body: () -> R) -> R {
+        turn.lock()
+        defer { turn.unlock() }
+        return body()
     }
 
     public func allReduceSum(_ values: inout [Float]) {
@@ -57,14 +118,14 @@ public final class MPIProcessGroup: ProcessGroup {
     public func broadcast(_ bytes: inout [UInt8], from root: Int) {
         var length = [Int64(bytes.count)]
         var code = watchdog.watching("broadcast") {
-            length.withUnsafeMutableBytes { library.bcast($0.baseAddress, 8, library.byte, Int32(root), library.world) }
+            serialized { length.withUnsafeMutableBytes { library.bcast($0.baseAddress, 8, library.byte, Int32(root), library.world) } }
         }
         check(code, "broadcast (length)")
         if rank != root { bytes = [UInt8](repeating: 0, count: Int(length[0])) }
         guard length[0] > 0 else { return }
         let count = checkedCount(Int(length[0]))
         code = watchdog.watching("broadcast") {
-            bytes.withUnsafeMutableBytes { library.bcast($0.baseAddress, count, library.byte, Int32(root), library.world) }
+            serialized { bytes.withUnsafeMutableBytes { library.bcast($0.baseAddress, count, library.byte, Int32(root), library.world) } }
         }
         check(code, "broadcast")
     }
@@ -72,13 +133,13 @@ public final class MPIProcessGroup: ProcessGroup {
     public func allGather(_ values: [Float]) -> [Float] {
         var result = [Float](repeating: 0, count: values.count * size)
         let count = checkedCount(values.count)
-        let code = watchdog.watching("allgather") {
+        let code = watchdog.watching("allgather") { serialized {
             values.withUnsafeBytes { send in
                 result.withUnsafeMutableBytes { receive in
                     library.allgather(send.baseAddress, count, library.float, receive.baseAddress, count, library.float, library.world)
                 }
             }
-        }
+        } }
         check(code, "allgather")
         return result
     }
@@ -88,8 +149,10 @@ public final class MPIProcessGroup: ProcessGroup {
         let count = checkedCount(values.count)
         let type = Scalar.self == Double.self ? library.double : library.float
         let code = watchdog.watching(name) {
-            values.withUnsafeMutableBytes {
-                library.allreduce(MPILibrary.inPlace, $0.baseAddress, count, type, op, library.world)
+            serialized {
+                values.withUnsafeMutableBytes {
+                    library.allreduce(MPILibrary.inPlace, $0.baseAddress, count, type, op, library.world)
+                }
             }
         }
         check(code, name)
@@ -111,6 +174,21 @@ public final class MPIProcessGroup: ProcessGroup {
         _ = library.abort(library.world, 1)
         exit(1)
     }
+}
+
+/// One nonblocking MPI collective: Open MPI's request handle (set to the null request when it
+/// completes) and the buffer it works in, kept alive until then.
+final class MPIRequest {
+    var handle: UnsafeMutableRawPointer?
+    let buffer: ReductionBuffer
+    init(buffer: ReductionBuffer) { self.buffer = buffer }
+}
+
+/// A gradient bucket's sum running in the background.
+struct PendingBucketSum: PendingReduction {
+    let group: MPIProcessGroup
+    let request: MPIRequest
+    func wait() { group.finish(request) }
 }
 
 /// Why data-parallel training could not start.
@@ -138,6 +216,11 @@ final class MPILibrary {
     typealias Bcast = @convention(c) (UnsafeMutableRawPointer?, Int32, UnsafeMutableRawPointer, Int32, Comm) -> Int32
     typealias Allgather = @convention(c) (UnsafeRawPointer?, Int32, UnsafeMutableRawPointer, UnsafeMutableRawPointer?, Int32,
                                           UnsafeMutableRawPointer, Comm) -> Int32
+    typealias Iallreduce = @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer?, Int32, UnsafeMutableRawPointer, UnsafeMutableRawPointer,
+                                           Comm, UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Int32
+    typealias Test = @convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>, UnsafeMutablePointer<Int32>, UnsafeMutableRawPointer?) -> Int32
+    typealias Wait = @convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>, UnsafeMutableRawPointer?) -> Int32
+    typealias CommDup = @convention(c) (Comm, UnsafeMutablePointer<Comm?>) -> Int32
     typealias Abort = @convention(c) (Comm, Int32) -> Int32
     typealias SetErrorHandler = @convention(c) (Comm, UnsafeMutableRawPointer) -> Int32
 
@@ -148,6 +231,10 @@ final class MPILibrary {
     let allreduce: Allreduce
     let bcast: Bcast
     let allgather: Allgather
+    let iallreduce: Iallreduce
+    let test: Test
+    let wait: Wait
+    let commDup: CommDup
     let abort: Abort
     let setErrorHandler: SetErrorHandler
     let world: Comm, float: UnsafeMutableRawPointer, double: UnsafeMutableRawPointer, byte: UnsafeMutableRawPointer
@@ -175,6 +262,10 @@ final class MPILibrary {
         allreduce = try function("MPI_Allreduce", as: Allreduce.self)
         bcast = try function("MPI_Bcast", as: Bcast.self)
         allgather = try function("MPI_Allgather", as: Allgather.self)
+        iallreduce = try function("MPI_Iallreduce", as: Iallreduce.self)
+        test = try function("MPI_Test", as: Test.self)
+        wait = try function("MPI_Wait", as: Wait.self)
+        commDup = try function("MPI_Comm_dup", as: CommDup.self)
         abort = try function("MPI_Abort", as: Abort.self)
         setErrorHandler = try function("MPI_Comm_set_errhandler", as: SetErrorHandler.self)
         world = try symbol("ompi_mpi_comm_world")

@@ -77,7 +77,10 @@ extension Tensor {
 
     /// Back-propagates from this scalar (or from `seed`, a gradient of this tensor's shape) and
     /// adds the gradients to every leaf that requires one. The graph is freed afterwards.
-    public func backward(_ seed: Tensor? = nil) {
+    /// `leafDone`, if given, is called with a leaf's `gradientIdentity` as soon as that leaf's
+    /// gradient of this pass is complete (every path to it is through), while the rest of the
+    /// pass still runs: data-parallel training starts averaging those gradients there.
+    public func backward(_ seed: Tensor? = nil, leafDone: ((ObjectIdentifier) -> Void)? = nil) {
         guard let root = node else {
             fatalError("backward: tensor of shape \(shape) does not require gradients")
         }
@@ -93,6 +96,7 @@ extension Tensor {
                 guard let gradient = pending.removeValue(forKey: ObjectIdentifier(vertex)) else { continue }
                 if vertex.isLeaf {
                     vertex.grad = vertex.grad.map { $0.addingGradient(gradient) } ?? gradient.contiguous()
+                    leafDone?(ObjectIdentifier(vertex))
                     continue
                 }
                 guard let pullback = vertex.pullback else {
@@ -128,9 +132,10 @@ extension Tensor {
             }
             guard visited.insert(ObjectIdentifier(vertex)).inserted else { continue }
             stack.append((vertex, true))
-            for input in vertex.inputs {
-                if let input, !visited.contains(ObjectIdentifier(input)) { stack.append((input, false)) }
-            }
+            // Leaves go under the other inputs, so that each comes right before its consumer in
+            // this order and is reached right after it in backward: its gradient completes early.
+            let inputs = vertex.inputs.compactMap { $0 }.filter { !visited.contains(ObjectIdentifier($0)) }
+            for input in inputs.filter(\.isLeaf) + inputs.filter({ !$0.isLeaf }) { stack.append((input, false)) }
         }
         return order
     }

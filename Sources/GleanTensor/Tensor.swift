@@ -40,6 +40,10 @@ public struct Tensor: @unchecked Sendable {
     /// The accumulated gradient of a leaf tensor (nil before any backward pass, or after `zeroGrad`).
     public var grad: Tensor? { node?.grad }
 
+    /// Who this tensor is in the autograd graph (nil when it records no gradient): the identity
+    /// that `backward(leafDone:)` reports when this leaf's gradient is complete.
+    public var gradientIdentity: ObjectIdentifier? { node.map(ObjectIdentifier.init) }
+
     /// Clears the accumulated gradient of a leaf tensor.
     public func zeroGrad() { node?.grad = nil }
 

@@ -27,6 +27,40 @@ public protocol ProcessGroup: AnyObject {
     func broadcast(_ bytes: inout [UInt8], from root: Int)
     /// Every process's `values` (the same count on each) concatenated in rank order.
     func allGather(_ values: [Float]) -> [Float]
+    /// Starts the element-wise sum of `buffer` over all processes, in place, and returns at once;
+    /// the sum is in `buffer` when the returned reduction's `wait()` returns. Every process starts
+    /// its reductions in the same order, with the same counts. Other collectives may run meanwhile.
+    func startAllReduceSum(_ buffer: ReductionBuffer) -> PendingReduction
+}
+
+/// Floats at a fixed address, as a collective that runs in the background needs them.
+public final class ReductionBuffer {
+    /// The first of `count` floats.
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    /// `count` zeros.
+    public init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// The floats, to read or write.
+    public var values: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
+}
+
+/// A collective started by `startAllReduceSum`.
+public protocol PendingReduction {
+    /// Returns when the collective's result is in its buffer.
+    func wait()
+}
+
+/// A reduction that was complete when it started (one process).
+struct FinishedReduction: PendingReduction {
+    func wait() {}
 }
 
 /// The one-process group: every collective is the identity.
@@ -40,6 +74,7 @@ public final class SingleProcess: ProcessGroup {
     public func allReduceMax(_ values: inout [Double]) {}
     public func broadcast(_ bytes: inout [UInt8], from root: Int) {}
     public func allGather(_ values: [Float]) -> [Float] { values }
+    public func startAllReduceSum(_ buffer: ReductionBuffer) -> PendingReduction { FinishedReduction() }
 }
 
 /// The process group of this process (`SingleProcess` unless a launcher installed another).
@@ -49,8 +84,12 @@ public enum DataParallel {
     /// The group training uses.
     public static var group: ProcessGroup { installed }
 
-    /// Makes `group` the process's group; call once at start, before any training.
-    public static func install(_ group: ProcessGroup) { installed = group }
+    /// Makes `group` the process's group; call once at start, before any training. Randomized
+    /// modules then draw per process (`ProcessDraws`).
+    public static func install(_ group: ProcessGroup) {
+        installed = group
+        ProcessDraws.rank = group.size > 1 ? group.rank : nil
+    }
 
     /// Makes every batch norm of `model` normalise with the statistics of the global batch
     /// (summed over the processes of `group`), as PyTorch's `SyncBatchNorm`; for methods whose
@@ -69,35 +108,6 @@ public enum DataParallel {
 }
 
 extension ProcessGroup {
-    /// Replaces every gradient of `parameters` by its weighted average over the processes:
-    /// this process's gradient (of the mean loss over its `examples` of the step) counts in
-    /// proportion to `examples`, so the result is the gradient of the mean loss over the global
-    /// batch. Parameters without a gradient here count as zeros. One fp32 buffer is reduced per
-    /// call (the example counts with it), whatever the precision of the step.
-    public func averageGradients(_ parameters: [Parameter], examples: Int) {
-        guard size > 1 else { return }
-        let weight = Float(examples)
-        var buffer = [Float]()
-        buffer.reserveCapacity(parameters.reduce(1) { $0 + $1.value.count })
-        for parameter in parameters {
-            if let grad = parameter.grad {
-                buffer += grad.scalars.map { $0 * weight }
-            } else {
-                buffer += [Float](repeating: 0, count: parameter.value.count)
-            }
-        }
-        buffer.append(weight)
-        allReduceSum(&buffer)
-        let total = max(buffer.removeLast(), 1)
-        var offset = 0
-        for parameter in parameters {
-            let count = parameter.value.count
-            let average = buffer[offset ..< offset + count].map { $0 / total }
-            parameter.value.replaceGrad(with: Tensor(average, shape: parameter.value.shape))
-            offset += count
-        }
-    }
-
     /// The rows of every process's `[n, D]` `tensor` (the same `n` everywhere), concatenated in
     /// rank order: `[size·n, D]`. Differentiable: the gradient of the result is summed over the
     /// processes and each keeps its own rows' part, so every process's loss terms reach the rows

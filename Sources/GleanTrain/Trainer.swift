@@ -19,6 +19,9 @@ public final class Trainer {
     public var callbacks: [Callback]
     /// When set, validation, checkpoints and the final evaluation use these averaged weights.
     public let weightAverage: ExponentialMovingAverage?
+    /// The buckets in which gradients are averaged over the processes, remade when the
+    /// trainable parameters change (a fine-tuning phase unfreezes some).
+    private var buckets: GradientBuckets?
 
     public init(task: TrainingTask, optimizer: Optimizer, schedule: LearningRateSchedule? = nil,
                 callbacks: [Callback] = [], weightAverage: ExponentialMovingAverage? = nil) {
@@ -80,6 +83,13 @@ public final class Trainer {
         try fit(labeled: train, validation: validation.map(ClassificationValidation.init), epochs: epochs, resuming: resuming)
     }
 
+    private func gradientBuckets(for parameters: [Parameter]) -> GradientBuckets {
+        if let buckets, buckets.fits(parameters) { return buckets }
+        let made = GradientBuckets(parameters: parameters)
+        buckets = made
+        return made
+    }
+
     private func trainEpoch(_ epochBatches: BatchIterator, labeledStream: BatchIterator?,
                             context: TrainingContext) throws -> EpochMetrics {
         var lossSum = 0.0, correct = 0, classified = 0, examples = 0, steps = 0, averagingSeconds = 0.0
@@ -98,10 +108,8 @@ public final class Trainer {
             guard loss.isFinite else {
                 throw TrainingError.nonFiniteLoss(epoch: context.epoch + 1, step: steps + 1)
             }
-            output.loss.backward()
-            let averagingStart = Date()
-            DataParallel.group.averageGradients(optimizer.groups.flatMap(\.parameters), examples: output.exampleCount)
-            averagingSeconds += Date().timeIntervalSince(averagingStart)
+            averagingSeconds += gradientBuckets(for: optimizer.groups.flatMap(\.parameters))
+                .backwardAndAverage(output.loss, examples: output.exampleCount)
             optimizer.step()
             task.afterOptimizerStep(stepContext)
             weightAverage?.update(step: context.step)
@@ -136,7 +144,8 @@ public final class Trainer {
                                      "images_per_s": Double(examples) / max(seconds, 1e-9)]
         if classified > 0 { metrics["accuracy"] = Double(correct) / Double(classified) }
         for (key, sum) in scalarSums { metrics[key] = sum / Double(max(steps, 1)) }
-        // Data parallel: seconds per step in the gradient average (the allreduce, and waiting for the slowest rank).
+        // Data parallel: seconds per step spent on the gradient average after the backward pass (what the
+        // overlap did not hide, and waiting for the slowest rank).
         if DataParallel.group.size > 1 { metrics["allreduce_s"] = averagingSeconds / Double(max(steps, 1)) }
         return metrics
     }

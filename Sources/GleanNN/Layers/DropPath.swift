@@ -9,6 +9,21 @@ public protocol RandomizedModule: AnyObject {
 
 extension Dropout: RandomizedModule {}
 
+/// How randomized modules draw in data-parallel training. Every process holds the same module
+/// streams (they are saved in resume files); with `rank` set, each forward pass takes one number
+/// from the module's stream and draws its mask from a generator made of that number and the
+/// rank, so that the processes drop different units of their parts of the global batch instead
+/// of repeating one pattern, while the streams stay equal on every process.
+public enum ProcessDraws {
+    /// This process's rank when several train together (set at start); nil: one process.
+    nonisolated(unsafe) public static var rank: Int?
+
+    /// The generator of one forward pass drawn from `stream` under several processes; nil with one.
+    static func ownGenerator(from stream: inout RandomGenerator) -> RandomGenerator? {
+        rank.map { RandomGenerator(seed: stream.next(), stream: "rank \($0)") }
+    }
+}
+
 /// Stochastic depth (Huang et al., 2016) for a residual branch: in training, each example's
 /// branch output `[N, ...]` is zeroed with probability `probability` and scaled by
 /// 1 / (1 − probability) otherwise; identity in evaluation.
@@ -25,7 +40,10 @@ public final class DropPath: Module, RandomizedModule {
     public override func forward(_ input: Tensor) -> Tensor {
         guard isTraining, probability > 0 else { return input }
         let count = input.shape[0], keep = 1 / (1 - probability)
-        let mask = (0..<count).map { _ in generatorState.nextUniform() < probability ? 0 : keep }
+        let own = ProcessDraws.ownGenerator(from: &generatorState)
+        var generator = own ?? generatorState
+        let mask = (0..<count).map { _ in generator.nextUniform() < probability ? 0 : keep }
+        if own == nil { generatorState = generator }
         var maskShape = [count]
         maskShape += [Int](repeating: 1, count: input.rank - 1)
         return input * Tensor(mask, shape: Shape(maskShape))
