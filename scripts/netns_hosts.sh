@@ -3,7 +3,8 @@
 # glean-h1 joined by a veth pair, 10.231.0.1 and 10.231.0.2 (nothing else is reachable in them).
 # Needs root (ip netns). Open MPI starts the second host's daemon through this script's `agent`.
 #   bash scripts/netns_hosts.sh up [RATE DELAY]   create them; with RATE and DELAY (e.g. 10gbit 50us)
-#                                                 both ends are shaped by tc netem
+#                                                 both ends are shaped by tc netem (tbf, rate only,
+#                                                 where the kernel has no netem)
 #   bash scripts/netns_hosts.sh down              remove them
 #   bash scripts/netns_hosts.sh run HOST CMD...   run CMD on HOST (10.231.0.1 or 10.231.0.2)
 #   mpirun --mca plm_rsh_agent "bash scripts/netns_hosts.sh agent" --host 10.231.0.1:1,10.231.0.2:1 …
@@ -28,7 +29,12 @@ case "${1:-}" in
             ip -n "glean-h$i" link set lo up
             ip -n "glean-h$i" link set "glean-v$i" up
             if [ -n "${2:-}" ]; then
-                ip netns exec "glean-h$i" tc qdisc add dev "glean-v$i" root netem delay "${3:-0us}" rate "$2"
+                # netem shapes rate and delay; a kernel without it (sch_netem) gets a token bucket for
+                # the rate alone, and says so.
+                if ! ip netns exec "glean-h$i" tc qdisc add dev "glean-v$i" root netem delay "${3:-0us}" rate "$2" 2>/dev/null; then
+                    ip netns exec "glean-h$i" tc qdisc add dev "glean-v$i" root tbf rate "$2" burst 1mb latency 10ms
+                    [ "$i" = 1 ] || echo "netns_hosts.sh: this kernel has no netem; rate $2 shaped by tbf, delay ${3:-0us} not emulated" >&2
+                fi
             fi
         done
         ;;

@@ -260,6 +260,24 @@ import Testing
     }
 
     /// Ranks started with different settings are refused before training.
+    /// Fine-tuning on 2 ranks: a head-only epoch (the backbone frozen, left out of the gradient
+    /// average), then the whole model (the buckets remade when the backbone thaws), ends with one
+    /// process's weights (SeedNet without dropout, no batch norm).
+    @Test func fineTuningWithAFrozenPhaseTrainsAsOneProcess() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")
+        let data = TinyDataset("data-parallel-finetune", trainPerClass: 60)
+        let arguments = ["finetune", "--encoder", "random", "--data-dir", data.directory, "--model", "seednet", "--dropout", "0",
+                         "--augment", "none", "--optimizer", "sgd", "--learning-rate", "0.01", "--batch-size", "32", "--epochs", "2",
+                         "--frozen-epochs", "1", "--steps-per-epoch", "4", "--labels-per-class", "50", "--validation-per-class", "0",
+                         "--seed", "8"]
+        let one = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/one"], environment: Self.environment)
+        #expect(one.status == 0, "one process: \(one.standardError)")
+        let two = try ReleaseBinary.run(arguments + ["--runs-dir", data.runs + "/two"], environment: Self.environment,
+                                        launcher: [Self.mpirun, "-np", "2"])
+        #expect(two.status == 0, "two ranks: \(two.standardError)")
+        try Self.expectSameWeights(try Self.checkpoint(in: data.runs + "/one"), try Self.checkpoint(in: data.runs + "/two"), tolerance: 1e-4)
+    }
+
     @Test func ranksWithDifferentSettingsAreRefused() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.mpirun), "Open MPI's mpirun is missing: run bash scripts/setup.sh")
         let data = TinyDataset("data-parallel-mismatch")

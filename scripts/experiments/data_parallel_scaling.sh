@@ -42,7 +42,7 @@ run() {  # $1 name, rest: the launcher before glean
     report "$name"
 }
 mkdir -p "$runs"
-echo "link: $rate, $delay (tc netem on both ends of the veth pair)"
+echo "link: $rate, $delay (tc on both ends of the veth pair)"
 for round in $(seq 1 "$rounds"); do
     echo "-- round $round"
     GLEAN_BUCKET_MB=4 run "r$round-one-process" taskset -c 0
