@@ -80,9 +80,9 @@ public final class GradientBuckets {
             return 0
         }
         let weight = Float(examples)
-        var bucketOf: [ObjectIdentifier: Int] = [:]
+        var parameterOf: [ObjectIdentifier: Int] = [:]
         for (index, parameter) in parameters.enumerated() {
-            if let identity = parameter.value.gradientIdentity { bucketOf[identity] = index }
+            if let identity = parameter.value.gradientIdentity { parameterOf[identity] = index }
         }
         var missing = members.map(\.count)
         var pending: [PendingReduction] = []
@@ -90,7 +90,7 @@ public final class GradientBuckets {
             while pending.count < members.count, missing[pending.count] == 0 { start(pending.count, weight: weight, into: &pending) }
         }
         loss.backward(leafDone: { identity in
-            guard let index = bucketOf[identity] else { return }
+            guard let index = parameterOf[identity] else { return }
             missing[self.places[index].bucket] -= 1
             startReady()
         })
@@ -99,9 +99,10 @@ public final class GradientBuckets {
         pending.forEach { $0.wait() }
         let total = max(buffers[0].values[buffers[0].count - 1], 1)
         for (index, parameter) in parameters.enumerated() {
-            let (bucket, offset) = places[index], count = parameter.value.count
-            let average = buffers[bucket].values[offset ..< offset + count].map { $0 / total }
-            parameter.value.replaceGrad(with: Tensor(average, shape: parameter.value.shape))
+            let sums = buffers[places[index].bucket].pointer + places[index].offset
+            parameter.value.replaceGrad(with: Tensor(shape: parameter.value.shape) { average in
+                for position in average.indices { average[position] = sums[position] / total }
+            })
         }
         return Date().timeIntervalSince(backwardEnd)
     }
@@ -113,8 +114,9 @@ public final class GradientBuckets {
         for index in members[bucket] {
             let offset = places[index].offset, count = parameters[index].value.count
             if let grad = parameters[index].grad {
-                let scalars = grad.scalars
-                for position in 0..<count { buffer[offset + position] = scalars[position] * weight }
+                grad.withUnsafeScalars { scalars in
+                    for position in 0..<count { buffer[offset + position] = scalars[position] * weight }
+                }
             } else {
                 for position in 0..<count { buffer[offset + position] = 0 }
             }

@@ -164,7 +164,7 @@ public final class Trainer {
     }
 
     /// With `GLEAN_CHECK_REPLICAS=1` in data-parallel training: after each epoch, a hash of the
-    /// model's weights and buffers (and the weight average) is compared over the processes;
+    /// model's weights and buffers, the weight average and the optimizer's slots is compared over the processes;
     /// a process that differs stops the run on every one.
     private func checkReplicas(epoch: Int) throws {
         let group = DataParallel.group
@@ -174,7 +174,8 @@ public final class Trainer {
         let averaged = weightAverage?.stateDict().compactMap { entry -> [Float]? in
             if case let .float(values, _) = entry.1 { return values } else { return nil }
         } ?? []
-        for values in tensors.map(\.scalars) + averaged {
+        let optimizerSlots = optimizer.state.slots.flatMap { $0 }
+        for values in tensors.map(\.scalars) + averaged + optimizerSlots {
             values.withUnsafeBytes { bytes in
                 for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
             }

@@ -43,7 +43,9 @@ public struct EncoderOptions: Equatable {
                                           + "images; the data has \(channels)x\(imageSize)x\(imageSize)")
         }
         guard let name = ModelZoo.Name(rawValue: info.model) else { throw ModelZoo.ModelError.unknownModel(info.model) }
-        var options = ModelOptions()
+        // The architecture is the checkpoint's; the regularisers asked for (--dropout,
+        // --stochastic-depth) stay the user's.
+        var options = model
         options.model = name
         options.widthOption = info.width
         let built = try options.makeEncoder(channels: channels, imageSize: imageSize, seed: seed)

@@ -94,7 +94,7 @@ public struct FinetuneRun {
         var initGenerator = RandomGenerator(seed: seed, stream: "init")
         let network = try ModelZoo.make(model.model.rawValue, classCount: labeled.classCount, inputChannels: labeled.channels,
                                         imageSize: labeled.height, width: model.width, head: settings.finetune.zooHead,
-                                        generator: &initGenerator)
+                                        stochasticDepth: model.stochasticDepth, dropout: model.dropout, generator: &initGenerator)
         try EncoderOptions.transplant(encoder, into: network, path: settings.encoder.encoder)
         let frozenForGood = Self.frozenParameters(network, settings: settings.finetune)
         frozenForGood.forEach { $0.isTrainable = false }
