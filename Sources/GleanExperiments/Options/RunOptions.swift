@@ -16,6 +16,11 @@ public struct RunOptions: Equatable {
         .value("run-name", \.runName, "Name of the run (its folder is <runs-dir>/<date>_<time>_<name>; empty: the command and model)."),
         .value("runs-dir", \.runsDir, "Folder that holds the run folders."),
         .value("precision", \.precision, PrecisionOption.help),
+    ]
+
+    /// `--sync-batchnorm`, for the commands that train a network (train, pretrain, semi,
+    /// finetune, distill).
+    public static let trainingOptions: [OptionSpec<RunOptions>] = [
         .value("sync-batchnorm", \.syncBatchNorm, "Under mpirun: batch norm normalises with the statistics of the global batch, summed over the ranks "
                + "(PyTorch's SyncBatchNorm; for small batches per rank; costs two allreduces per layer and step). One process: no effect."),
     ]

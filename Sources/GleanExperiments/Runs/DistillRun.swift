@@ -48,7 +48,7 @@ public struct DistillSettings: CommandSettings {
     }
 
     public static let options: [OptionSpec<DistillSettings>] = DistillOptions.options.lifted(\.distill) + DataOptions.options.lifted(\.data)
-        + ModelOptions.options.lifted(\.model) + ModelOptions.initialisationOptions.lifted(\.model) + OptimizationOptions.options.lifted(\.optimization) + RunOptions.options.lifted(\.run)
+        + ModelOptions.options.lifted(\.model) + ModelOptions.initialisationOptions.lifted(\.model) + OptimizationOptions.options.lifted(\.optimization) + RunOptions.options.lifted(\.run) + RunOptions.trainingOptions.lifted(\.run)
     public static let sections: [(title: String, firstKey: String)] = [("Distillation", "teacher"), ("Data", "dataset"), ("Student", "model"),
                                                                  ("Optimization", "epochs"), ("Run", "seed")]
 

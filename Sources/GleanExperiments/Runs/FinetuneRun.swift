@@ -60,7 +60,7 @@ public struct FinetuneSettings: CommandSettings {
 
     public static let options: [OptionSpec<FinetuneSettings>] = EncoderOptions.options.lifted(\.encoder) + DataOptions.options.lifted(\.data)
         + ModelOptions.options.lifted(\.model) + OptimizationOptions.options.lifted(\.optimization)
-        + FinetuneOptions.options.lifted(\.finetune) + RunOptions.options.lifted(\.run)
+        + FinetuneOptions.options.lifted(\.finetune) + RunOptions.options.lifted(\.run) + RunOptions.trainingOptions.lifted(\.run)
     public static let sections: [(title: String, firstKey: String)] = [("Start from", "encoder"), ("Data", "dataset"),
                                                                  ("Model of --encoder random", "model"), ("Optimization", "epochs"),
                                                                  ("Fine-tuning", "head"), ("Run", "seed")]

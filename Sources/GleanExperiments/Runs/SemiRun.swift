@@ -23,7 +23,7 @@ public struct SemiSettings: CommandSettings {
     }
 
     public static let options: [OptionSpec<SemiSettings>] = SemiOptions.options.lifted(\.semi) + DataOptions.options.lifted(\.data)
-        + ModelOptions.options.lifted(\.model) + ModelOptions.initialisationOptions.lifted(\.model) + OptimizationOptions.options.lifted(\.optimization) + RunOptions.options.lifted(\.run)
+        + ModelOptions.options.lifted(\.model) + ModelOptions.initialisationOptions.lifted(\.model) + OptimizationOptions.options.lifted(\.optimization) + RunOptions.options.lifted(\.run) + RunOptions.trainingOptions.lifted(\.run)
     public static let sections: [(title: String, firstKey: String)] = [("Method", "method"), ("Data", "dataset"), ("Model", "model"),
                                                                  ("Optimization", "epochs"), ("Run", "seed")]
 

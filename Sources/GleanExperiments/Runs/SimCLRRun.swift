@@ -20,7 +20,7 @@ public struct SimCLRSettings: CommandSettings {
     }
 
     public static let options: [OptionSpec<SimCLRSettings>] = DataOptions.options.lifted(\.data) + ModelOptions.options.lifted(\.model)
-        + OptimizationOptions.options.lifted(\.optimization) + SimCLROptions.options.lifted(\.simclr) + RunOptions.options.lifted(\.run)
+        + OptimizationOptions.options.lifted(\.optimization) + SimCLROptions.options.lifted(\.simclr) + RunOptions.options.lifted(\.run) + RunOptions.trainingOptions.lifted(\.run)
     public static let sections: [(title: String, firstKey: String)] = [("Data", "dataset"), ("Encoder", "model"), ("Optimization", "epochs"),
                                                                  ("SimCLR", "temperature"), ("Run", "seed")]
 

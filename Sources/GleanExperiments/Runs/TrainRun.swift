@@ -14,7 +14,7 @@ public struct TrainSettings: CommandSettings {
 
     public static let options: [OptionSpec<TrainSettings>] = DataOptions.options.lifted(\.data) + ModelOptions.options.lifted(\.model)
         + ModelOptions.initialisationOptions.lifted(\.model) + OptimizationOptions.options.lifted(\.optimization)
-        + LossOptions.options.lifted(\.loss) + RunOptions.options.lifted(\.run)
+        + LossOptions.options.lifted(\.loss) + RunOptions.options.lifted(\.run) + RunOptions.trainingOptions.lifted(\.run)
     public static let sections: [(title: String, firstKey: String)] = [("Data", "dataset"), ("Model", "model"), ("Optimization", "epochs"),
                            ("Loss", "label-smoothing"), ("Run", "seed")]
 
