@@ -18,9 +18,12 @@ public enum ProcessDraws {
     /// This process's rank when several train together (set at start); nil: one process.
     nonisolated(unsafe) public static var rank: Int?
 
-    /// The generator of one forward pass drawn from `stream` under several processes; nil with one.
-    static func ownGenerator(from stream: inout RandomGenerator) -> RandomGenerator? {
-        rank.map { RandomGenerator(seed: stream.next(), stream: "rank \($0)") }
+    /// `body` drawing from `stream` itself (one process) or from this process's generator of
+    /// one forward pass, seeded by one number of `stream` (several processes).
+    static func drawing<R>(from stream: inout RandomGenerator, _ body: (inout RandomGenerator) -> R) -> R {
+        guard let rank else { return body(&stream) }
+        var own = RandomGenerator(seed: stream.next(), stream: "rank \(rank)")
+        return body(&own)
     }
 }
 
@@ -40,10 +43,9 @@ public final class DropPath: Module, RandomizedModule {
     public override func forward(_ input: Tensor) -> Tensor {
         guard isTraining, probability > 0 else { return input }
         let count = input.shape[0], keep = 1 / (1 - probability)
-        let own = ProcessDraws.ownGenerator(from: &generatorState)
-        var generator = own ?? generatorState
-        let mask = (0..<count).map { _ in generator.nextUniform() < probability ? 0 : keep }
-        if own == nil { generatorState = generator }
+        let mask = ProcessDraws.drawing(from: &generatorState) { generator in
+            (0..<count).map { _ in generator.nextUniform() < probability ? 0 : keep }
+        }
         var maskShape = [count]
         maskShape += [Int](repeating: 1, count: input.rank - 1)
         return input * Tensor(mask, shape: Shape(maskShape))

@@ -20,7 +20,6 @@ public final class Dropout: Module {
 
     public override func forward(_ input: Tensor) -> Tensor {
         guard isTraining, probability > 0 else { return input }
-        if var own = ProcessDraws.ownGenerator(from: &generator) { return input.dropout(probability: probability, generator: &own) }
-        return input.dropout(probability: probability, generator: &generator)
+        return ProcessDraws.drawing(from: &generator) { input.dropout(probability: probability, generator: &$0) }
     }
 }
