@@ -63,6 +63,19 @@ private final class TwinProcesses: ProcessGroup {
         }
     }
 
+    /// `GLEAN_BUCKET_MB`: a size in MiB; anything else falls back to the default (with a warning).
+    @Test func bucketSizeFromTheEnvironment() {
+        defer { unsetenv("GLEAN_BUCKET_MB") }
+        setenv("GLEAN_BUCKET_MB", "0.5", 1)
+        #expect(GradientBuckets.bucketBytesFromEnvironment() == 1 << 19)
+        for bad in ["-1", "0", "lots", "nan"] {
+            setenv("GLEAN_BUCKET_MB", bad, 1)
+            #expect(GradientBuckets.bucketBytesFromEnvironment() == GradientBuckets.defaultBucketBytes, "GLEAN_BUCKET_MB=\(bad)")
+        }
+        unsetenv("GLEAN_BUCKET_MB")
+        #expect(GradientBuckets.bucketBytesFromEnvironment() == GradientBuckets.defaultBucketBytes)
+    }
+
     @Test func unusedAndFrozenParametersAreHandledAlike() {
         let model = Self.layers(seed: 4)
         let frozen = model.parameters[0]
