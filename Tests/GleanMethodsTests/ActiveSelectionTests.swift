@@ -66,4 +66,16 @@ import Testing
         let b = ActiveSelection.random(count: 50, labeled: [1, 2, 3], budget: 10, generator: &second)
         #expect(a == b && a.allSatisfy { ![1, 2, 3].contains($0.index) } && Set(a.map(\.index)).count == 10)
     }
+
+    /// A second random round with the same seed continues the first one's draw: 10 then 5
+    /// are the 15 of one draw, not 5 neighbours of the first 10 in a re-shuffled list.
+    @Test func aSecondRandomRoundContinuesTheFirstDraw() {
+        var generator = RandomGenerator(seed: 6)
+        let fifteen = ActiveSelection.random(count: 1_000, labeled: [], budget: 15, generator: &generator).map(\.index)
+        generator = RandomGenerator(seed: 6)
+        let first = ActiveSelection.random(count: 1_000, labeled: [], budget: 10, generator: &generator).map(\.index)
+        generator = RandomGenerator(seed: 6)
+        let second = ActiveSelection.random(count: 1_000, labeled: Set(first), budget: 5, generator: &generator).map(\.index)
+        #expect(first + second == fifteen)
+    }
 }

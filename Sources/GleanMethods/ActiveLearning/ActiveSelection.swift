@@ -32,7 +32,10 @@ public enum ActiveSelection {
 
     public static func random(count: Int, labeled: Set<Int>, budget: Int, generator: inout RandomGenerator) -> [Choice] {
         checkBudget(budget, count: count, labeled: labeled)
-        return (0..<count).filter { !labeled.contains($0) }.shuffled(using: &generator).prefix(budget)
+        // One permutation of the whole pile for a seed, read past the labeled images: with the
+        // same seed, a later round continues the first round's draw (rounds of 100 and 50 are a
+        // uniform draw of 150) instead of shuffling a nearly equal list into nearly equal picks.
+        return Array(0..<count).shuffled(using: &generator).lazy.filter { !labeled.contains($0) }.prefix(budget)
             .map { Choice(index: $0, reason: "random") }
     }
 
