@@ -14,8 +14,11 @@ import Glean
         let fashion = SimCLRRecipe(imageCount: 60000, imageSize: 28, channels: 1)
         #expect(fashion.width == 16 && fashion.temperature == 0.2 && fashion.batchSize == 256)
         #expect(fashion.epochs == 22)  // 234 steps per epoch
+        // Few epochs per minute: smaller views and a higher rate.
+        #expect(fashion.viewSize == 20 && fashion.learningRate == 3e-3)
         let photos = SimCLRRecipe(imageCount: 60000, imageSize: 96, channels: 3)
-        #expect(photos.width == 32 && photos.viewSize == 96)
+        #expect(photos.width == 32 && photos.viewSize == 68)
+        #expect(SimCLRRecipe(imageCount: 60000, imageSize: 20, channels: 1).viewSize == 20)
         // Colour: strong jitter and gray views for RGB, so that colour alone cannot match two views.
         #expect(photos.colorJitter == 0.8 && photos.grayscaleProbability == 0.5 && fashion.colorJitter == 0.4)
     }
@@ -23,6 +26,7 @@ import Glean
     @Test func tinySetsShrinkTheBatchAndScaleTheRate() {
         let pile = SimCLRRecipe(imageCount: 1000, imageSize: 32, channels: 3)
         #expect(pile.batchSize == 64 && pile.learningRate == 2.5e-4)  // 1000 / 64 = 15 >= 8 steps per epoch
+        #expect(pile.viewSize == 32)  // small sets keep whole-size views
         let handful = SimCLRRecipe(imageCount: 40, imageSize: 32, channels: 3)
         #expect(handful.batchSize == 16 && handful.epochs == 2500)
     }

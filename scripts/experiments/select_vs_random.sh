@@ -6,6 +6,9 @@
 # chosen by margin under the first round's model (on the TypiClust side) or at random (on the
 # random side), then the same training on the 150. Prints the per-class counts of every chosen set.
 #   bash scripts/experiments/select_vs_random.sh [SEEDS...]     (default 0 1 2)
+# TRAIN=seednet (default): supervised SeedNet from scratch on each set; TRAIN=linear: `glean
+# linear-eval` on $ENCODER (a linear classifier on the frozen encoder, its default settings), the
+# encoder the selection compared images by.
 # Needs data/fashion-mnist-files (python scripts/datasets/fashion_mnist_pile.py, in .venv-data).
 set -euo pipefail
 runs=${RUNS:-runs/select-vs-random}
@@ -23,7 +26,12 @@ label() {  # $1 folder, $2... selection.csv files: the person labels the chosen 
         while IFS=, read -r path class; do mkdir -p "$folder/$class"; ln -sf "$(realpath "$path")" "$folder/$class/"; done
     echo "per-class counts of $(basename "$folder"): $(for d in "$folder"/*/; do printf '%s %s, ' "$(basename "$d")" "$(ls "$d" | wc -l)"; done)"
 }
-train() {  # $1 labeled folder, $2 run name: the same supervised training for every set
+train() {  # $1 labeled folder, $2 run name: the same training for every set
+    if [ "${TRAIN:-seednet}" = linear ]; then
+        step linear-eval --encoder "$encoder" --dataset imagefolder --data-dir "$1" --test-dir "$files/test" --validation-split 0 \
+            --run-name "$2" | grep -E "final test|raw-pixel"
+        return
+    fi
     step train --dataset imagefolder --data-dir "$1" --test-dir "$files/test" --validation-split 0 \
         --model seednet --augment flip-crop --batch-size 32 --optimizer nesterov --learning-rate 0.03 --ema-decay 0.999 \
         --steps-per-epoch 100 --epochs 8 --run-name "$2" | grep -E "final test|raw-pixel"
