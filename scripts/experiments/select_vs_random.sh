@@ -17,6 +17,7 @@ source "$(dirname "$0")/lib.sh"
 files=data/fashion-mnist-files
 [ -d "$files/pile" ] || { echo "make $files first: .venv-data/bin/python scripts/datasets/fashion_mnist_pile.py" >&2; exit 1; }
 encoder=${ENCODER:-pixels}
+case "${TRAIN:-seednet}" in seednet | linear) ;; *) echo "TRAIN must be seednet or linear, not '$TRAIN'" >&2; exit 64 ;; esac
 budget=${BUDGET:-100}
 second=${SECOND:-50}
 label() {  # $1 folder, $2... selection.csv files: the person labels the chosen images (symlinks into <class>/)
