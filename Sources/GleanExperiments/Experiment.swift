@@ -9,8 +9,11 @@ import Glean
 public final class Experiment {
     public let directory: RunDirectory
     public let log: RunLog
-    public let settingsYAML: String
-    public let settingsEntries: [(name: String, value: String)]
+    /// The run's settings as in its `config.yaml` (the epoch count as a time budget corrected it).
+    public private(set) var settingsYAML: String
+    public private(set) var settingsEntries: [(name: String, value: String)]
+    /// The settings with one option changed (how a time budget's corrected epoch count is written).
+    private let changingSetting: (_ key: String, _ value: String) throws -> (yaml: String, entries: [(name: String, value: String)])
     public let isResuming: Bool
     /// Whether trainers synchronise batch norm over the ranks (`--sync-batchnorm`).
     private let synchronizesBatchNorm: Bool
@@ -27,6 +30,7 @@ public final class Experiment {
         let run = settings.run
         settingsYAML = settings.yaml
         settingsEntries = settings.entries
+        changingSetting = Self.changing(settings)
         isResuming = resume != nil
         synchronizesBatchNorm = run.syncBatchNorm
         try DataParallelLaunch.start()
@@ -56,12 +60,13 @@ public final class Experiment {
     /// A stage of this run (a self-training teacher or round) in the folder `name` inside it,
     /// with its own config, log, checkpoints and resume file. It resumes when the folder holds
     /// a resume file; `settings` are then those of the stage's `config.yaml`.
-    private init(stageDirectory: RunDirectory, settingsYAML: String, entries: [(name: String, value: String)], synchronizesBatchNorm: Bool) throws {
+    private init<Settings: CommandSettings>(stageDirectory: RunDirectory, settings: Settings) throws {
         directory = stageDirectory
-        self.settingsYAML = settingsYAML
-        settingsEntries = entries
+        settingsYAML = settings.yaml
+        settingsEntries = settings.entries
+        changingSetting = Self.changing(settings)
+        synchronizesBatchNorm = settings.run.syncBatchNorm
         isResuming = FileManager.default.fileExists(atPath: stageDirectory.path + "/resume.safetensors")
-        self.synchronizesBatchNorm = synchronizesBatchNorm
         log = try RunLog(path: stageDirectory.path + "/train.log")
     }
 
@@ -84,8 +89,15 @@ public final class Experiment {
             }
             try stageDirectory.writeConfig(stageSettings.yaml)
         }
-        return (try Experiment(stageDirectory: stageDirectory, settingsYAML: stageSettings.yaml, entries: stageSettings.entries,
-                               synchronizesBatchNorm: stageSettings.run.syncBatchNorm), stageSettings)
+        return (try Experiment(stageDirectory: stageDirectory, settings: stageSettings), stageSettings)
+    }
+
+    private static func changing<Settings: CommandSettings>(_ settings: Settings) -> (String, String) throws -> (yaml: String, entries: [(name: String, value: String)]) {
+        { key, value in
+            var changed = settings
+            try changed.set(key, value, source: "config.yaml")
+            return (changed.yaml, changed.entries)
+        }
     }
 
     /// Whether a stage opened by `stage(_:settings:)` finished (wrote its report).
@@ -121,13 +133,16 @@ public final class Experiment {
     /// parameter at the full rate), its schedule over `stepsPerEpoch`-step epochs, its weight
     /// average, and the standard callbacks with checkpoints described by `checkpoint` (best by
     /// `monitor`, nil: last only; with `restoreBest` and `--final-weights best` its weights are
-    /// back in the model at the end) plus `extraCallbacks`.
+    /// back in the model at the end) plus `extraCallbacks`. With a time budget on a new run, the
+    /// epoch count is corrected from the first epochs' measured time (`TimeBudgetReplan`): the
+    /// schedule, `config.yaml` and the resume file follow, and `replanned` gets the new count for
+    /// whatever else the run sized by its epochs.
     public func trainer(task: TrainingTask, optimization: OptimizationOptions, groups: [(parameters: [Parameter], rateScale: Float)]? = nil,
                  stepsPerEpoch: Int, monitor: String?, checkpoint: CheckpointDescription,
                  checkpointState: (([(String, StoredTensor)]) -> [(String, StoredTensor)])? = nil,
-                 restoreBest: Bool = true, extraCallbacks: [Callback] = []) -> Trainer {
+                 restoreBest: Bool = true, extraCallbacks: [Callback] = [], replanned: ((_ epochs: Int) -> Void)? = nil) -> Trainer {
         if synchronizesBatchNorm { DataParallel.synchronizeBatchNorm(in: task.model) }
-        return Trainer(task: task, optimizer: optimization.makeOptimizer(groups ?? [(task.model.trainableParameters, 1)]),
+        let trainer = Trainer(task: task, optimizer: optimization.makeOptimizer(groups ?? [(task.model.trainableParameters, 1)]),
                 schedule: optimization.makeSchedule(stepsPerEpoch: stepsPerEpoch, epochs: optimization.epochs),
                 callbacks: callbacks(monitor: monitor, checkpointMetadata: checkpoint.metadata,
                                      earlyStoppingPatience: optimization.earlyStoppingPatience, checkpointState: checkpointState,
@@ -135,6 +150,25 @@ public final class Experiment {
                     + extraCallbacks + Self.observers + [optimization.plateauCallback(monitor: monitor.map { $0 == "val_accuracy" ? "val_loss" : $0 } ?? "loss")]
                         .compactMap { $0 },
                 weightAverage: optimization.emaDecay > 0 ? ExponentialMovingAverage(model: task.model, decay: optimization.emaDecay) : nil)
+        if optimization.minutes > 0 && !isResuming {
+            let planned = optimization.epochs
+            trainer.callbacks.append(TimeBudgetReplan(minutes: optimization.minutes) { [unowned self, unowned trainer] epochs, epochSeconds in
+                trainer.schedule = optimization.makeSchedule(stepsPerEpoch: stepsPerEpoch, epochs: epochs)
+                try self.recordEpochs(epochs, in: trainer)
+                replanned?(epochs)
+                self.say(String(format: "time budget %.1f min: an epoch takes %.1f s here, validation included -> %d epochs (%d planned from the timed steps)",
+                                optimization.minutes, epochSeconds, epochs, planned))
+            })
+        }
+        return trainer
+    }
+
+    /// Writes a corrected epoch count into `config.yaml` and the resume file's copy of it, so
+    /// that `--resume` continues the run as it now stands.
+    private func recordEpochs(_ epochs: Int, in trainer: Trainer) throws {
+        (settingsYAML, settingsEntries) = try changingSetting("epochs", String(epochs))
+        try directory.writeConfig(settingsYAML)
+        trainer.callbacks.compactMap { $0 as? ResumeCheckpoint }.forEach { $0.config = settingsYAML }
     }
 
     /// Runs (or continues) the training.

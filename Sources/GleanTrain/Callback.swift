@@ -9,7 +9,9 @@ public typealias EpochMetrics = [String: Double]
 public final class TrainingContext {
     public let task: TrainingTask
     public let optimizer: Optimizer
-    public let totalEpochs: Int
+    /// Epochs the run trains; a time budget may correct it during the first epochs
+    /// (`TimeBudgetReplan`).
+    public internal(set) var totalEpochs: Int
     /// The weight average the trainer keeps, if any.
     public let weightAverage: ExponentialMovingAverage?
     /// Current epoch, 0-based.

@@ -167,7 +167,10 @@ public enum ResumeState {
 
 /// Saves the resume state after every epoch (atomically, so a kill never leaves a broken file).
 public final class ResumeCheckpoint: Callback {
-    public let path: String, config: String
+    public let path: String
+    /// The run's `config.yaml`, carried in the file (changed when a time budget corrects the
+    /// epoch count).
+    public var config: String
 
     public init(path: String, config: String) {
         self.path = path

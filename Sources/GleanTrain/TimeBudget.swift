@@ -4,7 +4,8 @@ import GleanNN
 import GleanTensor
 
 /// Turns a wall-clock budget into a number of epochs, so that `--minutes` runs are as
-/// reproducible as `--epochs` runs: the chosen count is decided once, before training, and
+/// reproducible as `--epochs` runs: the count is planned before training from timed steps,
+/// corrected during the run's first epochs from their measured time (`TimeBudgetReplan`), and
 /// recorded in the run's config.
 public enum TimeBudget {
     /// Seconds one training step of `task` takes on this machine: the median over `steps` steps
@@ -58,10 +59,13 @@ public enum TimeBudget {
     /// The most epochs a budget may choose (as `--epochs` allows).
     public static let maximumEpochs = 100_000
 
-    /// Epochs of `stepsPerEpoch` steps that fit in `minutes`, keeping `reserve` of the time
-    /// for validation, checkpoints and the optimizer's own work (1...`maximumEpochs`).
-    public static func epochs(fitting minutes: Double, secondsPerStep: Double, stepsPerEpoch: Int, reserve: Double = 0.1) -> Int {
-        let epochSeconds = max(secondsPerStep * Double(max(stepsPerEpoch, 1)), 1e-6)
-        return Int(min(max(1, (minutes * 60 * (1 - reserve) / epochSeconds).rounded(.down)), Double(maximumEpochs)))
+    /// The share of a budget kept back for what happens before and after the epochs (reading
+    /// the data, timing steps, the final evaluation and report).
+    public static let reserve = 0.1
+
+    /// Epochs of `epochSeconds` each that fit in `minutes`, keeping `reserve` of the time back
+    /// (1...`maximumEpochs`).
+    public static func epochs(fitting minutes: Double, epochSeconds: Double, reserve: Double = reserve) -> Int {
+        Int(min(max(1, (minutes * 60 * (1 - reserve) / max(epochSeconds, 1e-6)).rounded(.down)), Double(maximumEpochs)))
     }
 }

@@ -14,8 +14,9 @@ import GleanTensor
 public final class Trainer {
     public let task: TrainingTask
     public let optimizer: Optimizer
-    /// Multiplier of the optimizer's initial rates, as a function of the optimizer step.
-    public let schedule: LearningRateSchedule?
+    /// Multiplier of the optimizer's initial rates, as a function of the optimizer step (a
+    /// time budget that corrects the epoch count remakes it for the new count).
+    public var schedule: LearningRateSchedule?
     public var callbacks: [Callback]
     /// When set, validation, checkpoints and the final evaluation use these averaged weights.
     public let weightAverage: ExponentialMovingAverage?
@@ -32,8 +33,9 @@ public final class Trainer {
         self.weightAverage = weightAverage
     }
 
-    /// Trains epochs `resuming.nextEpoch..<epochs` and returns the metrics of every epoch
-    /// (validation metrics prefixed `val_`). `resuming` comes from `restore(from:)`.
+    /// Trains epochs `resuming.nextEpoch..<epochs` (`epochs` as a callback may correct it, see
+    /// `TimeBudgetReplan`) and returns the metrics of every epoch (validation metrics prefixed
+    /// `val_`). `resuming` comes from `restore(from:)`.
     @discardableResult
     public func fit(labeled: BatchSource? = nil, unlabeled: BatchSource? = nil, validation: Validation? = nil,
                     epochs: Int, resuming: ResumeState.Position? = nil) throws -> [EpochMetrics] {
@@ -52,7 +54,8 @@ public final class Trainer {
         let callbacks = self.callbacks.filter { !($0 is ResumeCheckpoint) } + self.callbacks.filter { $0 is ResumeCheckpoint }
         context.callbacks = callbacks
         try callbacks.forEach { try $0.fitStarted(context) }
-        for epoch in (resuming?.nextEpoch ?? 0)..<epochs where !context.stopRequested {
+        var epoch = resuming?.nextEpoch ?? 0
+        while epoch < context.totalEpochs && !context.stopRequested {
             context.epoch = epoch
             context.stepsPerEpoch = epochLoader.batchCount(epoch: epoch)
             try callbacks.forEach { try $0.epochStarted(context) }
@@ -71,6 +74,7 @@ public final class Trainer {
             // Every process leaves the loop together (a time budget reads each one's own clock).
             context.stopRequested = DataParallel.group.anyRequests(context.stopRequested)
             if DataParallel.checksReplicas { try checkReplicas(epoch: epoch + 1) }
+            epoch += 1
         }
         try callbacks.forEach { try $0.fitFinished(context) }
         return context.history

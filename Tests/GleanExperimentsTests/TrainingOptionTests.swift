@@ -80,3 +80,21 @@ import Testing
         #expect((try? SimCLRSettings.parse(["--view-size", "20"]))?.settings.simclr.viewSize == 20)
     }
 }
+
+@Suite struct TimeBudgetRunTests {
+    /// A `--minutes` run writes the epoch count it trained into `config.yaml` (corrected from
+    /// its first epochs' time, whatever the timed steps planned), and `--resume` accepts the
+    /// run as it ended.
+    @Test func configHoldsTheEpochsTrained() throws {
+        let data = TinyDataset("time-budget", trainPerClass: 10, testPerClass: 4)
+        let outcome = try TrainRun(TrainSettings.parse(data.common + ["--model", "seednet", "--minutes", "0.04", "--batch-size", "10",
+                                                                      "--run-name", "budget"])).run()
+        let config = try TrainSettings.load(runDirectory: outcome.directory)
+        let rows = try String(contentsOfFile: outcome.directory + "/metrics.csv", encoding: .utf8).split(separator: "\n").count - 1
+        #expect(config.optimization.epochs == rows)
+        let log = try String(contentsOfFile: outcome.directory + "/train.log", encoding: .utf8)
+        #expect(log.contains("an epoch takes"), "\(log)")
+        let resumed = try TrainRun(CommandLineRequest(settings: config, resume: outcome.directory)).run()
+        #expect(resumed.test["accuracy"] == outcome.test["accuracy"])
+    }
+}

@@ -142,11 +142,55 @@ final class ConsistencyTask: TrainingTask {
 }
 
 @Suite struct TimeBudgetTests {
-    /// 30 minutes at 1 s per step and 234 steps per epoch, 10% kept back: floor(1620 / 234) = 6.
+    /// 30 minutes with 234-second epochs, 10% kept back: floor(1620 / 234) = 6.
     @Test func epochsFitTheBudget() {
-        #expect(TimeBudget.epochs(fitting: 30, secondsPerStep: 1, stepsPerEpoch: 234) == 6)
-        #expect(TimeBudget.epochs(fitting: 0.01, secondsPerStep: 5, stepsPerEpoch: 1000) == 1)
-        #expect(TimeBudget.epochs(fitting: 10_080, secondsPerStep: 1e-9, stepsPerEpoch: 1) == TimeBudget.maximumEpochs)
+        #expect(TimeBudget.epochs(fitting: 30, epochSeconds: 234) == 6)
+        #expect(TimeBudget.epochs(fitting: 0.01, epochSeconds: 5000) == 1)
+        #expect(TimeBudget.epochs(fitting: 10_080, epochSeconds: 1e-9) == TimeBudget.maximumEpochs)
+    }
+
+    /// A clock that the epochs advance by a fixed time each.
+    final class EpochClock: Callback {
+        var seconds = 0.0
+        let secondsPerEpoch: Double
+        init(secondsPerEpoch: Double) { self.secondsPerEpoch = secondsPerEpoch }
+        func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws { seconds += secondsPerEpoch }
+    }
+
+    /// Trains `planned` epochs under a one-minute budget (54 s after the reserve) whose epochs
+    /// take `secondsPerEpoch`; returns the epochs trained and the counts the re-plan reported.
+    private func budgetedRun(planned: Int, secondsPerEpoch: Double) throws -> (trained: Int, replans: [Int]) {
+        let clock = EpochClock(secondsPerEpoch: secondsPerEpoch)
+        var replans: [Int] = []
+        let replan = TimeBudgetReplan(minutes: 1, clock: { clock.seconds }) { epochs, epochSeconds in
+            #expect(epochSeconds == secondsPerEpoch)
+            replans.append(epochs)
+        }
+        let model = TrainerTests.smallNet(seed: 8)
+        let trainer = Trainer(task: SupervisedClassification(model: model), optimizer: SGD(model.trainableParameters, learningRate: 0.01),
+                              callbacks: [clock, replan])
+        let history = try trainer.fit(train: TrainerTests.loader(TrainerTests.halves(count: 32, seed: 1), shuffle: true), epochs: planned)
+        return (history.count, replans)
+    }
+
+    /// Epochs faster than planned: 3 planned, 6 s each, so floor(54 / 6) = 9 are trained,
+    /// decided after the first epoch (the first tenth of 3, at least one).
+    @Test func fasterEpochsThanPlannedLengthenTheRun() throws {
+        let run = try budgetedRun(planned: 3, secondsPerEpoch: 6)
+        #expect(run.trained == 9 && run.replans == [9])
+    }
+
+    /// Epochs slower than planned: 20 planned, 20 s each, so the run ends after floor(54 / 20)
+    /// = 2; the second epoch (still in the first tenth) confirms the count without a new report.
+    @Test func slowerEpochsThanPlannedShortenTheRun() throws {
+        let run = try budgetedRun(planned: 20, secondsPerEpoch: 20)
+        #expect(run.trained == 2 && run.replans == [2])
+    }
+
+    /// Epochs as planned change nothing.
+    @Test func epochsAsPlannedKeepThePlan() throws {
+        let run = try budgetedRun(planned: 5, secondsPerEpoch: 10)
+        #expect(run.trained == 5 && run.replans.isEmpty)
     }
 
     /// Timing runs steps but leaves the model exactly as it was.

@@ -132,7 +132,7 @@ extension OptimizationOptions {
         DataParallel.group.allReduceMax(&slowest)
         let seconds = slowest[0]
         let stepsPerEpoch = (task.inputs == .labeled ? labeled : unlabeled)!.batchCount(epoch: 0)
-        epochs = TimeBudget.epochs(fitting: minutes, secondsPerStep: seconds, stepsPerEpoch: stepsPerEpoch)
+        epochs = TimeBudget.epochs(fitting: minutes, epochSeconds: seconds * Double(max(stepsPerEpoch, 1)))
         print(String(format: "time budget %.1f min: %.3f s per step, %d steps per epoch -> %d epochs", minutes, seconds,
                      stepsPerEpoch, epochs))
     }

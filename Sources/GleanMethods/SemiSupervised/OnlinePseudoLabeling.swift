@@ -20,7 +20,8 @@ import GleanTrain
 /// targets. The ramp and the mask apply as without mixing.
 public final class OnlinePseudoLabeling: TrainingTask {
     public let model: Module
-    public let ramp: PseudoLabelRamp
+    /// The pseudo-label weight by step (remade when a time budget corrects the run's length).
+    public var ramp: PseudoLabelRamp
     public let threshold: Float
     public let mixing: BatchMixing.Kind?
     /// Whether an eval-mode pass makes the pseudo-labels (always with `mixing`).
