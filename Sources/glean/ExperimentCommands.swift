@@ -132,10 +132,10 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Raw-pixel kNN vs supervised-only vs Glean's label-efficient pipeline on Fashion-MNIST with 10 labels per class (about 10 minutes).")
 
-    @Flag(help: "Run within about 2 minutes (fewer steps; a smaller gain).")
+    @Flag(help: "Run within \(DemoRun.quickMinutes) minutes (fewer steps; a smaller gain).")
     var quick = false
 
-    @Option(help: "Time budget in minutes for the whole demo (default 10, or 2 with --quick).")
+    @Option(help: "Time budget in minutes for the whole demo (default \(DemoRun.defaultMinutes), or \(DemoRun.quickMinutes) with --quick).")
     var minutes: Double?
 
     @Option(help: "Labeled images per class (all labels the demo uses).")

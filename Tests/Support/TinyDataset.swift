@@ -1,27 +1,29 @@
 import Foundation
 import Glean
 
-/// Tiny Fashion-MNIST-format data (three classes of 28x28 stripes: horizontal, vertical,
-/// diagonal, with noise) in a scratch folder, and helpers to run commands on it.
+/// Tiny Fashion-MNIST-format data (classes of 28x28 stripes with noise: horizontal, vertical,
+/// diagonal, then the same with wider periods; three classes unless told) in a scratch folder,
+/// and helpers to run commands on it.
 public struct TinyDataset {
     public let directory: String
     public let runs: String
 
-    public init(_ label: String, trainPerClass: Int = 20, testPerClass: Int = 8) {
+    public init(_ label: String, trainPerClass: Int = 20, testPerClass: Int = 8, classCount: Int = 3) {
         directory = TestScratch.path("cli-\(label)")
         runs = directory + "/runs"
         try! FileManager.default.createDirectory(atPath: runs, withIntermediateDirectories: true)
         var generator = RandomGenerator(seed: 42)
         for (split, perClass) in [("train", trainPerClass), ("t10k", testPerClass)] {
             var pixels: [UInt8] = [], labels: [UInt8] = []
-            for index in 0..<(3 * perClass) {
-                let label = index % 3
+            for index in 0..<(classCount * perClass) {
+                let label = index % classCount
+                let period = 6 + 2 * (label / 3)
                 labels.append(UInt8(label))
                 let phase = Int(generator.next() % 4)
                 for y in 0..<28 {
                     for x in 0..<28 {
-                        let coordinate = label == 0 ? y : label == 1 ? x : (x + y)
-                        let bright = (coordinate + phase) % 6 < 3
+                        let coordinate = label % 3 == 0 ? y : label % 3 == 1 ? x : (x + y)
+                        let bright = (coordinate + phase) % period < period / 2
                         pixels.append(UInt8((bright ? 180 : 40) + Int(generator.next() % 50)))
                     }
                 }

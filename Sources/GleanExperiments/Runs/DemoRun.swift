@@ -9,10 +9,13 @@ import GleanBench
 /// supervised model — for the rest of a time budget, and compares them on the test split in a
 /// table, a chart of test accuracy over wall time, and report.html.
 public struct DemoRun {
-    /// Run within about 2 minutes (fewer steps; a smaller gain).
+    /// Run within `quickMinutes` (fewer steps; a smaller gain).
     public var quick = false
-    /// Time budget in minutes for the whole demo (nil: 10, or 2 with `quick`).
+    /// Time budget in minutes for the whole demo (nil: `defaultMinutes`, or `quickMinutes` with `quick`).
     public var minutes: Double?
+
+    /// The demo's budget in minutes, and with `--quick`.
+    public static let defaultMinutes = 10.0, quickMinutes = 2.4
     /// Labeled images per class (all labels the demo uses).
     public var labelsPerClass = 10
     /// Seed of the label draw, initialisation and augmentation.
@@ -35,7 +38,7 @@ public struct DemoRun {
 
     public func run() throws {
         try validate()
-        let budget = minutes ?? (quick ? 2 : 10)
+        let budget = minutes ?? (quick ? Self.quickMinutes : Self.defaultMinutes)
         let start = Date()
         let directory = try RunDirectory.create(name: "demo", root: runsDir)
         let common = (dataDir.isEmpty ? [] : ["--data-dir", dataDir])
@@ -114,14 +117,16 @@ public struct DemoRun {
 
     /// The supervised baseline gets a fixed recipe that it converges within (400 steps with
     /// --quick, else 800); FixMatch starts from its weights, head included, and gets the rest of
-    /// the budget, timed on this machine (its epoch count corrected from its first epochs). FixMatch's settings where they differ from USB's, for
-    /// short CPU budgets (measured in docs/demo-and-supervised.md): batch 32 and mu 3 (more steps
-    /// of fewer images), dropout off (as USB's networks), pseudo-labels from an eval-mode pass
-    /// over the weak view (no backward pass over it), unlabeled loss weight 2 (a warm-started
-    /// model has few steps to learn from its confident pseudo-labels).
+    /// the budget, timed on this machine (its epoch count corrected from its first epochs).
+    /// FixMatch's settings where they differ from USB's, for short CPU budgets (measured in
+    /// docs/demo-and-supervised.md): batch 16 and mu 3 (more steps of fewer images), dropout off
+    /// (as USB's networks), pseudo-labels from an eval-mode pass over the weak view (no backward
+    /// pass over it), unlabeled loss weight 2 (a warm-started model has few steps to learn from
+    /// its confident pseudo-labels), distribution alignment to the labels' class shares (a class
+    /// the warm start under-predicts still gets pseudo-labels).
     public static func plan(budget: Double) -> [Step] {
         let baselineEpochs = budget < 5 ? 4 : 8
-        let stepsPerEpoch = budget < 5 ? 25 : 50
+        let stepsPerEpoch = budget < 5 ? 50 : 100
         return [
             Step(method: "supervised only", runName: "supervised",
                  description: "seednet on the labeled images alone, flip + crop, \(baselineEpochs) x 100 steps of 32 images",
@@ -134,8 +139,8 @@ public struct DemoRun {
                  description: "the labeled images + every training image unlabeled (mu 3), warm start from the supervised model, the rest of the time budget",
                  continuesPrevious: true) { options, seconds, previous in
                 try SemiRun(SemiSettings.parse(options + [
-                    "--method", "fixmatch", "--model", "seednet", "--dropout", "0", "--pseudo-label-pass", "eval", "--unlabeled-ratio", "3", "--batch-size", "32", "--unlabeled-weight", "2",
-                    "--steps-per-epoch", String(stepsPerEpoch),
+                    "--method", "fixmatch", "--model", "seednet", "--dropout", "0", "--pseudo-label-pass", "eval", "--unlabeled-ratio", "3", "--batch-size", "16", "--unlabeled-weight", "2",
+                    "--distribution-alignment", "true", "--steps-per-epoch", String(stepsPerEpoch),
                     "--init", previous!.directory + "/last.safetensors", "--init-head", "keep",
                     "--minutes", String(format: "%.2f", max(seconds - 5, 20) / 60)])).run()
             },
