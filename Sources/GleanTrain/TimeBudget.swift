@@ -65,7 +65,7 @@ public enum TimeBudget {
 
     /// Epochs of `epochSeconds` each that fit in `minutes`, keeping `reserve` of the time back
     /// (1...`maximumEpochs`).
-    public static func epochs(fitting minutes: Double, epochSeconds: Double, reserve: Double = reserve) -> Int {
+    public static func epochs(fitting minutes: Double, epochSeconds: Double) -> Int {
         Int(min(max(1, (minutes * 60 * (1 - reserve) / max(epochSeconds, 1e-6)).rounded(.down)), Double(maximumEpochs)))
     }
 }
