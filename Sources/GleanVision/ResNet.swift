@@ -76,13 +76,16 @@ public final class ResNet: Module {
         fc = Linear(featureCount, classCount, generator: &generator)
     }
 
-    /// Pooled features `[N, featureCount]` for images `[N, C, H, W]` (everything but `fc`).
-    public func features(_ input: Tensor) -> Tensor {
+    /// The last stage's feature map `[N, featureCount, H', W']` for images `[N, C, H, W]`
+    /// (H' = ⌈H/8⌉ with the CIFAR stem, ⌈H/32⌉ with ImageNet's): everything before `avgpool`.
+    public func featureMap(_ input: Tensor) -> Tensor {
         var x = bn1(conv1(input), relu: true)
         if let maxpool { x = maxpool(x) }
-        x = layer4(layer3(layer2(layer1(x))))
-        return avgpool(x).flattened()
+        return layer4(layer3(layer2(layer1(x))))
     }
+
+    /// Pooled features `[N, featureCount]` for images `[N, C, H, W]` (everything but `fc`).
+    public func features(_ input: Tensor) -> Tensor { avgpool(featureMap(input)).flattened() }
 
     /// Logits `[N, classCount]` for images `[N, C, H, W]`.
     public override func forward(_ input: Tensor) -> Tensor { fc(features(input)) }

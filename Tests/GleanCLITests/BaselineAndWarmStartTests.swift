@@ -43,6 +43,9 @@ import Testing
         let knn = try String(contentsOfFile: try data.run("knn") + "/report.txt", encoding: .utf8)
         #expect(knn.contains("raw-pixel kNN on the same") && knn.contains("kNN on the encoder vs raw-pixel kNN"))
         #expect(try String(contentsOfFile: try data.run("knn") + "/report.html", encoding: .utf8).contains("raw-pixel kNN"))
+        // The vote compares the last stage on a 2x2 grid unless told otherwise, and says so.
+        #expect(try String(contentsOfFile: try data.run("knn") + "/train.log", encoding: .utf8).contains("compares the last stage averaged over a 2x2 grid (128 values)"))
+        #expect(try String(contentsOfFile: try data.run("knn") + "/config.yaml", encoding: .utf8).contains("knn-features: \"grid\""))
     }
 
     /// Without validation images the vote temperature is chosen on the labeled images, each left

@@ -43,7 +43,8 @@ public struct KNNEvalRun {
                                                                   imageSize: data.labeled.height, seed: seed)
         let experiment = try Experiment(settings: settings, defaultName: "knn-eval", resume: nil)
         experiment.say("glean knn-eval: \(description); bank: \(settings.data.describe(data)); k \(settings.knn.k!)\(request.isGiven("knn-k") ? "" : " (auto: 200, or the images per class where fewer)"), "
-                       + "temperature \(settings.knn.temperature.map { String($0) } ?? "auto")")
+                       + "temperature \(settings.knn.temperature.map { String($0) } ?? "auto"); "
+                       + "compares \(settings.knn.features.describe(encoder.module, pooledWidth: encoder.featureCount))")
         let start = Date()
         let result = settings.knn.evaluate(encoder: encoder.module, data: data)
         try experiment.report(title: "glean knn-eval: \(description)",

@@ -100,7 +100,8 @@ public struct SimCLRRun {
         let experiment = try Experiment(settings: settings, defaultName: "simclr-\(settings.model.model.rawValue)",
                                         resume: request.resume)
         let monitorText = monitor.map { "kNN monitor: \($0.bank.sampler.indices(forEpoch: 0).count) labeled bank images, "
-            + "\($0.queries.sampler.indices(forEpoch: 0).count) validation queries" } ?? "no kNN monitor"
+            + "\($0.queries.sampler.indices(forEpoch: 0).count) validation queries, "
+            + settings.simclr.knn.features.describe(encoder.module, pooledWidth: encoder.featureCount) } ?? "no kNN monitor"
         let encoderText = "\(settings.model.model.rawValue) (width \(settings.model.width), \(encoder.featureCount) features)"
         let dataText = "\(images.count) unlabeled \(settings.data.dataset.rawValue) images (\(images.channels)x\(images.height)x\(images.width))"
         let recipeText = "batch \(settings.optimization.batchSize) x 2 views of \(augmentation.viewSize) px, \(settings.optimization.optimizer.rawValue), "
