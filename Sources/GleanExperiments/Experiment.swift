@@ -152,7 +152,7 @@ public final class Experiment {
                 weightAverage: optimization.emaDecay > 0 ? ExponentialMovingAverage(model: task.model, decay: optimization.emaDecay) : nil)
         if optimization.minutes > 0 && !isResuming {
             let planned = optimization.epochs
-            trainer.callbacks.append(TimeBudgetReplan(minutes: optimization.minutes) { [unowned self, unowned trainer] epochs, epochSeconds in
+            trainer.callbacks.append(TimeBudgetReplan(minutes: optimization.minutes, budgetStart: optimization.budgetStart?.timeIntervalSinceReferenceDate) { [unowned self, unowned trainer] epochs, epochSeconds in
                 trainer.schedule = optimization.makeSchedule(stepsPerEpoch: stepsPerEpoch, epochs: epochs)
                 try self.recordEpochs(epochs, in: trainer)
                 replanned?(epochs)

@@ -68,4 +68,16 @@ public enum TimeBudget {
     public static func epochs(fitting minutes: Double, epochSeconds: Double) -> Int {
         Int(min(max(1, (minutes * 60 * (1 - reserve) / max(epochSeconds, 1e-6)).rounded(.down)), Double(maximumEpochs)))
     }
+
+    /// The share of a budget kept back once epochs have been timed (`TimeBudgetReplan`): only
+    /// the final evaluation and report remain to be paid for.
+    public static let finalReserve = 0.03
+
+    /// Epochs in all when `done` epochs of `epochSeconds` each have been trained and `spent`
+    /// seconds of the budget have gone (reading the data and timing steps included): those done
+    /// and as many more as fit in `minutes` less `finalReserve` (`done`...`maximumEpochs`).
+    public static func epochs(done: Int, spent: Double, fitting minutes: Double, epochSeconds: Double) -> Int {
+        let more = ((minutes * 60 * (1 - finalReserve) - spent) / max(epochSeconds, 1e-6)).rounded(.down)
+        return max(done, Int(min(Double(done) + max(0, more), Double(maximumEpochs))))
+    }
 }

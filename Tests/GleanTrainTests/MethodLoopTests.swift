@@ -157,12 +157,13 @@ final class ConsistencyTask: TrainingTask {
         func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws { seconds += secondsPerEpoch }
     }
 
-    /// Trains `planned` epochs under a one-minute budget (54 s after the reserve) whose epochs
-    /// take `secondsPerEpoch`; returns the epochs trained and the counts the re-plan reported.
-    private func budgetedRun(planned: Int, secondsPerEpoch: Double) throws -> (trained: Int, replans: [Int]) {
+    /// Trains `planned` epochs under a one-minute budget (58.2 s after the final reserve) whose
+    /// epochs take `secondsPerEpoch`, `spentBefore` seconds of it gone before training; returns
+    /// the epochs trained and the counts the re-plan reported.
+    private func budgetedRun(planned: Int, secondsPerEpoch: Double, spentBefore: Double? = nil) throws -> (trained: Int, replans: [Int]) {
         let clock = EpochClock(secondsPerEpoch: secondsPerEpoch)
         var replans: [Int] = []
-        let replan = TimeBudgetReplan(minutes: 1, clock: { clock.seconds }) { epochs, epochSeconds in
+        let replan = TimeBudgetReplan(minutes: 1, budgetStart: spentBefore.map { -$0 }, clock: { clock.seconds }) { epochs, epochSeconds in
             #expect(epochSeconds == secondsPerEpoch)
             replans.append(epochs)
         }
@@ -173,15 +174,24 @@ final class ConsistencyTask: TrainingTask {
         return (history.count, replans)
     }
 
-    /// Epochs faster than planned: 3 planned, 6 s each, so floor(54 / 6) = 9 are trained,
-    /// decided after the first epoch (the first tenth of 3, at least one).
+    /// Epochs faster than planned: 3 planned, 6 s each, so 1 + floor((58.2 - 6) / 6) = 9 are
+    /// trained, decided after the first epoch (the first tenth of 3, at least one).
     @Test func fasterEpochsThanPlannedLengthenTheRun() throws {
         let run = try budgetedRun(planned: 3, secondsPerEpoch: 6)
         #expect(run.trained == 9 && run.replans == [9])
     }
 
-    /// Epochs slower than planned: 20 planned, 20 s each, so the run ends after floor(54 / 20)
-    /// = 2; the second epoch (still in the first tenth) confirms the count without a new report.
+    /// The budget counts from before training: with 12 s gone on reading and timing, 6-second
+    /// epochs fit 1 + floor((58.2 - 18) / 6) = 7.
+    @Test func timeSpentBeforeTrainingCounts() throws {
+        let run = try budgetedRun(planned: 3, secondsPerEpoch: 6, spentBefore: 12)
+        #expect(run.trained == 7 && run.replans == [7])
+        #expect(TimeBudget.epochs(done: 4, spent: 70, fitting: 1, epochSeconds: 5) == 4)
+    }
+
+    /// Epochs slower than planned: 20 planned, 20 s each, so the run ends after
+    /// 1 + floor(38.2 / 20) = 2; the second epoch (still in the first tenth) confirms the count
+    /// without a new report.
     @Test func slowerEpochsThanPlannedShortenTheRun() throws {
         let run = try budgetedRun(planned: 20, secondsPerEpoch: 20)
         #expect(run.trained == 2 && run.replans == [2])

@@ -1,3 +1,4 @@
+import Foundation
 import Glean
 
 /// Optimizers the command line offers.
@@ -33,6 +34,9 @@ public struct OptimizationOptions: Equatable {
     public var finalWeights = FinalWeightsChoice.best
     public var plateauFactor: Float = 0.5
     public var plateauPatience = 3
+    /// When `resolveEpochs` began timing a budgeted run (not an option): the re-plan counts the
+    /// budget from here.
+    public var budgetStart: Date?
     public var minimumLearningRate: Float = 1e-5
 
     public init() {}
@@ -124,6 +128,7 @@ extension OptimizationOptions {
     public mutating func resolveEpochs(task: TrainingTask, labeled: BatchSource?, unlabeled: BatchSource?, resuming: Bool,
                                 precision: Precision) throws {
         guard minutes > 0, !resuming else { return }
+        budgetStart = Date()
         try DataParallelLaunch.start()
         var slowest = [MixedPrecision.with(precision) {
             TimeBudget.secondsPerStep(task: task, labeled: labeled, unlabeled: unlabeled)
