@@ -136,7 +136,8 @@ public final class Experiment {
     /// back in the model at the end) plus `extraCallbacks`. With a time budget on a new run, the
     /// epoch count is corrected from the first epochs' measured time (`TimeBudgetReplan`): the
     /// schedule, `config.yaml` and the resume file follow, and `replanned` gets the new count for
-    /// whatever else the run sized by its epochs.
+    /// whatever else the run sized by its epochs. Where nothing follows the count (a schedule
+    /// that does not, and no `replanned`) every epoch corrects it.
     public func trainer(task: TrainingTask, optimization: OptimizationOptions, groups: [(parameters: [Parameter], rateScale: Float)]? = nil,
                  stepsPerEpoch: Int, monitor: String?, checkpoint: CheckpointDescription,
                  checkpointState: (([(String, StoredTensor)]) -> [(String, StoredTensor)])? = nil,
@@ -152,7 +153,8 @@ public final class Experiment {
                 weightAverage: optimization.emaDecay > 0 ? ExponentialMovingAverage(model: task.model, decay: optimization.emaDecay) : nil)
         if optimization.minutes > 0 && !isResuming {
             let planned = optimization.epochs
-            trainer.callbacks.append(TimeBudgetReplan(minutes: optimization.minutes, budgetStart: optimization.budgetStart?.timeIntervalSinceReferenceDate) { [unowned self, unowned trainer] epochs, epochSeconds in
+            trainer.callbacks.append(TimeBudgetReplan(minutes: optimization.minutes, budgetStart: optimization.budgetStart?.timeIntervalSinceReferenceDate,
+                                                     throughout: !optimization.scheduleFollowsEpochs && replanned == nil) { [unowned self, unowned trainer] epochs, epochSeconds in
                 trainer.schedule = optimization.makeSchedule(stepsPerEpoch: stepsPerEpoch, epochs: epochs)
                 try self.recordEpochs(epochs, in: trainer)
                 replanned?(epochs)

@@ -149,29 +149,48 @@ final class ConsistencyTask: TrainingTask {
         #expect(TimeBudget.epochs(fitting: 10_080, epochSeconds: 1e-9) == TimeBudget.maximumEpochs)
     }
 
-    /// A clock that the epochs advance by a fixed time each.
+    /// A clock that each epoch advances by its time: `firstSeconds` for the first epochs, then
+    /// `secondsPerEpoch`.
     final class EpochClock: Callback {
-        var seconds = 0.0
-        let secondsPerEpoch: Double
-        init(secondsPerEpoch: Double) { self.secondsPerEpoch = secondsPerEpoch }
-        func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws { seconds += secondsPerEpoch }
+        var seconds = 0.0, epochs = 0
+        let secondsPerEpoch: Double, firstSeconds: [Double]
+        init(secondsPerEpoch: Double, firstSeconds: [Double] = []) { (self.secondsPerEpoch, self.firstSeconds) = (secondsPerEpoch, firstSeconds) }
+        func epochFinished(_ context: TrainingContext, metrics: EpochMetrics) throws {
+            seconds += epochs < firstSeconds.count ? firstSeconds[epochs] : secondsPerEpoch
+            epochs += 1
+        }
     }
 
     /// Trains `planned` epochs under a one-minute budget (58.2 s after the final reserve) whose
-    /// epochs take `secondsPerEpoch`, `spentBefore` seconds of it gone before training; returns
-    /// the epochs trained and the counts the re-plan reported.
-    private func budgetedRun(planned: Int, secondsPerEpoch: Double, spentBefore: Double? = nil) throws -> (trained: Int, replans: [Int]) {
-        let clock = EpochClock(secondsPerEpoch: secondsPerEpoch)
+    /// epochs take `secondsPerEpoch` (`firstSeconds` for the first ones), `spentBefore` seconds of
+    /// it gone before training; returns the epochs trained, the counts the re-plan reported and
+    /// the seconds the epochs took.
+    private func budgetedRun(planned: Int, secondsPerEpoch: Double, firstSeconds: [Double] = [], spentBefore: Double? = nil,
+                             throughout: Bool = false) throws -> (trained: Int, replans: [Int], seconds: Double) {
+        let clock = EpochClock(secondsPerEpoch: secondsPerEpoch, firstSeconds: firstSeconds)
         var replans: [Int] = []
-        let replan = TimeBudgetReplan(minutes: 1, budgetStart: spentBefore.map { -$0 }, clock: { clock.seconds }) { epochs, epochSeconds in
-            #expect(epochSeconds == secondsPerEpoch)
+        let replan = TimeBudgetReplan(minutes: 1, budgetStart: spentBefore.map { -$0 }, throughout: throughout,
+                                      clock: { clock.seconds }) { epochs, epochSeconds in
+            if firstSeconds.isEmpty { #expect(epochSeconds == secondsPerEpoch) }
             replans.append(epochs)
         }
         let model = TrainerTests.smallNet(seed: 8)
         let trainer = Trainer(task: SupervisedClassification(model: model), optimizer: SGD(model.trainableParameters, learningRate: 0.01),
                               callbacks: [clock, replan])
         let history = try trainer.fit(train: TrainerTests.loader(TrainerTests.halves(count: 32, seed: 1), shuffle: true), epochs: planned)
-        return (history.count, replans)
+        return (history.count, replans, clock.seconds)
+    }
+
+    /// Epochs that speed up after the first tenth (6 s twice, then 3 s): the first epoch plans
+    /// 1 + floor(52.2 / 6) = 9, which later epochs keep; with `throughout` (a run whose schedule
+    /// does not follow the count) every epoch re-plans from the mean so far, and the run ends
+    /// after 17 epochs, 57 s, inside the 58.2 s.
+    @Test func correctingThroughoutFollowsEpochsThatSpeedUp() throws {
+        let once = try budgetedRun(planned: 3, secondsPerEpoch: 3, firstSeconds: [6, 6])
+        #expect(once.trained == 9 && once.replans == [9])
+        let throughout = try budgetedRun(planned: 3, secondsPerEpoch: 3, firstSeconds: [6, 6], throughout: true)
+        #expect(throughout.trained == 17 && throughout.replans.first == 9 && throughout.replans.last == 17)
+        #expect(throughout.seconds == 57)
     }
 
     /// Epochs faster than planned: 3 planned, 6 s each, so 1 + floor((58.2 - 6) / 6) = 9 are

@@ -96,6 +96,10 @@ public struct OptimizationOptions: Equatable {
         }
     }
 
+    /// Whether the schedule's rates depend on the epoch count (cosine and one-cycle decay over
+    /// the whole run; a constant rate, with or without warm-up, and the plateau rule do not).
+    public var scheduleFollowsEpochs: Bool { schedule == .cosine || schedule == .onecycle }
+
     /// The schedule for `epochs` epochs of `stepsPerEpoch` steps.
     public func makeSchedule(stepsPerEpoch: Int, epochs: Int) -> LearningRateSchedule? {
         let total = stepsPerEpoch * epochs

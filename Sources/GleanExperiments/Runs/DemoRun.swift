@@ -123,7 +123,9 @@ public struct DemoRun {
     /// (as USB's networks), pseudo-labels from an eval-mode pass over the weak view (no backward
     /// pass over it), unlabeled loss weight 2 (a warm-started model has few steps to learn from
     /// its confident pseudo-labels), distribution alignment to the labels' class shares (a class
-    /// the warm start under-predicts still gets pseudo-labels).
+    /// the warm start under-predicts still gets pseudo-labels), and a constant rate (the weight
+    /// average it is evaluated with does the smoothing; a cosine decay spends the last third of a
+    /// few-thousand-step run at rates too small to learn from the pseudo-labels).
     public static func plan(budget: Double) -> [Step] {
         let baselineEpochs = budget < 5 ? 4 : 8
         let stepsPerEpoch = budget < 5 ? 50 : 100
@@ -140,7 +142,7 @@ public struct DemoRun {
                  continuesPrevious: true) { options, seconds, previous in
                 try SemiRun(SemiSettings.parse(options + [
                     "--method", "fixmatch", "--model", "seednet", "--dropout", "0", "--pseudo-label-pass", "eval", "--unlabeled-ratio", "3", "--batch-size", "16", "--unlabeled-weight", "2",
-                    "--distribution-alignment", "true", "--steps-per-epoch", String(stepsPerEpoch),
+                    "--distribution-alignment", "true", "--schedule", "constant", "--steps-per-epoch", String(stepsPerEpoch),
                     "--init", previous!.directory + "/last.safetensors", "--init-head", "keep",
                     "--minutes", String(format: "%.2f", max(seconds - 5, 20) / 60)])).run()
             },

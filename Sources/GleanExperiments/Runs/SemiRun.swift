@@ -118,8 +118,8 @@ public struct SemiRun {
         let collapse = CollapseMonitor(classCount: labeled.classCount)
         let trainer = experiment.trainer(task: task, optimization: settings.optimization, stepsPerEpoch: stepsPerEpoch,
                                          monitor: loaders.monitor, checkpoint: CheckpointInfo.classifier(settings.model, data: data),
-                                         extraCallbacks: [collapse], replanned: { epochs in
-                                             (task as? OnlinePseudoLabeling)?.ramp = semi.ramp(epochs: epochs, stepsPerEpoch: stepsPerEpoch)
+                                         extraCallbacks: [collapse], replanned: (task as? OnlinePseudoLabeling).map { pseudoLabeling in
+                                             { epochs in pseudoLabeling.ramp = semi.ramp(epochs: epochs, stepsPerEpoch: stepsPerEpoch) }
                                          })
         try experiment.fit(trainer, labeled: loaders.labeled, unlabeled: unlabeled,
                            validation: loaders.validation.map(ClassificationValidation.init), epochs: settings.optimization.epochs)
